@@ -1,0 +1,16 @@
+"""stadtteil_sim: migrant participation in district renewal and the timing of an integration office's handover."""
+
+from stadtteil_sim.scenario import Scenario, ScenarioError, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "run", "RunResult", "__version__"]
+
+
+def __getattr__(name: str):
+    # run() pulls in Mesa and the model; import it lazily so the schema stays light.
+    if name in {"run", "RunResult"}:
+        from stadtteil_sim import runner as _run_module
+
+        return getattr(_run_module, name)
+    raise AttributeError(name)

@@ -1,0 +1,3 @@
+from stadtteil_sim.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""Command line: each subcommand calls one library function.
+
+Errors in the input (a broken YAML file, a wrong type, an impossible combination) are printed
+without a traceback, exit with status 2 and leave no output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stadtteil_sim.scenario import ScenarioError, iter_parameters, load_scenario, parse_override
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="stadtteil_sim: migrant participation in district renewal.")
+
+EXIT_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_INPUT)
+
+
+def _overrides(items: list[str] | None) -> dict:
+    out = {}
+    for item in items or []:
+        key, value = parse_override(item)
+        out[key] = value
+    return out
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's run.seed)")] = None,
+    months: Annotated[int | None, typer.Option(help="months to simulate (default: run.months)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override by dotted path, e.g. office.handover_month=24")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: results/<scenario name>)")] = None,
+) -> None:
+    """Run one scenario and write its timeseries, summary, resolved scenario and a figure."""
+    from stadtteil_sim.output import write_run
+    from stadtteil_sim.runner import run as run_scenario
+
+    try:
+        overrides = _overrides(set_)
+        if months is not None:
+            overrides["run.months"] = months
+        loaded = load_scenario(scenario, overrides)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    result = run_scenario(loaded, seed=seed)
+    target = out or Path("results") / loaded.name
+    write_run(result, target)
+    typer.echo(_summary_table(result.summary))
+    typer.echo(f"results: {target.resolve()}")
+
+
+def _summary_table(summary: dict) -> str:
+    width = max(len(k) for k in summary)
+    lines = []
+    for key, value in summary.items():
+        if isinstance(value, float):
+            shown = "n/a" if math.isnan(value) else f"{value:.3f}".rstrip("0").rstrip(".")
+        else:
+            shown = str(value)
+        lines.append(f"  {key:<{width}}  {shown}")
+    return "\n".join(lines)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="scenario YAML files")]) -> None:
+    """Check scenario files; print every problem with its file, key, value and what is allowed."""
+    failed = 0
+    for file in files:
+        try:
+            load_scenario(file)
+            typer.echo(f"ok: {file}")
+        except ScenarioError as exc:
+            failed += 1
+            typer.echo(f"error: {exc}", err=True)
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def params(
+    scenario: Annotated[Path | None, typer.Argument(help="scenario YAML file (default: built-in defaults)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+) -> None:
+    """List every settable path with its type, allowed range, default, value and source."""
+    from stadtteil_sim.scenario import Scenario
+
+    try:
+        loaded = load_scenario(scenario) if scenario else Scenario()
+    except ScenarioError as exc:
+        _fail(str(exc))
+    rows = iter_parameters(loaded)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1, default=str, ensure_ascii=False))
+        return
+    width = max(len(r["path"]) for r in rows)
+    for r in rows:
+        typer.echo(
+            f"{r['path']:<{width}}  {r['allowed']:<24}  default={r['default']!s:<8} value={r['value']!s:<8} "
+            f"[{r['source']}] {r['description']}"
+        )
+
+
+def main() -> None:
+    try:
+        app()
+    except ScenarioError as exc:  # a scenario error raised deeper than a command caught it
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+

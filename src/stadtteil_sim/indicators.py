@@ -1,0 +1,179 @@
+"""Indicators computed from model state each month, and the end-of-run summary.
+
+Nothing here reads a lever: token and detachment come from delegates' ties, proposals taken up,
+the group's agenda overlap and its members' bridging ties (definitions in docs/ODD.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stadtteil_sim.network import bridging_share, share_of_ties
+from stadtteil_sim.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, MEMBER
+from stadtteil_sim.scenario import Scenario
+from stadtteil_sim.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
+
+INDICATORS = (
+    "migrants_reached_share",
+    "migrant_participation_rate",
+    "native_participation_rate",
+    "communities_in_working_group",
+    "working_group_coverage",
+    "working_group_capacity",
+    "working_group_regularity",
+    "link_stage",
+    "associations_founded",
+    "womens_associations_founded",
+    "self_organised_groups",
+    "token_index",
+    "detachment_index",
+    "proposals_adopted_share",
+    "native_recognition",
+    "bridging_tie_share",
+    "conflicts_mediated",
+    "conflicts_escalated",
+    "office_staff_hours",
+    "office_mode",
+)
+
+# Participation at handover below this floor makes the sustainability ratio meaningless.
+SUSTAINABILITY_FLOOR = 0.01
+
+
+def _share(mask: np.ndarray, of: np.ndarray) -> float:
+    n = int(of.sum())
+    return float((mask & of).sum() / n) if n else 0.0
+
+
+def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
+    """Token ('Alibi') representation: delegates without ties to the groups they stand for,
+    and a voice without influence. 0 when no migrant sits in the committees."""
+    pop = state.pop
+    delegates = pop.level == DELEGATE
+    if not delegates.any():
+        return 0.0
+    organised = (pop.level >= MEMBER) & in_wg_community[pop.community] & pop.migrant
+    ties = share_of_ties(state.ties, organised)[delegates]
+    return float(0.5 * (1.0 - ties.mean()) + 0.5 * (1.0 - state.committee.adopted_share))
+
+
+def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:
+    """Detachment of the parallel structure: an agenda apart from the committees' and
+    representatives without bridging ties. 0 while no working group exists."""
+    wg = state.wg
+    if not wg.exists:
+        return 0.0
+    reps = state.pop.representative
+    reps_bridging = float(bridging[reps].mean()) if reps.any() else 0.0
+    return float((1.0 - wg.agenda_overlap) * (1.0 - reps_bridging))
+
+
+def self_organised_groups(state: DistrictState, core_size: int) -> int:
+    g, pop = state.groups, state.pop
+    active = (pop.group >= 0) & (pop.level >= ATTENDS)
+    counts = np.bincount(pop.group[active], minlength=len(g))
+    return int(
+        sum(
+            1
+            for i in range(len(g))
+            if g.alive[i] and g.kind[i] in (WOMENS_GROUP, YOUTH_GROUP) and counts[i] >= core_size / 2
+        )
+    )
+
+
+def compute(state: DistrictState, scenario: Scenario) -> dict[str, Any]:
+    pop, wg = state.pop, state.wg
+    adult, migrant = pop.adult, pop.migrant
+    n_comm = len(scenario.district.communities) + 1
+    in_wg = np.zeros(n_comm, dtype=bool)
+    if wg.exists:
+        in_wg[list(wg.communities)] = True
+    bridging = bridging_share(state.ties, pop.community)
+    has_ties = adult & state.ties.alive.any(axis=1)
+    natives = adult & ~migrant
+    migrants_adult = adult & migrant
+    return {
+        "migrants_reached_share": _share(pop.level >= INFORMED, migrants_adult),
+        "migrant_participation_rate": _share(pop.level >= ATTENDS, migrants_adult),
+        "native_participation_rate": _share(pop.level >= ATTENDS, natives),
+        "communities_in_working_group": int(in_wg.sum()),
+        "working_group_coverage": _share(in_wg[pop.community], migrant),
+        "working_group_capacity": wg.own_capacity if wg.exists else 0.0,
+        "working_group_regularity": wg.regularity if wg.exists else 0.0,
+        "link_stage": wg.link_stage,
+        "associations_founded": state.counters.associations_founded,
+        "womens_associations_founded": state.counters.womens_associations_founded,
+        "self_organised_groups": self_organised_groups(state, scenario.behaviour.associations.core_size),
+        "token_index": token_index(state, in_wg),
+        "detachment_index": detachment_index(state, bridging),
+        "proposals_adopted_share": state.committee.adopted_share,
+        "native_recognition": float(pop.acceptance[natives].mean()) if natives.any() else 0.0,
+        "bridging_tie_share": float(bridging[has_ties].mean()) if has_ties.any() else 0.0,
+        "conflicts_mediated": state.counters.conflicts_mediated,
+        "conflicts_escalated": state.counters.conflicts_escalated,
+        "office_staff_hours": state.office.staff_hours,
+        "office_mode": OFFICE_MODE_NAMES[state.office.mode],
+    }
+
+
+def participation_table(state: DistrictState, scenario: Scenario, month: int) -> pd.DataFrame:
+    """Adults by participation level x community x gender at one month (long format)."""
+    pop = state.pop
+    names = np.array(["native", *(c.name for c in scenario.district.communities)])
+    adult = pop.adult
+    frame = pd.DataFrame(
+        {
+            "level": np.array(LEVEL_NAMES)[pop.level[adult]],
+            "community": names[pop.community[adult]],
+            "gender": np.where(pop.female[adult], "female", "male"),
+        }
+    )
+    table = frame.value_counts().rename("residents").reset_index()
+    table.insert(0, "month", month)
+    return table.sort_values(["community", "gender", "level"]).reset_index(drop=True)
+
+
+def summarise(timeseries: pd.DataFrame, state: DistrictState, scenario: Scenario) -> dict[str, Any]:
+    """End-of-run scalars (sustainability: participation 24 months after the handover relative
+    to the level at handover, NaN when the run ends first or there is no handover)."""
+    rate = timeseries.set_index("month")["migrant_participation_rate"]
+    handover = state.office.handover_month
+    link = state.wg.link_month
+
+    def at(month: int | None) -> float:
+        return float(rate.loc[month]) if month is not None and month in rate.index else math.nan
+
+    at_handover = at(handover)
+    after = at(handover + 24) if handover is not None else math.nan
+    after12 = at(handover + 12) if handover is not None else math.nan
+    after36 = at(handover + 36) if handover is not None else math.nan
+
+    def ratio(value: float) -> float:
+        return value / max(at_handover, SUSTAINABILITY_FLOOR) if not math.isnan(value) else math.nan
+
+    last = timeseries.iloc[-1]
+    return {
+        "handover_month": float(handover) if handover is not None else math.nan,
+        "link_month": float(link) if link is not None else math.nan,
+        "working_group_formed_month": float(state.wg.formed_month) if state.wg.formed_month is not None else math.nan,
+        "participation_at_handover": at_handover,
+        "participation_12m_after_handover": after12,
+        "participation_24m_after_handover": after,
+        "participation_36m_after_handover": after36,
+        "participation_month_84": at(84),
+        "participation_month_120": at(120),
+        "sustainability_ratio_12m": ratio(after12),
+        "sustainability_ratio_24m": ratio(after),
+        "sustainability_ratio_36m": ratio(after36),
+        "office_staff_hours_total": float(state.office.staff_hours_total),
+        "working_group_active_at_end": bool(state.wg.exists and state.wg.regularity >= 0.3),
+        "communities_in_working_group_at_end": int(last["communities_in_working_group"]),
+        "associations_founded": int(state.counters.associations_founded),
+        "womens_associations_founded": int(state.counters.womens_associations_founded),
+        "token_index_at_end": float(last["token_index"]),
+        "detachment_index_at_end": float(last["detachment_index"]),
+    }

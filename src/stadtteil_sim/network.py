@@ -1,0 +1,104 @@
+"""Social ties as fixed-width arrays: formation at shared activities, decay without contact.
+
+Each resident has ``slots`` outgoing ties (``partner`` index, -1 = empty, and a ``strength``).
+Bonding ties run within a community, bridging ties across communities or to natives (Putnam).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Ties:
+    partner: np.ndarray  # int32 (n, slots), -1 = empty
+    strength: np.ndarray  # float32 (n, slots)
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.partner >= 0
+
+
+def random_member_of_same_group(keys: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, a uniformly drawn row sharing its key (itself when it is alone)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.searchsorted(sorted_keys, keys, side="left")
+    ends = np.searchsorted(sorted_keys, keys, side="right")
+    pick = starts + np.floor(u * (ends - starts)).astype(np.int64)
+    return order[np.minimum(pick, ends - 1)]
+
+
+def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: float, rng) -> Ties:
+    """Neighbourhood ties: mostly to the same community in the same block, some across."""
+    n = community.size
+    partner = np.full((n, slots), -1, dtype=np.int32)
+    strength = np.zeros((n, slots), dtype=np.float32)
+    idx = np.flatnonzero(adult)
+    if idx.size < 2:
+        return Ties(partner, strength)
+    same_block = community[idx].astype(np.int64) * 100_000 + block[idx]
+    for s in range(min(per_adult, slots)):
+        u = rng.random((idx.size, 3))
+        local = idx[random_member_of_same_group(same_block, u[:, 0])]
+        anywhere_in_block = idx[random_member_of_same_group(block[idx].astype(np.int64), u[:, 1])]
+        chosen = np.where(u[:, 2] < mixing, anywhere_in_block, local)
+        chosen = np.where(chosen == idx, -1, chosen)
+        partner[idx, s] = chosen
+        strength[idx, s] = np.where(chosen >= 0, 1.0, 0.0)
+    return Ties(partner, strength)
+
+
+def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
+    """Per resident: the share of living ties whose partner has ``flag`` set (0 without ties)."""
+    alive = ties.alive
+    hits = (alive & flag[np.where(alive, ties.partner, 0)]).sum(axis=1)
+    count = alive.sum(axis=1)
+    return np.divide(hits, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
+
+
+def bridging_share(ties: Ties, community: np.ndarray) -> np.ndarray:
+    """Per resident: the share of living ties that cross the resident's community."""
+    alive = ties.alive
+    other = community[np.where(alive, ties.partner, 0)] != community[:, None]
+    count = alive.sum(axis=1)
+    return np.divide((alive & other).sum(axis=1), count, out=np.zeros(count.shape, dtype=float), where=count > 0)
+
+
+def form_ties(ties: Ties, attendees: np.ndarray, community: np.ndarray, mixing: np.ndarray, meet_rate: float, u: np.ndarray) -> None:
+    """Attendees of shared activities meet: each may tie to a co-attendee, across communities
+    with the probability ``mixing`` (per resident). The weakest slot is replaced.
+
+    ``u`` is a fixed-shape (n, 3) uniform draw, so the number of attendees never shifts draws.
+    """
+    idx = np.flatnonzero(attendees)
+    if idx.size < 2:
+        return
+    meets = u[idx, 0] < meet_rate
+    same = idx[random_member_of_same_group(community[idx].astype(np.int64), u[idx, 1])]
+    anyone = idx[np.minimum((u[idx, 2] * idx.size).astype(np.int64), idx.size - 1)]
+    cross = u[idx, 1] < mixing[idx]
+    chosen = np.where(cross, anyone, same)
+    ok = meets & (chosen != idx)
+    who, whom = idx[ok], chosen[ok]
+    if who.size == 0:
+        return
+    already = (ties.partner[who] == whom[:, None]).any(axis=1)
+    who, whom = who[~already], whom[~already]
+    slot = np.argmin(np.where(ties.alive[who], ties.strength[who], -1.0), axis=1)
+    ties.partner[who, slot] = whom
+    ties.strength[who, slot] = 1.0
+
+
+def decay_ties(ties: Ties, in_contact: np.ndarray, decay: float) -> None:
+    """Ties without contact lose strength and break at zero; contact keeps them strong.
+
+    ``in_contact[i, s]`` says whether resident i met partner s this month.
+    """
+    alive = ties.alive
+    ties.strength[:] = np.where(in_contact & alive, 1.0, ties.strength - decay * alive)
+    broken = alive & (ties.strength <= 0.0)
+    ties.partner[broken] = -1
+    ties.strength[broken] = 0.0

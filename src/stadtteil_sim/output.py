@@ -1,0 +1,82 @@
+"""Writing one run's results to a folder, atomically: a half-written folder never looks like a result."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from stadtteil_sim.runner import RunResult  # noqa: E402
+
+MAIN_INDICATORS = (
+    ("migrant_participation_rate", "migrant participation"),
+    ("native_participation_rate", "native participation"),
+    ("communities_in_working_group", "communities in working group"),
+    ("working_group_capacity", "working group capacity"),
+    ("token_index", "token index"),
+    ("detachment_index", "detachment index"),
+    ("native_recognition", "native recognition"),
+    ("self_organised_groups", "self-organised groups"),
+    ("associations_founded", "associations founded"),
+)
+
+
+def _jsonable(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def write_run(result: RunResult, target: Path) -> Path:
+    """Write into a temporary sibling folder, then swap it in place of ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.participation.to_csv(tmp / "participation.csv", index=False)
+        summary = {k: _jsonable(v) for k, v in result.summary.items()}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (tmp / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
+        (tmp / "events.txt").write_text("\n".join(result.events) + "\n", encoding="utf-8")
+        plot_main_indicators(result, tmp / "indicators.png")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def plot_main_indicators(result: RunResult, path: Path) -> None:
+    ts, summary = result.timeseries, result.summary
+    fig, axes = plt.subplots(3, 3, figsize=(13, 9), sharex=True)
+    for ax, (column, label) in zip(axes.flat, MAIN_INDICATORS, strict=True):
+        ax.plot(ts["month"], ts[column], color="tab:blue")
+        ax.set_title(label, fontsize=10)
+        for key, style, name in (("handover_month", "--", "handover"), ("link_month", ":", "linking")):
+            month = summary.get(key)
+            if month is not None and not math.isnan(month):
+                ax.axvline(month, color="tab:red" if name == "handover" else "tab:green", linestyle=style, label=name)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("month")
+    fig.suptitle(f"{result.scenario.district.name} (seed {result.seed})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

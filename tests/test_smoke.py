@@ -1,0 +1,24 @@
+"""Every bundled scenario validates and runs a year."""
+
+from pathlib import Path
+
+import pytest
+
+import stadtteil_sim
+from stadtteil_sim.scenario import load_scenario
+
+SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+
+
+def test_there_are_bundled_scenarios():
+    assert {p.stem for p in SCENARIOS} >= {"kranichstein_sued", "eberstadt_sued"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_validates_and_runs_twelve_months(path):
+    scenario = load_scenario(path)
+    result = stadtteil_sim.run(scenario, seed=1, months=12)
+    assert list(result.timeseries["month"]) == list(range(13))
+    assert result.timeseries["migrants_reached_share"].between(0, 1).all()
+    # The office starts at month 0: a year later it has reached more migrants than at the start.
+    assert result.timeseries["migrants_reached_share"].iloc[-1] > result.timeseries["migrants_reached_share"].iloc[0]
