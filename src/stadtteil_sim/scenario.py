@@ -328,7 +328,7 @@ class RunSettings(Strict):
     months: int = P(120, 1, 1200, source="assumption", doc="months to simulate (MODEL.md: 120)")
     seed: int = P(1, 0, 2**63 - 1, source="assumption", doc="root seed of every random stream")
     scale: float = P(1.0, 0.01, 1.0, source="assumption", doc="residents per inhabitant (1.0 = 1:1, the reference)")
-    participation_months: list[int] = Field(default_factory=lambda: [0, 12, 24, 36, 48, 60, 84, 120], description="months of the participation table")
+    participation_months: list[int] = Field(default_factory=lambda: [0, 12, 24, 36, 48, 60, 84, 120], description="months of the participation table (months past the horizon are skipped)")
 
 
 def _default_communities() -> list[Community]:
@@ -353,10 +353,8 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _months(self) -> Scenario:
-        if any(m < 0 or m > self.run.months for m in self.run.participation_months):
-            raise ValueError(
-                f"run.participation_months must lie in 0..run.months={self.run.months}, got {self.run.participation_months}"
-            )
+        if any(m < 0 for m in self.run.participation_months):
+            raise ValueError(f"run.participation_months must be months >= 0, got {self.run.participation_months}")
         return self
 
     def to_dict(self) -> dict[str, Any]:
