@@ -21,8 +21,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="stadtteil_si
 EXIT_INPUT = 2
 
 
+def _report(message: str) -> None:
+    """One ``error:`` line per problem (a scenario error can list several)."""
+    for line in message.splitlines() or [message]:
+        typer.echo(f"error: {line}", err=True)
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    _report(message)
     raise typer.Exit(EXIT_INPUT)
 
 
@@ -43,19 +49,26 @@ def run(
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<scenario name>)")] = None,
 ) -> None:
     """Run one scenario and write its timeseries, summary, resolved scenario and a figure."""
+    try:
+        overrides = _overrides(set_)
+        # --months and --seed go through the schema too, so they get its range checks.
+        labels = {}
+        for key, value, flag in (("run.months", months, "--months"), ("run.seed", seed, "--seed")):
+            if value is not None:
+                overrides[key], labels[key] = value, flag
+        loaded = load_scenario(scenario, overrides, labels=labels)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    # The model and plotting are imported only once the scenario is valid: failing is quick.
     from stadtteil_sim.output import write_run
     from stadtteil_sim.runner import run as run_scenario
 
-    try:
-        overrides = _overrides(set_)
-        if months is not None:
-            overrides["run.months"] = months
-        loaded = load_scenario(scenario, overrides)
-    except ScenarioError as exc:
-        _fail(str(exc))
-    result = run_scenario(loaded, seed=seed)
+    result = run_scenario(loaded)
     target = out or Path("results") / loaded.name
-    write_run(result, target)
+    try:
+        write_run(result, target)  # atomic: a failed write leaves no half-written folder
+    except OSError as exc:
+        _fail(f"cannot write the results to {target}: {exc}")
     typer.echo(_summary_table(result.summary))
     typer.echo(f"results: {target.resolve()}")
 
@@ -82,7 +95,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario YAML fil
             typer.echo(f"ok: {file}")
         except ScenarioError as exc:
             failed += 1
-            typer.echo(f"error: {exc}", err=True)
+            _report(str(exc))
     if failed:
         raise typer.Exit(EXIT_INPUT)
 
@@ -106,15 +119,15 @@ def params(
     width = max(len(r["path"]) for r in rows)
     for r in rows:
         typer.echo(
-            f"{r['path']:<{width}}  {r['allowed']:<24}  default={r['default']!s:<8} value={r['value']!s:<8} "
+            f"{r['path']:<{width}}  {r['allowed']:<24}  default={'required' if r['required'] else r['default']!s:<8} value={r['value']!s:<8} "
             f"[{r['source']}] {r['description']}"
         )
 
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="stadtteil-sim")  # the same name in usage lines for `python -m stadtteil_sim`
     except ScenarioError as exc:  # a scenario error raised deeper than a command caught it
-        typer.echo(f"error: {exc}", err=True)
+        _report(str(exc))
         sys.exit(EXIT_INPUT)
 

@@ -365,54 +365,102 @@ class Scenario(Strict):
 
 
 # --------------------------------------------------------------------------- loading
+# An empty file (nothing but comments or blanks) is an error, not "all defaults": the built-in
+# defaults describe no real district, and an empty file is far more often a mistake (a file
+# truncated or saved before it was filled) than a wish. Write ``{}`` to ask for the defaults.
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (tags never construct Python objects) that also rejects a key given
+    twice in one mapping and keys that are not names (YAML reads ``1:`` or ``on:`` as a number
+    or a bool): both would otherwise be dropped or misread without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        self.flatten_mapping(node)
+        first_line: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is not a name; allowed: a key name such as handover_month", key_node.start_mark
+                )
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice (first at line {first_line[key]}); allowed: each key once", key_node.start_mark
+                )
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    shown = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
+        raise ScenarioError(f"{shown}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc})") from None
+        raise ScenarioError(f"{shown}: cannot be read ({exc})") from None
     try:
-        data = yaml.safe_load(text)  # safe: YAML tags never construct Python objects
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no Python objects
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             where = f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
+        raise ScenarioError(f"{shown}: not valid YAML{where}: {problem}") from None
     if data is None:
-        return {}
+        raise ScenarioError(
+            f"{shown}: the file is empty (no keys, only blanks or comments); "
+            "allowed: a mapping of keys, or '{}' to use the built-in defaults on purpose"
+        )
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{shown}: the top level is a {type(data).__name__} ({_short(data)}); "
+            "allowed: a mapping of keys such as 'district:' and 'office:'"
+        )
     return data
 
 
-def _merge(base: dict, top: dict, origins: dict, source: str, prefix: str = "") -> dict:
-    """Deep-merge ``top`` over ``base`` and remember which file set each key path."""
+def _merge(base: dict, top: dict, origins: dict, top_origins: dict, prefix: str = "") -> dict:
+    """Deep-merge ``top`` over ``base``; a key ``top`` replaces takes its origin from ``top_origins``."""
     out = dict(base)
     for key, value in top.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value, origins, source, path + ".")
+        if isinstance(value, dict) and value and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, origins, top_origins, path + ".")
         else:
             out[key] = copy.deepcopy(value)
-            _mark(origins, path, value, source)
+            _forget(origins, path)
+            origins.update({k: s for k, s in top_origins.items() if k == path or k.startswith(path + ".")})
     return out
 
 
+def _forget(origins: dict, path: str) -> None:
+    for k in [k for k in origins if k == path or k.startswith(path + ".")]:
+        del origins[k]
+
+
 def _mark(origins: dict, path: str, value: Any, source: str) -> None:
-    origins[path] = source
-    if isinstance(value, dict):
+    """Record ``source`` for every leaf under ``path`` (a list counts as one leaf)."""
+    if isinstance(value, dict) and value:
         for k, v in value.items():
-            _mark(origins, f"{path}.{k}", v, source)
+            _mark(origins, f"{path}.{k}" if path else str(k), v, source)
+    elif path:
+        origins[path] = source
 
 
-def _load_with_includes(path: Path, origins: dict, seen: tuple[Path, ...] = ()) -> dict:
+def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str, str]]:
+    """The merged data of ``path`` and its includes, and the file each leaf key path came from.
+
+    Included files are merged in order, then the including file on top; include paths are
+    relative to the including file.
+    """
     path = path.resolve()
     if path in seen:
-        chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{path}: include cycle: {chain}")
+        chain = " -> ".join(_display(p) for p in (*seen, path))
+        raise ScenarioError(f"{_display(seen[-1])}: include cycle: {chain}; allowed: includes that do not lead back")
     data = _read_yaml(path)
     includes = data.pop("include", None)
     if includes is None:
@@ -420,19 +468,28 @@ def _load_with_includes(path: Path, origins: dict, seen: tuple[Path, ...] = ()) 
     elif isinstance(includes, str):
         includes = [includes]
     elif not (isinstance(includes, list) and all(isinstance(i, str) for i in includes)):
-        raise ScenarioError(f"{path}: include = {includes!r}: allowed: a file path or a list of file paths")
+        raise ScenarioError(
+            f"{_display(path)}: include = {_short(includes)}: allowed: a file path or a list of file paths"
+        )
     merged: dict = {}
+    origins: dict[str, str] = {}
     for inc in includes:
-        inc_path = (path.parent / inc)
-        if not inc_path.exists():
-            raise ScenarioError(f"{path}: include = {inc!r}: file not found (looked for {inc_path})")
-        merged = _merge(merged, _load_with_includes(inc_path, origins, (*seen, path)), origins, str(inc_path))
-    return _merge(merged, data, origins, _display(path))
+        inc_path = path.parent / inc
+        if not inc_path.is_file():
+            raise ScenarioError(
+                f"{_display(path)}: include = {inc!r}: file not found (looked for {_display(inc_path)}); "
+                "allowed: a path relative to the including file"
+            )
+        inc_data, inc_origins = _load_with_includes(inc_path, (*seen, path))
+        merged = _merge(merged, inc_data, origins, inc_origins)
+    own: dict[str, str] = {}
+    _mark(own, "", data, _display(path))
+    return _merge(merged, data, origins, own), origins
 
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -440,42 +497,80 @@ def _display(path: Path) -> str:
 def parse_override(text: str) -> tuple[str, Any]:
     """``'office.handover_month=24'`` -> ``('office.handover_month', 24)``; the value is read as YAML."""
     if "=" not in text:
-        raise ScenarioError(f"--set {text!r}: expected KEY=VALUE, e.g. office.handover_month=24")
+        raise ScenarioError(f"--set {text!r}: no '='; allowed: KEY=VALUE, e.g. office.handover_month=24")
     key, raw = text.split("=", 1)
     key = key.strip()
     if not key:
-        raise ScenarioError(f"--set {text!r}: the key is empty")
+        raise ScenarioError(f"--set {text!r}: the key is empty; allowed: KEY=VALUE, e.g. office.handover_month=24")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError(f"--set {text!r}: the value is not valid YAML") from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"--set {text!r}: the value is not valid YAML ({problem})") from None
     return key, value
 
 
-def apply_overrides(data: dict, overrides: dict[str, Any] | None, origins: dict | None = None) -> dict:
-    """Set values by dotted path; list items by index or, for communities, by name."""
+def apply_overrides(
+    data: dict,
+    overrides: dict[str, Any] | None,
+    origins: dict | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict:
+    """Set values by dotted path; list items by index or, for communities, by name.
+
+    A section the data leaves out is filled with its schema default first, so
+    ``district.communities.Turkish.size=900`` also works on a file without communities.
+    ``origins`` records, under the path pydantic reports (list items by index), where the value
+    came from: ``labels[dotted]`` or ``--set``.
+    """
     data = copy.deepcopy(data)
     for dotted, value in (overrides or {}).items():
         parts = dotted.split(".")
+        if not all(parts):
+            raise ScenarioError(f"--set {dotted}: empty part in the key; allowed: a dotted path such as office.handover_month")
         node: Any = data
+        loc: list[str | int] = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(node, list):
                 idx = _list_index(node, part, dotted)
+                loc.append(idx)
                 if last:
                     node[idx] = value
                 else:
                     node = node[idx]
                 continue
             if not isinstance(node, dict):
-                raise ScenarioError(f"--set {dotted}: '{'.'.join(parts[:i])}' is not a section")
+                raise ScenarioError(
+                    f"--set {dotted}: '{'.'.join(parts[:i])}' is a value, not a section; "
+                    f"allowed: set '{'.'.join(parts[:i])}' itself"
+                )
+            loc.append(part)
             if last:
                 node[part] = value
             else:
-                node = node.setdefault(part, {})
+                if part not in node:
+                    node[part] = _default_at(loc)
+                node = node[part]
         if origins is not None:
-            origins[dotted] = "--set"
+            path = ".".join(map(str, loc))
+            _forget(origins, path)
+            origins[path] = (labels or {}).get(dotted, "--set")
     return data
+
+
+def _default_at(loc: list) -> Any:
+    """The schema default of the section at ``loc`` as plain data ({} if it has none)."""
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(loc[-1]) if model else None
+    if field is None or field.is_required():
+        return {}
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        return default.model_dump(mode="json")
+    if isinstance(default, list):
+        return [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in default]
+    return default if isinstance(default, dict) else {}
 
 
 def _list_index(items: list, part: str, dotted: str) -> int:
@@ -485,11 +580,23 @@ def _list_index(items: list, part: str, dotted: str) -> int:
         if isinstance(item, dict) and item.get("name") == part:
             return i
     names = [it.get("name") for it in items if isinstance(it, dict)]
-    raise ScenarioError(f"--set {dotted}: no list item '{part}'; allowed: an index 0..{len(items) - 1} or one of {names}")
+    close = difflib.get_close_matches(part, [str(n) for n in names], n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    span = f"an index 0..{len(items) - 1} or " if items else ""
+    raise ScenarioError(f"--set {dotted}: no list item '{part}'{hint}; allowed: {span}one of {names}")
 
 
-def load_scenario(source: str | Path | dict | Scenario, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load and validate a scenario from a YAML path, a dict or a Scenario, applying dotted overrides."""
+def load_scenario(
+    source: str | Path | dict | Scenario,
+    overrides: dict[str, Any] | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+) -> Scenario:
+    """Load and validate a scenario from a YAML path, a dict or a Scenario, applying dotted overrides.
+
+    ``labels`` names where an override came from in error messages (default ``--set``).
+    Raises :class:`ScenarioError` with one line per problem.
+    """
     origins: dict[str, str] = {}
     if isinstance(source, Scenario):
         if not overrides:
@@ -499,8 +606,9 @@ def load_scenario(source: str | Path | dict | Scenario, overrides: dict[str, Any
         data, label = copy.deepcopy(source), "<dict>"
     else:
         path = Path(source)
-        data, label = _load_with_includes(path, origins), _display(path)
-    data = apply_overrides(data, overrides, origins)
+        data, origins = _load_with_includes(path)
+        label = _display(path)
+    data = apply_overrides(data, overrides, origins, labels)
     return validate_dict(data, label, origins)
 
 
@@ -509,14 +617,31 @@ def validate_dict(data: dict, label: str, origins: dict | None = None) -> Scenar
         return Scenario.model_validate(data)
     except ValidationError as exc:
         lines = [_format_error(err, data, label, origins or {}) for err in exc.errors()]
-        raise ScenarioError("\n".join(lines)) from None
+        raise ScenarioError("\n".join(dict.fromkeys(lines))) from None
+
+
+def _where(loc: list, origins: dict, label: str) -> str:
+    """The file (or ``--set``) a key path came from: the path itself, else the files of the keys
+    under it (a section-level check), else the nearest enclosing path, else ``label``."""
+    if not loc:
+        return label
+    dotted = ".".join(map(str, loc))
+    if dotted in origins:
+        return origins[dotted]
+    below = [s for k, s in origins.items() if k.startswith(dotted + ".")]
+    if below:
+        return ", ".join(dict.fromkeys(below))
+    for i in range(len(loc) - 1, 0, -1):
+        up = ".".join(map(str, loc[:i]))
+        if up in origins:
+            return origins[up]
+    return label
 
 
 def _format_error(err: dict, data: dict, label: str, origins: dict) -> str:
     loc = list(err["loc"])
     path = _path_text(loc, data)
-    dotted = ".".join(str(p) for p in loc)
-    where = origins.get(dotted, label)
+    where = _where(loc, origins, label)
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
@@ -524,6 +649,8 @@ def _format_error(err: dict, data: dict, label: str, origins: dict) -> str:
         close = difflib.get_close_matches(str(loc[-1]), parent_fields, n=1, cutoff=0.5)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{where}: {path}: unknown key{hint}; allowed keys: {', '.join(parent_fields)}"
+    if kind == "missing":
+        return f"{where}: {path}: required key is missing; allowed: {_allowed(loc, data) or 'any value'}"
     if kind == "value_error" and not loc:
         return f"{where}: {err['msg'].removeprefix('Value error, ')}"
     if kind == "value_error":
@@ -583,12 +710,21 @@ def _fields_at(loc: list, data: dict) -> list[str]:
 
 
 def _allowed(loc: list, data: dict) -> str:
-    model = _model_at(loc[:-1])
-    if model is None or isinstance(loc[-1], int):
+    if not loc:
         return ""
-    field = model.model_fields.get(loc[-1])
+    if isinstance(loc[-1], int):  # a list item, e.g. one community
+        item = _model_at(loc)
+        return f"a mapping with keys {', '.join(sorted(item.model_fields))}" if item else ""
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(loc[-1]) if model else None
     if field is None:
         return ""
+    inner = _inner_model(field.annotation)
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        keys = ", ".join(sorted(inner.model_fields))
+        if getattr(field.annotation, "__origin__", None) is list:
+            return f"a list of mappings, each with keys {keys}"
+        return f"a mapping with keys {keys}"
     return describe_field(field)[1]
 
 
@@ -624,7 +760,8 @@ def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
                     walk(item, f"{path}.{getattr(item, 'name', '?')}.")
             else:
                 type_name, allowed = describe_field(field)
-                default = field.get_default(call_default_factory=True)
+                required = field.is_required()
+                default = None if required else field.get_default(call_default_factory=True)
                 extra = field.json_schema_extra or {}
                 rows.append(
                     {
@@ -632,6 +769,7 @@ def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
                         "type": type_name,
                         "allowed": allowed,
                         "default": default if not isinstance(default, BaseModel) else "",
+                        "required": required,
                         "value": value,
                         "source": extra.get("source", "lever" if prefix.split(".")[0] in {"office", "instruments", "mechanisms", "district_management", "committees"} else "input"),
                         "description": field.description or "",
