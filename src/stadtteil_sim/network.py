@@ -67,9 +67,10 @@ def bridging_share(ties: Ties, community: np.ndarray) -> np.ndarray:
     return np.divide((alive & other).sum(axis=1), count, out=np.zeros(count.shape, dtype=float), where=count > 0)
 
 
-def form_ties(ties: Ties, attendees: np.ndarray, community: np.ndarray, mixing: np.ndarray, meet_rate: float, u: np.ndarray) -> None:
-    """Attendees of shared activities meet: each may tie to a co-attendee, across communities
-    with the probability ``mixing`` (per resident). The weakest slot is replaced.
+def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.ndarray, meet_rate: float, u: np.ndarray) -> None:
+    """Attendees of shared activities meet: each may tie to a co-attendee of its own circle
+    (its group, or else its community), or, with the probability ``mixing`` (per resident), to
+    any attendee. The weakest slot is replaced.
 
     ``u`` is a fixed-shape (n, 3) uniform draw, so the number of attendees never shifts draws.
     """
@@ -77,7 +78,7 @@ def form_ties(ties: Ties, attendees: np.ndarray, community: np.ndarray, mixing: 
     if idx.size < 2:
         return
     meets = u[idx, 0] < meet_rate
-    same = idx[random_member_of_same_group(community[idx].astype(np.int64), u[idx, 1])]
+    same = idx[random_member_of_same_group(circle[idx].astype(np.int64), u[idx, 1])]
     anyone = idx[np.minimum((u[idx, 2] * idx.size).astype(np.int64), idx.size - 1)]
     cross = u[idx, 1] < mixing[idx]
     chosen = np.where(cross, anyone, same)

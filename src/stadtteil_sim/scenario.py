@@ -168,7 +168,7 @@ class Committees(Strict):
     translation: bool = Field(False, description="time for translation in meetings (text: missing)")
     openness: float = P(0.4, 0, 1, source="assumption", doc="initial intercultural opening of the committees")
     political_will: float = P(0.8, 0, 1, source="text", doc="political will to take responsibility for participation (M13)")
-    seats_per_stage: list[int] = Field(default_factory=lambda: [1, 2, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full")
+    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full")
 
 
 class Mechanisms(Strict):
@@ -271,10 +271,11 @@ class WorkingGroup(Strict):
 
 class Linking(Strict):
     stage_rate: float = P(0.15, 0, 1, source="assumption", doc="monthly chance to advance a link stage when the group can carry it")
-    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.35, 0.55], min_length=3, max_length=3, description="own capacity needed to reach stage 1, 2, 3")
+    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="own capacity needed to reach stage 1, 2, 3")
     overlap_gain: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of agenda overlap per link stage")
     overlap_drift: float = P(0.05, 0, 1, source="assumption", doc="monthly drift of an unlinked group's agenda away from the committees")
     committee_german: float = P(0.55, 0, 1, source="text", doc="German a delegate needs to follow formal meetings")
+    delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months of regular meetings before the group can choose its own delegates")
     proposal_rate: float = P(0.3, 0, 1, source="assumption", doc="monthly chance a delegate with a voice carries a proposal")
     delegate_dropout: float = P(0.08, 0, 1, source="assumption", doc="monthly chance a delegate whose proposals are ignored gives up")
 

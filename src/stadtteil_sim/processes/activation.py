@@ -48,10 +48,8 @@ def pull(ctx: MonthContext, event: bool) -> np.ndarray:
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
         visible = float(event) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
-    orientation = c.orientation[k]
-    external = (1.0 - orientation) * 0.8 * ctx.effort if ctx.switches.interests else 0.0
-    interest = pop.identification * orientation + external
-    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.5 * dm) * (0.5 + 0.5 * pop.trust)
+    interest = pop.identification * ctx.district_interest()[k]
+    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
     group = (ctx.in_working_group * wg.regularity)[k]
     return (
         a.weight_social * ctx.active_share

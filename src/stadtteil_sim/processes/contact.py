@@ -32,7 +32,10 @@ def step(ctx: MonthContext, event: bool) -> None:
         mixing = np.where(pop.migrant, 0.5 * mixing, mixing)
     mixing = mixing * (1.0 - ctx.communities.closure[pop.community])
     mixing = np.where(pop.level == DELEGATE, 0.8, mixing)  # committee meetings are mixed
-    form_ties(state.ties, attending, pop.community, mixing, t.meet_rate, draw)
+    # Members meet their own group; representatives meet in the working group; others their community.
+    circle = np.where(pop.group >= 0, 1_000 + pop.group, pop.community).astype(np.int64)
+    circle = np.where(pop.representative, -1, circle)
+    form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
 
     partner = np.where(state.ties.alive, state.ties.partner, 0)
     neighbours = pop.block[partner] == pop.block[:, None]

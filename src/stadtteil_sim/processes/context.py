@@ -23,6 +23,8 @@ class CommunityTable:
     names: tuple[str, ...]
     closure: np.ndarray
     orientation: np.ndarray
+    german_mean: np.ndarray
+    openness: np.ndarray  # main association as integration pilot (1) or identity guardian (0)
     covered: np.ndarray  # a bilingual mediator speaks its language
     association: np.ndarray  # 0 none, 1 local, 2 citywide
     sizes: np.ndarray
@@ -35,6 +37,8 @@ class CommunityTable:
             names=("native", *(c.name for c in comms)),
             closure=np.array([0.0] + [c.closure for c in comms]),
             orientation=np.array([1.0] + [c.district_orientation for c in comms]),
+            german_mean=np.array([1.0] + [c.german_mean for c in comms]),
+            openness=np.array([1.0] + [c.association_openness for c in comms]),
             covered=np.array([True] + [c.language in covered for c in comms]),
             association=np.array([0] + [ASSOCIATION_KINDS.index(c.association) for c in comms]),
             sizes=np.array([0] + [c.size for c in comms]),
@@ -80,6 +84,14 @@ class MonthContext:
             active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
             in_working_group=in_wg,
         )
+
+    def district_interest(self) -> np.ndarray:
+        """Per community, how much district work serves its interests; the office can use city
+        and country-of-origin interests to draw people in (M6)."""
+        c = self.communities
+        if not self.switches.interests:
+            return c.orientation
+        return c.orientation + (1.0 - c.orientation) * 0.5 * self.effort
 
     def rng(self, name: str) -> np.random.Generator:
         return self.streams(name, self.state.month)

@@ -71,7 +71,9 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
     if need <= 0:
         return
     able = pop.german >= lk.committee_german
-    own = np.flatnonzero((pop.level == WORKING_GROUP) & pop.representative & able)
+    # Only a group that has met regularly for a while can choose its own delegates.
+    ready = ctx.state.wg.meeting_stable_months >= lk.delegate_readiness_months
+    own = np.flatnonzero((pop.level == WORKING_GROUP) & pop.representative & able & ready)
     own = own[np.argsort(-(pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
     pop.level[own] = DELEGATE
     need -= own.size
@@ -104,6 +106,8 @@ def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -
     pop.efficacy[delegates] = e
     wg.agenda_overlap += lk.overlap_gain * (wg.link_stage / 3.0) * (1.0 - wg.agenda_overlap)
     wg.agenda_overlap = min(1.0, wg.agenda_overlap + 0.02 * adopted.sum())
-    quits = draw[: delegates.size, 2] < lk.delegate_dropout * (1.0 - e)
+    # A seat gives status even without influence: delegates no group holds to account stay longer.
+    accountable = np.where(own, 1.0, 0.3)
+    quits = draw[: delegates.size, 2] < lk.delegate_dropout * (1.0 - e) * accountable
     leaving = delegates[quits]
     pop.level[leaving] = np.where(pop.representative[leaving], WORKING_GROUP, np.where(pop.group[leaving] >= 0, MEMBER, INFORMED))

@@ -20,7 +20,9 @@ def community_access(ctx: MonthContext) -> np.ndarray:
     c = ctx.communities
     if not ctx.switches.outreach:
         return np.full(c.closure.shape, o.uncovered_language_factor * o.no_association_factor)
-    language = np.where(c.covered, 1.0, o.uncovered_language_factor)
+    # Without a mediator for its language, the office gets through as far as German carries.
+    uncovered = o.uncovered_language_factor + (1.0 - o.uncovered_language_factor) * c.german_mean**2
+    language = np.where(c.covered, 1.0, uncovered)
     association = np.select(
         [c.association == 1, c.association == 2], [1.0, o.citywide_access_factor], o.no_association_factor
     )

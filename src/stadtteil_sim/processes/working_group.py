@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.population import MEMBER, WORKING_GROUP
+from stadtteil_sim.population import INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.processes.context import MonthContext
 from stadtteil_sim.state import SUPPORT
 
@@ -20,39 +20,54 @@ from stadtteil_sim.state import SUPPORT
 def step(ctx: MonthContext) -> bool:
     """Advance the working group one month; return whether the office intervened."""
     rng = ctx.rng("working_group")
-    draw = rng.random(ctx.state.pop.size)
+    draw = rng.random((ctx.state.pop.size, 2))  # column 0: joining, column 1: drifting away
     noise = rng.random(4)
     if not ctx.switches.working_group:
         return False
-    _recruit(ctx, draw)
-    return _meet(ctx, draw, noise)
+    _recruit(ctx, draw[:, 0])
+    return _meet(ctx, draw[:, 1], noise)
 
 
 def _recruit(ctx: MonthContext, draw: np.ndarray) -> None:
+    """Groups the office has reached through its mediators are invited to send representatives:
+    informed members of an association or group of the community (M1, M3)."""
     pop, state, w = ctx.state.pop, ctx.state, ctx.behaviour.working_group
     k = pop.community
     n_comm = len(ctx.communities.names)
-    members = np.bincount(k[pop.migrant & (pop.level >= MEMBER)], minlength=n_comm)
+    organised = pop.migrant & (pop.level >= INFORMED) & (pop.group >= 0)
+    members = np.bincount(k[organised], minlength=n_comm)
     reps = np.bincount(k[pop.representative], minlength=n_comm)
     invited = (state.contact >= w.contact_needed) & (members >= w.members_needed)
     invited[0] = False
     # The office invites; district management can, more weakly and without mediators.
     inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
     capability = 0.4 + 0.6 * (pop.german + pop.experience) / 2.0
-    p = w.rep_rate * inviting * capability * (1.0 - ctx.communities.closure[k])
-    new = (pop.level == MEMBER) & pop.migrant & invited[k] & (reps[k] < w.max_reps) & (draw < p)
+    # A community accepts the invitation as far as it is open, its association acts as an
+    # integration pilot rather than an identity guardian, and district work serves its interests.
+    c = ctx.communities
+    acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
+    p = w.rep_rate * inviting * capability * acceptance[k]
+    new = organised & (pop.level < WORKING_GROUP) & invited[k] & (reps[k] < w.max_reps) & (draw < p)
     pop.level[new] = WORKING_GROUP
     pop.representative[new] = True
+    _update_membership(ctx)
+    if state.wg.formed_month is None and len(state.wg.communities) >= 2:
+        state.wg.formed_month = state.month
+        state.log("the migrant working group meets for the first time")
+
+
+def _update_membership(ctx: MonthContext) -> int:
+    """Recompute which communities have representatives; log who joined or left."""
+    state, pop = ctx.state, ctx.state.pop
     before = state.wg.communities
-    now = frozenset(np.flatnonzero(np.bincount(k[pop.representative], minlength=n_comm)).tolist())
+    counts = np.bincount(pop.community[pop.representative], minlength=len(ctx.communities.names))
+    now = frozenset(np.flatnonzero(counts).tolist())
     for joined in sorted(now - before):
         state.log(f"the {ctx.communities.names[joined]} community joins the working group")
     for left in sorted(before - now):
         state.log(f"the {ctx.communities.names[left]} community leaves the working group")
     state.wg.communities = now
-    if state.wg.formed_month is None and len(now) >= 2:
-        state.wg.formed_month = state.month
-        state.log("the migrant working group meets for the first time")
+    return len(before)
 
 
 def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
@@ -79,7 +94,7 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     else:
         wg.reliance -= dep.unlearn_rate * wg.reliance
     growth = min(1.0, len(wg.communities) / 6.0)  # the agenda grows as groups join
-    wg.agenda_maturity += 0.05 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
+    wg.agenda_maturity += 0.08 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
 
     # When meetings thin out, representatives drift back to their own circles.
     reps = pop.representative
@@ -89,8 +104,7 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     pop.level[drop] = MEMBER
     pop.representative[drop] = False
 
-    count_before = len(wg.communities)
-    wg.communities = frozenset(np.flatnonzero(np.bincount(pop.community[pop.representative])).tolist())
+    count_before = _update_membership(ctx)
     stable = wg.regularity >= w.stable_regularity and len(wg.communities) >= count_before
     networked = wg.link_stage >= 2
     wg.meeting_stable_months = wg.meeting_stable_months + 1 if stable else 0
