@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stadtteil_sim.network import bridging_share, share_of_ties
-from stadtteil_sim.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, MEMBER
+from stadtteil_sim.network import bridging_share
+from stadtteil_sim.processes.linking import contact_to_groups
+from stadtteil_sim.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES
 from stadtteil_sim.scenario import Scenario
 from stadtteil_sim.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
@@ -50,15 +51,16 @@ def _share(mask: np.ndarray, of: np.ndarray) -> float:
 
 
 def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
-    """Token ('Alibi') representation: delegates without ties to the groups they stand for,
-    and a voice without influence. 0 when no migrant sits in the committees."""
+    """Token ('Alibi') representation: migrants in the committees without contact to the
+    migrant groups of the district (weight 0.7) and, once they have a voice, proposals not
+    taken up (weight 0.3). 0 when no migrant sits in the committees."""
     pop = state.pop
     delegates = pop.level == DELEGATE
     if not delegates.any():
         return 0.0
-    organised = (pop.level >= MEMBER) & in_wg_community[pop.community] & pop.migrant
-    ties = share_of_ties(state.ties, organised)[delegates]
-    return float(0.5 * (1.0 - ties.mean()) + 0.5 * (1.0 - state.committee.adopted_share))
+    no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community)[delegates].mean()
+    no_influence = 1.0 - state.committee.adopted_share if state.wg.link_stage >= 2 else 0.0
+    return float(0.7 * no_contact + 0.3 * no_influence)
 
 
 def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:

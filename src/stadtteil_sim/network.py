@@ -51,11 +51,16 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
     return Ties(partner, strength)
 
 
+def ties_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
+    """Per resident: the number of living ties whose partner has ``flag`` set."""
+    alive = ties.alive
+    return (alive & flag[np.where(alive, ties.partner, 0)]).sum(axis=1)
+
+
 def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
     """Per resident: the share of living ties whose partner has ``flag`` set (0 without ties)."""
-    alive = ties.alive
-    hits = (alive & flag[np.where(alive, ties.partner, 0)]).sum(axis=1)
-    count = alive.sum(axis=1)
+    hits = ties_to(ties, flag)
+    count = ties.alive.sum(axis=1)
     return np.divide(hits, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
 
 

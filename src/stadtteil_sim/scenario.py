@@ -257,7 +257,7 @@ class Qualification(Strict):
 
 
 class WorkingGroup(Strict):
-    rep_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance an invited group member becomes a representative")
+    rep_rate: float = P(0.25, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
     max_reps: int = P(3, 1, 20, source="assumption", doc="representatives per community")
     contact_needed: float = P(0.5, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
     members_needed: int = P(4, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
@@ -275,7 +275,7 @@ class Linking(Strict):
     overlap_gain: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of agenda overlap per link stage")
     overlap_drift: float = P(0.05, 0, 1, source="assumption", doc="monthly drift of an unlinked group's agenda away from the committees")
     committee_german: float = P(0.55, 0, 1, source="text", doc="German a delegate needs to follow formal meetings")
-    delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months of regular meetings before the group can choose its own delegates")
+    delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months the group must have met before it can choose its own delegates")
     proposal_rate: float = P(0.3, 0, 1, source="assumption", doc="monthly chance a delegate with a voice carries a proposal")
     delegate_dropout: float = P(0.08, 0, 1, source="assumption", doc="monthly chance a delegate whose proposals are ignored gives up")
 

@@ -94,15 +94,17 @@ class WorkingGroupState:
 class CommitteeState:
     """Stadtteilrunde and citizens' working groups: openness and the fate of proposals."""
 
+    WINDOW = 24  # months over which the share of proposals taken up is measured
+
     openness: float = 0.4
-    proposals: list[int] = field(default_factory=list)  # per month, last 12
+    proposals: list[int] = field(default_factory=list)  # per month, last WINDOW months
     adopted: list[int] = field(default_factory=list)
     total_proposals: int = 0
     total_adopted: int = 0
 
     def record(self, proposed: int, adopted: int) -> None:
-        self.proposals = (self.proposals + [proposed])[-12:]
-        self.adopted = (self.adopted + [adopted])[-12:]
+        self.proposals = (self.proposals + [proposed])[-self.WINDOW :]
+        self.adopted = (self.adopted + [adopted])[-self.WINDOW :]
         self.total_proposals += proposed
         self.total_adopted += adopted
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from stadtteil_sim.network import decay_ties, form_ties
-from stadtteil_sim.population import ATTENDS, DELEGATE
+from stadtteil_sim.population import ATTENDS, DELEGATE, MEMBER
 from stadtteil_sim.processes.context import MonthContext
 
 
@@ -31,10 +31,12 @@ def step(ctx: MonthContext, event: bool) -> None:
     if ctx.scenario.instruments.project_funds_detached:
         mixing = np.where(pop.migrant, 0.5 * mixing, mixing)
     mixing = mixing * (1.0 - ctx.communities.closure[pop.community])
-    mixing = np.where(pop.level == DELEGATE, 0.8, mixing)  # committee meetings are mixed
-    # Members meet their own group; representatives meet in the working group; others their community.
+    # Members meet their own group (representatives too: they stay in touch with who they speak
+    # for), others their community; across circles at shared activities.
     circle = np.where(pop.group >= 0, 1_000 + pop.group, pop.community).astype(np.int64)
-    circle = np.where(pop.representative, -1, circle)
+    # Delegates sit in the committees with the organised natives: that is whom they meet there.
+    committee = (pop.level == DELEGATE) | (~pop.migrant & (pop.level >= MEMBER))
+    circle = np.where(committee, -2, circle)
     form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
 
     partner = np.where(state.ties.alive, state.ties.partner, 0)

@@ -91,7 +91,7 @@ class MonthContext:
         c = self.communities
         if not self.switches.interests:
             return c.orientation
-        return c.orientation + (1.0 - c.orientation) * 0.5 * self.effort
+        return c.orientation + (1.0 - c.orientation) * 0.3 * self.effort
 
     def rng(self, name: str) -> np.random.Generator:
         return self.streams(name, self.state.month)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.network import share_of_ties
+from stadtteil_sim.network import ties_to
 from stadtteil_sim.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.processes.context import MonthContext
 
@@ -20,10 +20,15 @@ MAX_SEATS = 16  # fixed shape of the per-seat draws
 
 
 def constituency_ties(ctx: MonthContext) -> np.ndarray:
-    """Per resident: share of ties to organised members of communities in the working group."""
-    pop = ctx.state.pop
-    organised = (pop.level >= MEMBER) & ctx.in_working_group[pop.community] & pop.migrant
-    return share_of_ties(ctx.state.ties, organised)
+    """Per resident, contact to the migrant groups of the district: 1 with two or more ties to
+    organised members of communities in the working group, 0.5 with one, 0 with none."""
+    return contact_to_groups(ctx.state.pop, ctx.state.ties, ctx.in_working_group)
+
+
+def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
+    # The groups' base: their members and the working group's representatives, not fellow delegates.
+    organised = np.isin(pop.level, (MEMBER, WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
+    return np.minimum(1.0, ties_to(ties, organised) / 2.0)
 
 
 def step(ctx: MonthContext, native_recognition: float) -> None:
@@ -71,16 +76,24 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
     if need <= 0:
         return
     able = pop.german >= lk.committee_german
-    # Only a group that has met regularly for a while can choose its own delegates.
-    ready = ctx.state.wg.meeting_stable_months >= lk.delegate_readiness_months
+    # Only a group that has met for a while, and meets regularly, can choose its own delegates.
+    wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity
+    ready = ctx.state.month - wg.formed_month >= lk.delegate_readiness_months and wg.regularity >= threshold
     own = np.flatnonzero((pop.level == WORKING_GROUP) & pop.representative & able & ready)
-    own = own[np.argsort(-(pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
+    # The group sends those anchored in it and able to follow the meetings.
+    anchored = constituency_ties(ctx)[own]
+    own = own[np.argsort(-(anchored + pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
     pop.level[own] = DELEGATE
     need -= own.size
     if need > 0:
         # Seats the group cannot fill go to individually integrated migrants: token representation.
-        outsiders = np.flatnonzero(pop.migrant & pop.adult & ~pop.representative & able & (pop.level >= INFORMED) & (pop.level < DELEGATE))
-        outsiders = outsiders[np.argsort(draw[outsiders], kind="stable")][:need]
+        # They come from outside the community structures: no group, few ties to organised members.
+        outsiders = np.flatnonzero(
+            pop.migrant & pop.adult & ~pop.representative & able & (pop.group < 0)
+            & (pop.level >= INFORMED) & (pop.level < DELEGATE)
+        )
+        ties = constituency_ties(ctx)[outsiders]
+        outsiders = outsiders[np.argsort(ties + 0.2 * draw[outsiders], kind="stable")][:need]
         pop.level[outsiders] = DELEGATE
         pop.efficacy[outsiders] = 0.5
         if outsiders.size:
@@ -97,7 +110,10 @@ def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -
     proposed = draw[: delegates.size, 0] < rate
     committee = state.committee
     stage_bonus = 1.2 if wg.link_stage == 3 else 1.0
-    adopt_p = (0.5 * committee.openness + 0.5 * native_recognition) * (0.3 + 0.7 * ties) * stage_bonus
+    # Committees take up proposals as far as they are open and natives accept the group, and
+    # as far as the delegate speaks for groups behind them (legitimacy).
+    receptive = 0.3 + 0.7 * (0.5 * committee.openness + 0.5 * native_recognition)
+    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus
     adopted = proposed & (draw[: delegates.size, 1] < adopt_p)
     committee.record(int(proposed.sum()), int(adopted.sum()))
     # Efficacy: delegates whose proposals are taken up stay engaged; a seat without influence wears.

@@ -20,36 +20,39 @@ from stadtteil_sim.state import SUPPORT
 def step(ctx: MonthContext) -> bool:
     """Advance the working group one month; return whether the office intervened."""
     rng = ctx.rng("working_group")
-    draw = rng.random((ctx.state.pop.size, 2))  # column 0: joining, column 1: drifting away
+    draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
+    community_draw = rng.random(len(ctx.communities.names))
     noise = rng.random(4)
     if not ctx.switches.working_group:
         return False
-    _recruit(ctx, draw[:, 0])
+    _recruit(ctx, draw[:, 0], community_draw)
     return _meet(ctx, draw[:, 1], noise)
 
 
-def _recruit(ctx: MonthContext, draw: np.ndarray) -> None:
-    """Groups the office has reached through its mediators are invited to send representatives:
-    informed members of an association or group of the community (M1, M3)."""
+def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) -> None:
+    """Groups the office has reached through its mediators are invited to send representatives
+    (M1, M3). Whether a community sends one is the community's decision: as far as it is open,
+    its association acts as an integration pilot rather than an identity guardian, and district
+    work serves its interests. It sends its most capable informed member of a group."""
     pop, state, w = ctx.state.pop, ctx.state, ctx.behaviour.working_group
     k = pop.community
-    n_comm = len(ctx.communities.names)
-    organised = pop.migrant & (pop.level >= INFORMED) & (pop.group >= 0)
+    c = ctx.communities
+    n_comm = len(c.names)
+    organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
     members = np.bincount(k[organised], minlength=n_comm)
     reps = np.bincount(k[pop.representative], minlength=n_comm)
-    invited = (state.contact >= w.contact_needed) & (members >= w.members_needed)
+    invited = (state.contact >= w.contact_needed) & (members >= w.members_needed) & (reps < w.max_reps)
     invited[0] = False
     # The office invites; district management can, more weakly and without mediators.
     inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
-    capability = 0.4 + 0.6 * (pop.german + pop.experience) / 2.0
-    # A community accepts the invitation as far as it is open, its association acts as an
-    # integration pilot rather than an identity guardian, and district work serves its interests.
-    c = ctx.communities
     acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
-    p = w.rep_rate * inviting * capability * acceptance[k]
-    new = organised & (pop.level < WORKING_GROUP) & invited[k] & (reps[k] < w.max_reps) & (draw < p)
-    pop.level[new] = WORKING_GROUP
-    pop.representative[new] = True
+    sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
+    capability = (pop.german + pop.experience) / 2.0 + 0.3 * draw
+    for community in np.flatnonzero(sends):
+        candidates = np.flatnonzero(organised & (k == community))
+        chosen = candidates[np.argmax(capability[candidates])]
+        pop.level[chosen] = WORKING_GROUP
+        pop.representative[chosen] = True
     _update_membership(ctx)
     if state.wg.formed_month is None and len(state.wg.communities) >= 2:
         state.wg.formed_month = state.month
