@@ -192,25 +192,25 @@ class Mechanisms(Strict):
 
 # --------------------------------------------------------------------------- behaviour (shared, calibratable)
 class Activation(Strict):
-    threshold_mean: float = P(0.55, 0, 3, source="calibrated", doc="mean personal activation threshold (Granovetter 1978)")
-    threshold_sd: float = P(0.15, 0, 1, source="assumption", doc="spread of personal thresholds")
-    weight_social: float = P(0.6, 0, 3, source="assumption", doc="pull of the share of active contacts")
+    threshold_mean: float = P(0.4, 0, 3, source="calibrated", doc="mean personal activation threshold (Granovetter 1978)")
+    threshold_sd: float = P(0.25, 0, 1, source="calibrated", doc="spread of personal thresholds")
+    weight_social: float = P(0.35, 0, 3, source="calibrated", doc="pull of the share of active contacts")
     weight_events: float = P(0.25, 0, 3, source="calibrated", doc="pull of visible activities and events")
     weight_interest: float = P(0.3, 0, 3, source="assumption", doc="pull of interests the activity serves")
-    weight_office: float = P(0.35, 0, 3, source="calibrated", doc="pull of the office's moderated invitation")
-    weight_group: float = P(0.3, 0, 3, source="calibrated", doc="pull of a functioning working group the community belongs to")
+    weight_office: float = P(0.5, 0, 3, source="calibrated", doc="pull of the office's moderated invitation")
+    weight_group: float = P(0.4, 0, 3, source="calibrated", doc="pull of a functioning working group the community belongs to")
     up_rate: float = P(0.12, 0, 1, source="calibrated", doc="monthly probability of acting once pull exceeds threshold")
     down_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly probability of dropping out once pull falls short")
     margin: float = P(0.08, 0, 1, source="assumption", doc="hysteresis: pull must fall this far below threshold to drop out")
 
 
 class Barriers(Strict):
-    language: float = P(0.35, 0, 3, source="text", doc="threshold added by missing German (IfS 2004)")
-    experience: float = P(0.2, 0, 3, source="text", doc="threshold added by unfamiliarity with committee work")
-    time: float = P(0.15, 0, 3, source="text", doc="threshold added by lacking time and resources")
-    closure: float = P(0.35, 0, 3, source="text", doc="threshold added by community closure")
-    identification_figure: float = P(0.15, 0, 3, source="text", doc="threshold added when no one to identify with is present")
-    formality: float = P(0.3, 0, 3, source="text", doc="threshold added by formal meetings without translation")
+    language: float = P(0.25, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by missing German (IfS 2004)")
+    experience: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by unfamiliarity with committee work")
+    time: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by lacking time and resources")
+    closure: float = P(0.3, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by community closure")
+    identification_figure: float = P(0.1, 0, 3, source="text", doc="threshold added when no one to identify with is present")
+    formality: float = P(0.2, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by formal meetings without translation")
 
 
 class Outreach(Strict):
@@ -219,7 +219,7 @@ class Outreach(Strict):
     citywide_access_factor: float = P(0.6, 0, 1, source="text", doc="contact speed through a city-wide association (M1)")
     no_association_factor: float = P(0.35, 0, 1, source="assumption", doc="contact speed when a community has no association")
     inform_office: float = P(0.08, 0, 1, source="calibrated", doc="monthly rate of informing residents of a contacted community")
-    inform_management: float = P(0.02, 0, 1, source="assumption", doc="monthly rate of informing through district management (German only)")
+    inform_management: float = P(0.012, 0, 1, source="calibrated", doc="monthly rate of informing through district management (German only)")
     inform_social: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of hearing from active contacts")
     inform_school: float = P(0.05, 0, 1, source="assumption", doc="monthly rate of reaching parents through school projects (M10)")
 
@@ -237,16 +237,16 @@ class Associations(Strict):
     join_rate: float = P(0.08, 0, 1, source="calibrated", doc="monthly chance an attending resident joins a group of the community")
     core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
     form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
-    no_rooms_factor: float = P(0.15, 0, 1, source="text", doc="group formation without rooms (text: harder, not impossible)")
+    no_rooms_factor: float = P(0.3, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
     dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
     no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
     split_rate: float = P(0.04, 0, 1, source="assumption", doc="monthly chance activated women/youth split from an inactive main association (M7)")
     reactivation: float = P(0.3, 0, 1, source="text", doc="chance a split re-activates the main association (M7)")
     exclusion: float = P(0.4, 0, 1, source="text", doc="chance a split handled carelessly makes a group withdraw (M7)")
     founding_min_months: int = P(12, 0, 120, source="assumption", doc="months a group must have run before it can register as an association")
-    founding_capacity: float = P(0.45, 0, 1, source="calibrated", doc="capacity of the group's core needed to found an association")
-    founding_rate: float = P(0.04, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
-    youth_rate_factor: float = P(0.4, 0, 1, source="assumption", doc="youth groups form less often than women's groups")
+    founding_capacity: float = P(0.42, 0, 1, source="calibrated", doc="capacity of the group's core needed to found an association")
+    founding_rate: float = P(0.03, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
+    youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", doc="youth groups form less often than women's groups")
 
 
 class Qualification(Strict):
@@ -259,8 +259,8 @@ class Qualification(Strict):
 class WorkingGroup(Strict):
     rep_rate: float = P(0.25, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
     max_reps: int = P(3, 1, 20, source="assumption", doc="representatives per community")
-    contact_needed: float = P(0.5, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
-    members_needed: int = P(4, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
+    contact_needed: float = P(0.4, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
+    members_needed: int = P(5, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
     moderated_regularity: float = P(0.9, 0, 1, source="assumption", doc="meeting regularity the moderator secures")
     management_regularity: float = P(0.5, 0, 1, source="assumption", doc="regularity district management secures at full capacity")
     capacity_growth: float = P(0.05, 0, 1, source="assumption", doc="monthly growth of the group's own capacity by regular meetings")
@@ -271,12 +271,12 @@ class WorkingGroup(Strict):
 
 class Linking(Strict):
     stage_rate: float = P(0.15, 0, 1, source="assumption", doc="monthly chance to advance a link stage when the group can carry it")
-    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="own capacity needed to reach stage 1, 2, 3")
+    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra={"source": "calibrated"})
     overlap_gain: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of agenda overlap per link stage")
     overlap_drift: float = P(0.05, 0, 1, source="assumption", doc="monthly drift of an unlinked group's agenda away from the committees")
     committee_german: float = P(0.55, 0, 1, source="text", doc="German a delegate needs to follow formal meetings")
     delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months the group must have met before it can choose its own delegates")
-    proposal_rate: float = P(0.3, 0, 1, source="assumption", doc="monthly chance a delegate with a voice carries a proposal")
+    proposal_rate: float = P(0.5, 0, 1, source="calibrated", doc="monthly chance a delegate with a voice carries a proposal")
     delegate_dropout: float = P(0.08, 0, 1, source="assumption", doc="monthly chance a delegate whose proposals are ignored gives up")
 
 
@@ -299,8 +299,8 @@ class Conflicts(Strict):
 
 class Dependency(Strict):
     strength: float = P(0.5, 0, 1, source="literature", doc="how strongly moderation crowds out the group's own norm-building (Kitts 2006)")
-    reliance_rate: float = P(0.04, 0, 1, source="assumption", doc="monthly growth of the group's reliance on the moderator")
-    unlearn_rate: float = P(0.03, 0, 1, source="assumption", doc="monthly loss of reliance once the group runs itself")
+    reliance_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly growth of the group's reliance on the moderator")
+    unlearn_rate: float = P(0.02, 0, 1, source="calibrated", doc="monthly loss of reliance once the group runs itself")
 
 
 class Context(Strict):
@@ -330,6 +330,34 @@ class RunSettings(Strict):
     seed: int = P(1, 0, 2**63 - 1, source="assumption", doc="root seed of every random stream")
     scale: float = P(1.0, 0.01, 1.0, source="assumption", doc="residents per inhabitant (1.0 = 1:1, the reference)")
     participation_months: list[int] = Field(default_factory=lambda: [0, 12, 24, 36, 48, 60, 84, 120], description="months of the participation table (months past the horizon are skipped)")
+
+
+def behaviour_yaml(behaviour: Behaviour, header: str = "") -> str:
+    """The shared behaviour file: every value with its source and meaning as a comment."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] + ["behaviour:"]
+
+    def walk(model: BaseModel, indent: int) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            pad = "  " * indent
+            if isinstance(value, BaseModel):
+                lines.append(f"{pad}{name}:")
+                walk(value, indent + 1)
+                continue
+            source = (field.json_schema_extra or {}).get("source", "assumption")
+            shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+            lines.append(f"{pad}{name}: {shown}  # [{source}] {field.description}")
+
+    walk(behaviour, 1)
+    return "\n".join(lines) + "\n"
+
+
+BEHAVIOUR_HEADER = """Behavioural parameters shared by both districts.
+Included by every district scenario (`include: shared/behaviour.yaml`): a calibration
+replaces this one file and the calibrated values are used everywhere.
+Each value is marked with its source: [text] the Darmstadt report, [literature],
+[assumption] a judgement with the reason given, [calibrated] tuned to the patterns
+(docs/ODD.md, 'Calibration', says how). Written by stadtteil_sim.scenario.behaviour_yaml."""
 
 
 def _default_communities() -> list[Community]:
