@@ -1,0 +1,575 @@
+"""The monthly processes (processes/*.py), each on a small district with hand-set state."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stadtteil_sim import Scenario, load_scenario
+from stadtteil_sim.model import StadtteilModel
+from stadtteil_sim.population import (
+    ATTENDS,
+    DELEGATE,
+    INFORMED,
+    MEMBER,
+    UNREACHED,
+    WORKING_GROUP,
+)
+from stadtteil_sim.processes import (
+    activation,
+    groups,
+    linking,
+    outreach,
+    qualification,
+    recognition,
+    working_group,
+)
+from stadtteil_sim.processes.context import CommunityTable, MonthContext, covered_languages
+from stadtteil_sim.state import MODERATION, SUPPORT, WOMENS_GROUP
+
+KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
+
+
+def small_model(overrides: dict | None = None, source=KS) -> StadtteilModel:
+    """A district at 1:10 without burn-in: everyone unreached, the office moderating at month 0."""
+    over = {"run.scale": 0.1, "behaviour.burn_in_months": 0}
+    over.update(overrides or {})
+    return StadtteilModel(load_scenario(source, over))
+
+
+def context(model: StadtteilModel, effort: float = 1.0, moderating: bool = True, state=None) -> MonthContext:
+    return MonthContext.begin(model.config, state or model.state, model.streams, model.communities, effort, moderating)
+
+
+def code(model: StadtteilModel, name: str) -> int:
+    return model.community_names.index(name)
+
+
+def two_communities(mediators: int = 1, **sections) -> dict:
+    """Two communities alike but for their language; with one mediator, A's language is covered."""
+    data = {
+        "district": {
+            "population": 2000, "foreign_share": 0.175,
+            "communities": [
+                {"name": "A", "size": 200, "language": "X", "german_mean": 0.3, "closure": 0.2, "association": "local"},
+                {"name": "B", "size": 150, "language": "Y", "german_mean": 0.3, "closure": 0.2, "association": "local"},
+            ],
+        },
+        "instruments": {"bilingual_mediators": mediators},
+        "behaviour": {"burn_in_months": 0},
+    }
+    for key, value in sections.items():
+        data.setdefault(key, {}).update(value)
+    return data
+
+
+def model_of(data: dict, overrides: dict | None = None) -> StadtteilModel:
+    return StadtteilModel(load_scenario(data, overrides))
+
+
+# ================================================================ outreach (M1)
+def contact_gain(data: dict, effort: float, month: int = 1) -> np.ndarray:
+    model = model_of(data)
+    model.state.month = month
+    before = model.state.contact.copy()
+    outreach.step(context(model, effort=effort))
+    return model.state.contact - before
+
+
+def test_mediator_covered_language_gets_contact_faster():
+    data = two_communities(mediators=1)
+    assert covered_languages(load_scenario(data)) == frozenset({"X"})
+    with_office = contact_gain(data, effort=1.0)
+    without = contact_gain(data, effort=0.0)
+    # Same month, same noise: the ratio removes it and leaves (office + management) / management.
+    ratio = with_office[1:] / without[1:]
+    assert ratio[0] > ratio[1] > 1.0
+    assert with_office[1] > 0 and with_office[2] > 0
+
+
+def test_covered_community_reaches_more_contact_over_months():
+    model = model_of(two_communities(mediators=1))
+    for month in range(1, 13):
+        model.state.month = month
+        outreach.step(context(model, effort=1.0))
+    a, b = model.state.contact[1:]
+    assert a > 2 * b, (a, b)
+    assert model.state.contact[0] == 1.0
+
+
+def test_no_contact_from_the_office_when_effort_is_zero():
+    # Coverage does not matter without effort: contact gains are identical with and without mediators.
+    covered = contact_gain(two_communities(mediators=1), effort=0.0)
+    uncovered = contact_gain(two_communities(mediators=0), effort=0.0)
+    assert np.array_equal(covered, uncovered)
+    # And with district management at zero capacity as well, contact does not grow at all.
+    none = contact_gain(two_communities(mediators=1, district_management={"capacity": 0.0}), effort=0.0)
+    assert np.array_equal(none[1:], [0.0, 0.0])
+
+
+def test_effort_zero_and_no_management_informs_no_migrant():
+    model = model_of(two_communities(mediators=2, district_management={"capacity": 0.0}))
+    pop = model.state.pop
+    for month in range(1, 7):
+        model.state.month = month
+        outreach.step(context(model, effort=0.0))
+    assert (pop.level[pop.migrant] == UNREACHED).all()
+
+
+def test_outreach_informs_only_unreached_adults():
+    model = small_model({"district_management.capacity": 1.0})
+    pop = model.state.pop
+    for month in range(1, 13):
+        model.state.month = month
+        model.state.contact[:] = 1.0
+        outreach.step(context(model, effort=1.0))
+    assert (pop.level[~pop.adult] == UNREACHED).all()
+    assert set(np.unique(pop.level)) == {UNREACHED, INFORMED}
+    assert (pop.level[pop.adult] == INFORMED).mean() > 0.3
+
+
+def test_covered_languages_weighted_by_missing_german():
+    data = {
+        "district": {
+            "population": 2000, "foreign_share": 0.51,
+            "communities": [
+                {"name": "A", "size": 300, "language": "X", "german_mean": 0.9},   # X: 30
+                {"name": "C", "size": 120, "language": "X", "german_mean": 0.5},   # X: +60 = 90
+                {"name": "B", "size": 100, "language": "Y", "german_mean": 0.2},   # Y: 80
+                {"name": "Z", "size": 500, "language": "W", "german_mean": 0.95},  # W: 25, largest head count
+            ],
+        },
+    }
+    for mediators, expected in [(0, set()), (1, {"X"}), (2, {"X", "Y"}), (3, {"X", "Y", "W"}), (9, {"X", "Y", "W"})]:
+        sc = load_scenario(data, {"instruments.bilingual_mediators": mediators})
+        assert covered_languages(sc) == frozenset(expected), mediators
+    table = CommunityTable.build(load_scenario(data, {"instruments.bilingual_mediators": 2}))
+    assert list(table.covered) == [True, True, True, True, False]
+
+
+def test_covered_languages_in_kranichstein():
+    sc = load_scenario(KS)
+    covered = covered_languages(sc)
+    assert len(covered) == sc.instruments.bilingual_mediators
+    assert "Turkish" in covered and "Russian" in covered
+    # The Italians' language is not covered: many speak German.
+    assert "Italian" not in covered
+
+
+def test_no_covered_languages_when_office_disabled_or_outreach_off():
+    assert covered_languages(load_scenario(KS, {"office.enabled": False})) == frozenset()
+    assert covered_languages(load_scenario(KS, {"mechanisms.outreach": False})) == frozenset()
+    table = CommunityTable.build(load_scenario(KS, {"office.enabled": False}))
+    assert not table.covered[1:].any() and table.covered[0]
+
+
+def test_community_access_covered_beats_uncovered():
+    model = model_of(two_communities(mediators=1))
+    access = outreach.community_access(context(model))
+    assert access[1] == pytest.approx(1.0)
+    assert 0 < access[2] < access[1]
+
+
+# ================================================================ activation (M2)
+def test_barrier_is_zero_without_barriers():
+    model = small_model({"mechanisms.barriers": False})
+    b = activation.barrier(context(model))
+    assert b.shape == (model.state.pop.size,)
+    assert np.array_equal(b, np.zeros(model.state.pop.size))
+
+
+def test_barrier_grows_as_german_falls():
+    model = small_model()
+    pop = model.state.pop
+    ctx = context(model)
+    high = activation.barrier(ctx)
+    before = pop.german.copy()
+    pop.german = np.where(pop.migrant, np.clip(pop.german - 0.3, 0.0, 1.0), pop.german)
+    low = activation.barrier(ctx)
+    lowered = pop.german < before
+    assert np.array_equal(lowered, pop.migrant)
+    assert (low[lowered] > high[lowered]).all()
+    language = model.config.behaviour.barriers.language
+    assert low[lowered] - high[lowered] == pytest.approx(language * (before - pop.german)[lowered])
+    assert low[~pop.migrant] == pytest.approx(high[~pop.migrant])
+
+
+def test_barrier_is_higher_for_migrants_than_natives_of_equal_means():
+    model = small_model()
+    pop = model.state.pop
+    b = activation.barrier(context(model))
+    assert b[pop.migrant].mean() > b[~pop.migrant].mean()
+
+
+def test_activation_moves_only_informed_adults():
+    model = small_model({"behaviour.activation.up_rate": 1.0})
+    pop = model.state.pop
+    rng = np.random.default_rng(0)
+    pop.level[:] = rng.choice([UNREACHED, INFORMED], size=pop.size)
+    pop.threshold[:] = -10.0  # everyone is pulled over the threshold
+    before = pop.level.copy()
+    activation.step(context(model), event=False)
+    informed_adult = (before == INFORMED) & pop.adult
+    assert (pop.level[informed_adult] == ATTENDS).all()
+    assert np.array_equal(pop.level[~informed_adult], before[~informed_adult])
+
+
+def test_activation_drops_out_when_pull_falls_short():
+    model = small_model({"behaviour.activation.down_rate": 1.0})
+    pop = model.state.pop
+    pop.level[pop.adult] = ATTENDS
+    pop.threshold[:] = 10.0
+    activation.step(context(model), event=False)
+    assert (pop.level[pop.adult] == INFORMED).all()
+
+
+# ================================================================ groups (M7, M11)
+def activate_women(model: StadtteilModel, community: int, count: int) -> np.ndarray:
+    pop = model.state.pop
+    women = np.flatnonzero(pop.migrant & pop.female & pop.adult & (pop.community == community))
+    assert women.size >= count
+    chosen = women[:count]
+    pop.level[chosen] = ATTENDS
+    return chosen
+
+
+def womens_groups(model_or_state, community: int | None = None) -> list[int]:
+    state = getattr(model_or_state, "state", model_or_state)
+    g = state.groups
+    return [i for i in range(len(g)) if g.kind[i] == WOMENS_GROUP and g.alive[i]
+            and (community is None or g.community[i] == community)]
+
+
+GROUP_OVERRIDES = {"behaviour.associations.form_rate": 1.0, "behaviour.associations.join_rate": 0.0}
+
+
+def test_womens_group_needs_core_size_activated_women():
+    for count, forms in [("short", False), ("core", True)]:
+        model = small_model(GROUP_OVERRIDES)
+        core = model.config.behaviour.associations.core_size
+        k = code(model, "Russian-German")
+        women = activate_women(model, k, core - 1 if count == "short" else core)
+        model.state.month = 1
+        groups.step(context(model))
+        formed = womens_groups(model)
+        if not forms:
+            assert formed == []
+        else:
+            assert len(formed) == 1 and model.state.groups.community[formed[0]] == k
+            assert (model.state.pop.group[women] == formed[0]).all()
+            assert (model.state.pop.level[women] == MEMBER).all()
+            assert model.state.groups.in_rooms[formed[0]]
+
+
+def test_no_womens_group_from_men_or_natives():
+    model = small_model(GROUP_OVERRIDES)
+    pop = model.state.pop
+    pop.level[pop.adult & ~pop.female] = ATTENDS  # plenty of activated migrant men
+    pop.level[pop.adult & ~pop.migrant] = ATTENDS  # and native women
+    model.state.month = 1
+    groups.step(context(model))
+    assert womens_groups(model) == []
+
+
+def formation_count(overrides: dict, trials: int = 150) -> int:
+    base = small_model({"behaviour.associations.form_rate": 0.5, "behaviour.associations.join_rate": 0.0, **overrides})
+    core = base.config.behaviour.associations.core_size
+    k = code(base, "Russian-German")
+    activate_women(base, k, core)
+    formed = 0
+    for month in range(1, trials + 1):
+        state = copy.deepcopy(base.state)
+        state.month = month
+        groups.step(context(base, state=state))
+        formed += bool(womens_groups(state, k))
+    return formed
+
+
+def test_womens_groups_form_much_more_rarely_without_rooms():
+    with_rooms = formation_count({})
+    without = formation_count({"district.rooms": False})
+    assert with_rooms > 40
+    assert without < 0.5 * with_rooms, (without, with_rooms)
+
+
+def test_group_formed_without_rooms_is_not_in_rooms():
+    model = small_model({**GROUP_OVERRIDES, "district.rooms": False,
+                         "behaviour.associations.no_rooms_factor": 1.0})
+    k = code(model, "Russian-German")
+    activate_women(model, k, model.config.behaviour.associations.core_size)
+    model.state.month = 1
+    groups.step(context(model))
+    formed = womens_groups(model, k)
+    assert len(formed) == 1 and not model.state.groups.in_rooms[formed[0]]
+
+
+def test_founding_needs_founding_min_months():
+    model = small_model({"behaviour.associations.founding_rate": 1.0, "behaviour.associations.founding_capacity": 0.0})
+    a = model.config.behaviour.associations
+    state, pop = model.state, model.state.pop
+    k = code(model, "Russian-German")
+    born = 2
+    g = state.groups.add(kind=WOMENS_GROUP, community=k, month=born, in_rooms=True)
+    women = activate_women(model, k, a.core_size)
+    pop.group[women] = g
+    pop.level[women] = MEMBER
+    for month in range(born + 1, born + a.founding_min_months):
+        state.month = month
+        groups.step(context(model, effort=1.0))
+        assert not state.groups.registered[g], month
+    assert state.counters.associations_founded == 0
+    state.month = born + a.founding_min_months
+    groups.step(context(model, effort=1.0))
+    assert state.groups.registered[g]
+    assert state.groups.founded[g] == born + a.founding_min_months
+    assert state.counters.associations_founded == 1
+    assert state.counters.womens_associations_founded == 1
+
+
+def test_join_only_attending_adults_join_their_community():
+    model = small_model({"behaviour.associations.join_rate": 1.0})
+    pop = model.state.pop
+    pop.group[:] = -1
+    pop.level[pop.adult] = ATTENDS
+    pop.level[~pop.adult] = UNREACHED
+    model.state.month = 1
+    groups.step(context(model))
+    g = model.state.groups
+    joined = pop.group >= 0
+    assert joined.any()
+    assert pop.adult[joined].all()
+    community_of_group = np.array(g.community)[pop.group[joined]]
+    assert np.array_equal(community_of_group, pop.community[joined])
+    assert (pop.level[joined] == MEMBER).all() and (pop.level[pop.adult & ~joined] == ATTENDS).all()
+
+
+# ================================================================ working group (M3)
+def make_rep(model: StadtteilModel, community: int, n: int = 1, german: float = 0.9) -> np.ndarray:
+    pop = model.state.pop
+    who = np.flatnonzero(pop.adult & (pop.community == community) & ~pop.representative)[:n]
+    pop.level[who] = WORKING_GROUP
+    pop.representative[who] = True
+    pop.german[who] = german
+    return who
+
+
+WG_OVERRIDES = {"behaviour.working_group.rep_dropout": 0.0}
+
+
+def test_working_group_forms_only_once_two_communities_have_representatives():
+    model = small_model(WG_OVERRIDES)
+    state = model.state
+    make_rep(model, 1, n=2)
+    for month in (1, 2, 3):
+        state.month = month
+        working_group.step(context(model))
+        assert state.wg.communities == frozenset({1})
+        assert state.wg.formed_month is None and not state.wg.exists
+        assert state.wg.meeting_stable_months == 0
+    make_rep(model, 2)
+    state.month = 4
+    working_group.step(context(model))
+    assert state.wg.communities == frozenset({1, 2})
+    assert state.wg.formed_month == 4 and state.wg.exists
+
+
+def test_working_group_switched_off_does_nothing():
+    model = small_model({**WG_OVERRIDES, "mechanisms.working_group": False})
+    make_rep(model, 1)
+    make_rep(model, 2)
+    model.state.month = 1
+    assert working_group.step(context(model)) is False
+    assert model.state.wg.formed_month is None and model.state.wg.communities == frozenset()
+
+
+def test_invited_community_sends_its_most_capable_organised_member():
+    model = small_model({**WG_OVERRIDES, "behaviour.working_group.rep_rate": 1.0})
+    pop, state = model.state.pop, model.state
+    k = code(model, "Turkish-Alevite")
+    members = np.flatnonzero(pop.adult & (pop.community == k))[:8]
+    main = next(i for i in range(len(state.groups)) if state.groups.community[i] == k)
+    pop.group[members] = main
+    pop.level[members] = MEMBER
+    pop.german[members] = 0.3
+    pop.experience[members] = 0.2
+    pop.german[members[3]] = 1.0
+    pop.experience[members[3]] = 1.0
+    state.contact[:] = 1.0
+    sent = False
+    for month in range(1, 60):  # the community decides; with rep_rate 1 it sends soon
+        state.month = month
+        working_group.step(context(model))
+        if pop.representative[members].any():
+            sent = True
+            break
+    assert sent
+    assert pop.representative[members[3]] and pop.level[members[3]] == WORKING_GROUP
+    assert pop.representative.sum() == 1
+
+
+def existing_group(overrides: dict) -> StadtteilModel:
+    model = small_model({**WG_OVERRIDES, **overrides})
+    make_rep(model, 1, n=2)
+    make_rep(model, 2, n=2)
+    model.state.wg.formed_month = 0
+    model.state.wg.communities = frozenset({1, 2})
+    return model
+
+
+def run_meetings(model: StadtteilModel, months, moderating: bool) -> list[float]:
+    reliance = []
+    model.state.office.mode = MODERATION if moderating else SUPPORT
+    for month in months:
+        model.state.month = month
+        working_group.step(context(model, effort=1.0 if moderating else 0.3, moderating=moderating))
+        reliance.append(model.state.wg.reliance)
+    return reliance
+
+
+def test_reliance_grows_while_moderating_with_dependency():
+    model = existing_group({})
+    reliance = run_meetings(model, range(1, 13), moderating=True)
+    assert reliance[0] > 0
+    assert all(b > a for a, b in zip(reliance, reliance[1:], strict=False))
+    after = run_meetings(model, range(13, 25), moderating=False)
+    assert all(b < a for a, b in zip([reliance[-1], *after], after, strict=False))
+
+
+def test_no_reliance_without_dependency():
+    model = existing_group({"mechanisms.dependency": False})
+    reliance = run_meetings(model, range(1, 13), moderating=True)
+    assert reliance == [0.0] * 12
+
+
+def test_dependency_crowds_out_own_capacity():
+    on = existing_group({})
+    off = existing_group({"mechanisms.dependency": False})
+    run_meetings(on, range(1, 13), moderating=True)
+    run_meetings(off, range(1, 13), moderating=True)
+    assert 0 < on.state.wg.capacity < off.state.wg.capacity
+    assert on.state.wg.own_capacity < off.state.wg.own_capacity
+
+
+def test_moderation_makes_meetings_regular():
+    model = existing_group({"district_management.capacity": 0.0})
+    run_meetings(model, range(1, 13), moderating=True)
+    moderated = model.state.wg.regularity
+    alone = existing_group({"district_management.capacity": 0.0})
+    run_meetings(alone, range(1, 13), moderating=False)
+    assert moderated > alone.state.wg.regularity
+    assert moderated >= model.config.behaviour.working_group.stable_regularity
+    assert model.state.wg.meeting_stable_months > 0
+
+
+# ================================================================ linking (M4)
+
+def linking_setup(ready: bool) -> StadtteilModel:
+    model = existing_group({"behaviour.linking.delegate_dropout": 0.0})
+    state, pop = model.state, model.state.pop
+    month = 20
+    state.month = month
+    state.wg.formed_month = month - 12 if ready else month  # formed this month: not ready
+    state.wg.regularity = 0.9
+    state.wg.link_decided_month = month
+    # Individually integrated migrants outside the groups: German, informed, no group.
+    outsiders = np.flatnonzero(pop.migrant & pop.adult & ~pop.representative & (pop.community >= 3))[:10]
+    pop.group[outsiders] = -1
+    pop.level[outsiders] = INFORMED
+    pop.german[outsiders] = 0.8
+    return model
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_seats_go_to_representatives_only_when_the_group_is_ready(ready):
+    model = linking_setup(ready)
+    pop, wg = model.state.pop, model.state.wg
+    linking.step(context(model), native_recognition=0.4)
+    assert wg.link_stage == 1 and wg.link_month == 20
+    delegates = np.flatnonzero(pop.level == DELEGATE)
+    assert delegates.size == model.config.committees.seats_per_stage[0]
+    if ready:
+        assert pop.representative[delegates].all()
+    else:
+        assert not pop.representative[delegates].any()  # token representation
+        assert (pop.group[delegates] < 0).all()
+
+
+def test_no_linking_before_the_decision():
+    model = linking_setup(ready=True)
+    model.state.wg.link_decided_month = None
+    linking.step(context(model), native_recognition=0.4)
+    assert model.state.wg.link_stage == 0
+    assert not (model.state.pop.level == DELEGATE).any()
+
+
+def overlap_after(funds: bool, months: int = 6) -> float:
+    model = existing_group({"instruments.project_funds_detached": funds})
+    wg = model.state.wg
+    start = wg.agenda_overlap
+    for month in range(1, months + 1):
+        model.state.month = month
+        linking.step(context(model), native_recognition=0.4)
+    assert wg.link_stage == 0
+    assert wg.agenda_overlap < start
+    return wg.agenda_overlap
+
+
+def test_detached_project_funds_make_the_agenda_drift_faster():
+    assert overlap_after(funds=True) < overlap_after(funds=False)
+
+
+def test_unlinked_agenda_drift_follows_own_capacity():
+    model = existing_group({})
+    wg = model.state.wg
+    lk = model.config.behaviour.linking
+    wg.capacity, wg.reliance = 0.4, 0.5
+    start = wg.agenda_overlap
+    model.state.month = 1
+    linking.step(context(model), native_recognition=0.4)
+    assert wg.agenda_overlap == pytest.approx(start * (1 - lk.overlap_drift * (0.5 + 0.2)))
+
+
+# ================================================================ qualification (M8, M10), recognition (M9)
+def test_qualification_does_nothing_without_effort():
+    model = small_model()
+    pop = model.state.pop
+    pop.level[pop.adult] = MEMBER
+    german, experience, trust = pop.german.copy(), pop.experience.copy(), pop.trust.copy()
+    qualification.step(context(model, effort=0.0, moderating=False))
+    assert np.array_equal(pop.german, german) and np.array_equal(pop.experience, experience)
+    assert np.array_equal(pop.trust, trust)
+    qualification.step(context(model, effort=1.0))
+    assert (pop.german >= german).all() and (pop.german > german).any()
+    assert np.array_equal(pop.german[~pop.migrant], german[~pop.migrant])
+
+
+def test_recognition_changes_only_natives_acceptance():
+    model = small_model()
+    pop = model.state.pop
+    before = pop.acceptance.copy()
+    model.state.month = 1
+    recognition.step(context(model), event=False)
+    natives = pop.adult & ~pop.migrant
+    assert np.array_equal(pop.acceptance[~natives], before[~natives])
+    assert not np.array_equal(pop.acceptance[natives], before[natives])
+    assert ((pop.acceptance >= 0) & (pop.acceptance <= 1)).all()
+
+
+def test_recognition_work_raises_acceptance():
+    on = small_model()
+    off = small_model({"mechanisms.recognition": False})
+    for model in (on, off):
+        model.state.month = 1
+        recognition.step(context(model), event=False)
+    natives = on.state.pop.adult & ~on.state.pop.migrant
+    assert on.state.pop.acceptance[natives].mean() > off.state.pop.acceptance[natives].mean()
+
+
+def test_scenario_default_builds_a_context():
+    model = StadtteilModel(load_scenario(Scenario(), {"run.scale": 0.1, "behaviour.burn_in_months": 0}))
+    ctx = context(model)
+    assert ctx.active_share.shape == (model.state.pop.size,)
+    assert ctx.in_working_group.shape == (len(model.community_names),) and not ctx.in_working_group.any()
