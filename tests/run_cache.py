@@ -3,6 +3,7 @@ per test session on all cores and cached, so the pattern and ablation tests can 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -30,7 +31,9 @@ def runs(path: str, overrides: dict | None = None, seeds=PATTERN_SEEDS) -> list:
     key = (path, tuple(sorted((overrides or {}).items())), tuple(seeds))
     if key not in _cache:
         jobs = [(path, key[1], seed) for seed in seeds]
-        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        # spawn: forking a process that already runs threads can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=context) as pool:
             _cache[key] = list(pool.map(_one, jobs))
     return _cache[key]
 

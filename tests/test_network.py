@@ -78,7 +78,7 @@ def test_form_ties_only_between_attendees_never_self_no_duplicates():
     mixing = np.full(n, 0.3)
     for _ in range(40):
         before = ties.partner.copy()
-        form_ties(ties, attendees, circle, mixing, 0.8, rng.random((n, 3)))
+        form_ties(ties, attendees, circle, mixing, 0.8, rng.random((n, 4)))
         assert np.array_equal(ties.partner[~attendees], before[~attendees]), "a non-attendee got a tie"
         new = ties.partner != before
         assert attendees[ties.partner[new]].all(), "tied to a non-attendee"
@@ -93,7 +93,7 @@ def test_form_ties_within_circle_without_mixing():
     attendees = np.ones(n, dtype=bool)
     circle = np.arange(n) % 3
     for _ in range(20):
-        form_ties(ties, attendees, circle, np.zeros(n), 1.0, rng.random((n, 3)))
+        form_ties(ties, attendees, circle, np.zeros(n), 1.0, rng.random((n, 4)))
     alive = ties.alive
     partner_circle = circle[np.where(alive, ties.partner, 0)]
     assert alive.sum() > 0
@@ -104,7 +104,7 @@ def test_form_ties_alone_in_circle_makes_no_self_tie():
     ties = empty_ties(3, 2)
     attendees = np.array([True, True, False])
     circle = np.array([0, 1, 1])  # 0 and 1 attend but each is alone in its circle
-    u = np.zeros((3, 3))
+    u = np.zeros((3, 4))
     u[:, 1] = 0.5  # not crossing with mixing 0
     form_ties(ties, attendees, circle, np.zeros(3), 1.0, u)
     assert not ties.alive.any()
@@ -113,7 +113,7 @@ def test_form_ties_alone_in_circle_makes_no_self_tie():
 def test_form_ties_no_meeting_when_meet_rate_zero():
     rng = np.random.default_rng(4)
     ties = empty_ties(20, 3)
-    form_ties(ties, np.ones(20, dtype=bool), np.zeros(20), np.full(20, 0.5), 0.0, rng.random((20, 3)))
+    form_ties(ties, np.ones(20, dtype=bool), np.zeros(20), np.full(20, 0.5), 0.0, rng.random((20, 4)))
     assert not ties.alive.any()
 
 
@@ -122,12 +122,12 @@ def test_form_ties_replaces_the_weakest_slot():
     ties.partner[0] = [3, 4, 5]
     ties.strength[0] = [0.9, 0.2, 0.5]
     attendees = np.array([True, True, False, False, False, False])
-    u = np.zeros((6, 3))  # meets; u[:,1] = 0 -> first member of its circle; u[:,2] = 0
+    u = np.zeros((6, 4))  # meets; u[:,2] = 0 -> first member of its circle; u[:,3] = 0
     circle = np.zeros(6)
     mixing = np.zeros(6)
     # 0's circle among attendees is {0, 1}; u=0 picks 0 itself, so let 0 pick by cross-mixing:
-    # anyone = idx[floor(u2 * 2)] -> u2 = 0.75 picks 1.
-    u[0, 2] = 0.75
+    # anyone = idx[floor(u3 * 2)] -> u3 = 0.75 picks 1.
+    u[0, 3] = 0.75
     mixing[0] = 1.0
     form_ties(ties, attendees, circle, mixing, 1.0, u)
     assert list(ties.partner[0]) == [3, 1, 5]
@@ -139,8 +139,8 @@ def test_form_ties_prefers_an_empty_slot():
     ties.partner[0] = [2, -1, 3]
     ties.strength[0] = [0.1, 0.0, 0.05]
     attendees = np.array([True, True, False, False])
-    u = np.zeros((4, 3))
-    u[0, 2] = 0.75
+    u = np.zeros((4, 4))
+    u[0, 3] = 0.75
     mixing = np.array([1.0, 0.0, 0.0, 0.0])
     form_ties(ties, attendees, np.zeros(4), mixing, 1.0, u)
     assert list(ties.partner[0]) == [2, 1, 3]
@@ -151,8 +151,8 @@ def test_form_ties_existing_partner_is_not_added_twice():
     ties.partner[0] = [1, -1, -1]
     ties.strength[0] = [0.4, 0, 0]
     attendees = np.array([True, True, False])
-    u = np.zeros((3, 3))
-    u[0, 2] = 0.75
+    u = np.zeros((3, 4))
+    u[0, 3] = 0.75
     form_ties(ties, attendees, np.zeros(3), np.array([1.0, 0, 0]), 1.0, u)
     assert list(ties.partner[0]) == [1, -1, -1]
     assert ties.strength[0, 0] == pytest.approx(0.4)

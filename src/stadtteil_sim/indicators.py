@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from stadtteil_sim.network import bridging_share
-from stadtteil_sim.processes.linking import contact_to_groups
 from stadtteil_sim.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES
+from stadtteil_sim.processes.linking import contact_to_groups
 from stadtteil_sim.scenario import Scenario
 from stadtteil_sim.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
@@ -41,7 +41,8 @@ INDICATORS = (
     "office_mode",
 )
 
-# Participation at handover below this floor makes the sustainability ratio meaningless.
+# The sustainability ratio divides by at least this participation at handover, so a run where
+# hardly anyone took part at handover does not produce an exploding ratio.
 SUSTAINABILITY_FLOOR = 0.01
 
 

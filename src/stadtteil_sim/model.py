@@ -34,7 +34,14 @@ from stadtteil_sim.agents import (
 )
 from stadtteil_sim.network import initial_ties
 from stadtteil_sim.population import build_population
-from stadtteil_sim.processes import activation, contact, groups, outreach, qualification, recognition
+from stadtteil_sim.processes import (
+    activation,
+    contact,
+    groups,
+    outreach,
+    qualification,
+    recognition,
+)
 from stadtteil_sim.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.rng import Streams
 from stadtteil_sim.scenario import Scenario, load_scenario

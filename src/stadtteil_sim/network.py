@@ -77,14 +77,15 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
     (its group, or else its community), or, with the probability ``mixing`` (per resident), to
     any attendee. The weakest slot is replaced.
 
-    ``u`` is a fixed-shape (n, 3) uniform draw, so the number of attendees never shifts draws.
+    ``u`` is a fixed-shape (n, 4) uniform draw (meet, cross, partner in circle, partner anywhere),
+    so the number of attendees never shifts draws.
     """
     idx = np.flatnonzero(attendees)
     if idx.size < 2:
         return
     meets = u[idx, 0] < meet_rate
-    same = idx[random_member_of_same_group(circle[idx].astype(np.int64), u[idx, 1])]
-    anyone = idx[np.minimum((u[idx, 2] * idx.size).astype(np.int64), idx.size - 1)]
+    same = idx[random_member_of_same_group(circle[idx].astype(np.int64), u[idx, 2])]
+    anyone = idx[np.minimum((u[idx, 3] * idx.size).astype(np.int64), idx.size - 1)]
     cross = u[idx, 1] < mixing[idx]
     chosen = np.where(cross, anyone, same)
     ok = meets & (chosen != idx)

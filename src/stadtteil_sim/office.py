@@ -8,7 +8,14 @@ delivers this month. Both rules can be a fixed month or a condition on the worki
 from __future__ import annotations
 
 from stadtteil_sim.scenario import Scenario
-from stadtteil_sim.state import MODERATION, NOT_ACTIVE, OFFICE_MODE_NAMES, SUPPORT, WITHDRAWN, DistrictState
+from stadtteil_sim.state import (
+    MODERATION,
+    NOT_ACTIVE,
+    OFFICE_MODE_NAMES,
+    SUPPORT,
+    WITHDRAWN,
+    DistrictState,
+)
 
 
 class OfficePolicy:

@@ -73,7 +73,8 @@ def plot_main_indicators(result: RunResult, path: Path) -> None:
             if month is not None and not math.isnan(month):
                 ax.axvline(month, color="tab:red" if name == "handover" else "tab:green", linestyle=style, label=name)
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=8)
+    if axes[0, 0].get_legend_handles_labels()[0]:  # the months may lie past a short run
+        axes[0, 0].legend(fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("month")
     fig.suptitle(f"{result.scenario.district.name} (seed {result.seed})")

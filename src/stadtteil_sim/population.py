@@ -64,7 +64,8 @@ def strain_probabilities(density: float, migrant_share: float, factor: float) ->
     The text: migrants carry above-average unemployment and welfare dependence.
     """
     d = density / 100.0
-    migrant_p = min(0.95, d * factor)
+    # Capped so that natives' share never has to fall below zero to keep the district mean.
+    migrant_p = min(0.95, d * factor, d / max(migrant_share, 1e-9))
     native_p = (d - migrant_share * migrant_p) / max(1e-9, 1.0 - migrant_share)
     return float(migrant_p), float(np.clip(native_p, 0.0, 0.95))
 
@@ -88,10 +89,11 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     cuts = np.cumsum([d.child_share, d.young_adult_share, 1.0 - d.child_share - d.young_adult_share - d.senior_share])
     age_band = np.searchsorted(cuts, u[:, 1], side="right").astype(np.int8)
     parent = (np.isin(age_band, (YOUNG_ADULT, ADULT))) & (u[:, 2] < d.parent_share)
-    # Migrants and natives live in all blocks, with some clustering of each community.
+    # Residents live in all blocks; half of each migrant community clusters in one home block.
     blocks = d.housing_blocks
     home = (community.astype(np.int64) * 7919) % blocks
-    block = np.where(u[:, 3] < 0.5, home, np.floor(u[:, 4] * blocks)).astype(np.int32)
+    anywhere = np.minimum(np.floor(u[:, 4] * blocks), blocks - 1)
+    block = np.where(migrant & (u[:, 3] < 0.5), home, anywhere).astype(np.int32)
 
     strain_on = scenario.mechanisms.context
     factor = d.migrant_strain_factor if strain_on else 1.0

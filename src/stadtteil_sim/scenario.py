@@ -80,12 +80,10 @@ class District(Strict):
     rooms: bool = Field(True, description="rooms for civic use exist (text: Kranichstein-Süd yes, Eberstadt-Süd none)")
     room_slots: int = P(16, 0, 200, source="assumption", doc="self-organised groups the rooms can host at once")
     housing_blocks: int = P(40, 1, 2000, source="assumption", doc="housing blocks residents live in")
-    schools: int = P(2, 0, 50, source="assumption", doc="schools in the district")
-    kindergartens: int = P(3, 0, 50, source="assumption", doc="kindergartens in the district")
     child_share: float = P(0.22, 0, 0.6, source="assumption", doc="share of residents under 18")
     young_adult_share: float = P(0.18, 0, 0.6, source="assumption", doc="share of residents aged 18-29")
     senior_share: float = P(0.14, 0, 0.6, source="assumption", doc="share of residents aged 65+")
-    parent_share: float = P(0.35, 0, 1, source="assumption", doc="share of adults under 50 with a child at a local school or kindergarten")
+    parent_share: float = P(0.35, 0, 1, source="assumption", doc="share of working-age adults with a child at a local school or kindergarten")
     communities: list[Community] = Field(default_factory=list, description="every sizeable community of origin")
 
     @model_validator(mode="after")
@@ -209,7 +207,7 @@ class Barriers(Strict):
     experience: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by unfamiliarity with committee work")
     time: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by lacking time and resources")
     closure: float = P(0.3, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by community closure")
-    identification_figure: float = P(0.1, 0, 3, source="text", doc="threshold added when no one to identify with is present")
+    identification_figure: float = P(0.1, 0, 3, source="calibrated", doc="(text: Seidel 2005) threshold added when no one to identify with is present")
     formality: float = P(0.2, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by formal meetings without translation")
 
 
@@ -237,15 +235,15 @@ class Associations(Strict):
     join_rate: float = P(0.08, 0, 1, source="calibrated", doc="monthly chance an attending resident joins a group of the community")
     core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
     form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
-    no_rooms_factor: float = P(0.3, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
+    no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
     dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
     no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
     split_rate: float = P(0.04, 0, 1, source="assumption", doc="monthly chance activated women/youth split from an inactive main association (M7)")
     reactivation: float = P(0.3, 0, 1, source="text", doc="chance a split re-activates the main association (M7)")
     exclusion: float = P(0.4, 0, 1, source="text", doc="chance a split handled carelessly makes a group withdraw (M7)")
-    founding_min_months: int = P(12, 0, 120, source="assumption", doc="months a group must have run before it can register as an association")
+    founding_min_months: int = P(9, 0, 120, source="calibrated", doc="months a group must have run before it can register as an association")
     founding_capacity: float = P(0.42, 0, 1, source="calibrated", doc="capacity of the group's core needed to found an association")
-    founding_rate: float = P(0.03, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
+    founding_rate: float = P(0.035, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
     youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", doc="youth groups form less often than women's groups")
 
 

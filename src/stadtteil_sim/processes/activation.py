@@ -40,7 +40,7 @@ def barrier(ctx: MonthContext) -> np.ndarray:
 
 
 def pull(ctx: MonthContext, event: bool) -> np.ndarray:
-    pop, a, c = ctx.state.pop, ctx.behaviour.activation, ctx.communities
+    pop, a = ctx.state.pop, ctx.behaviour.activation
     k = pop.community
     wg = ctx.state.wg
     dm = ctx.scenario.district_management.capacity

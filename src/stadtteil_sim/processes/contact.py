@@ -16,7 +16,7 @@ from stadtteil_sim.processes.context import MonthContext
 
 def step(ctx: MonthContext, event: bool) -> None:
     rng = ctx.rng("ties")
-    draw = rng.random((ctx.state.pop.size, 3))
+    draw = rng.random((ctx.state.pop.size, 4))
     pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
     g = state.groups
     attending = pop.adult & (pop.level >= ATTENDS)

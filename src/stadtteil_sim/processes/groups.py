@@ -93,10 +93,12 @@ def _join(ctx: MonthContext, draw: np.ndarray) -> None:
     for i in range(len(g)):
         if g.alive[i] and g.kind[i] == MAIN_ASSOCIATION:
             served[g.community[i]] = g.women_served[i]
+    # Open associations take newcomers in; formalistic meetings put them off (M2).
     openness = np.ones(len(ctx.communities.names))
     for i in range(len(g)):
         if g.alive[i] and g.kind[i] in (MAIN_ASSOCIATION, NATIVE_ASSOCIATION):
-            openness[g.community[i]] = 0.5 + 0.5 * g.openness[i]
+            formality = g.formality[i] if ctx.switches.barriers else 0.0
+            openness[g.community[i]] = (0.5 + 0.5 * g.openness[i]) * (1.0 - 0.5 * formality)
     seeking = pop.adult & (pop.level >= ATTENDS) & (pop.group < 0) & (draw[:, 0] < a.join_rate * openness[k])
     choice = main[k]
     migrant_woman = pop.female & pop.migrant
@@ -142,6 +144,7 @@ def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
         where = "in the rooms" if rooms else "without rooms of its own"
         state.log(f"a {KIND_WORD[kind]} of the {ctx.communities.names[k]} community forms {where}")
         if splitting and from_main.size:
+            g.split_from[new] = main
             _after_split(ctx, main, draws[k, 1:])
 
 

@@ -44,7 +44,7 @@ def step(ctx: MonthContext, native_recognition: float) -> None:
         # The parallel structure develops its own agenda, the faster the more it runs itself.
         drift = lk.overlap_drift * (0.5 + wg.own_capacity + funds)
         wg.agenda_overlap -= drift * wg.agenda_overlap
-        if wg.link_decided_month is not None and ctx.switches.linking:
+        if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
             wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
             state.log("the working group sends observers to the Stadtteilrunde")
         else:
