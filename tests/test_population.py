@@ -209,9 +209,16 @@ def test_thresholds_do_not_depend_on_origin():
     assert not np.allclose(a.german, b.german)
     assert np.array_equal(a.threshold, b.threshold)
 
-    # 3. ... and no process changes `threshold` during a run (barriers are added per month).
-    model = StadtteilModel(load_scenario(KS, {"run.scale": 0.1}))
+    # 3. ... and no process changes `threshold` during a run (barriers are added per month),
+    # except that households moving in (M13 fluctuation) draw theirs the same way.
+    model = StadtteilModel(load_scenario(KS, {"run.scale": 0.1, "behaviour.context.turnover_rate": 0.0}))
     before = model.state.pop.threshold.copy()
     for _ in range(24):
         model.step()
     assert np.array_equal(model.state.pop.threshold, before)
+    moving = StadtteilModel(load_scenario(KS, {"run.scale": 0.1, "behaviour.context.turnover_rate": 0.05}))
+    before = moving.state.pop.threshold.copy()
+    for _ in range(24):
+        moving.step()
+    replaced = moving.state.pop.threshold != before
+    assert 0 < replaced.mean() < 0.9

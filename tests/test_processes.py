@@ -573,3 +573,37 @@ def test_scenario_default_builds_a_context():
     ctx = context(model)
     assert ctx.active_share.shape == (model.state.pop.size,)
     assert ctx.in_working_group.shape == (len(model.community_names),) and not ctx.in_working_group.any()
+
+
+# --------------------------------------------------------------------------- turnover (M13)
+def test_turnover_replaces_households_and_cuts_their_ties():
+    from stadtteil_sim.processes import turnover
+
+    model = small_model({"behaviour.context.turnover_rate": 0.2})
+    for _ in range(12):
+        model.step()
+    pop, ties = model.state.pop, model.state.ties
+    community, female, block = pop.community.copy(), pop.female.copy(), pop.block.copy()
+    level, threshold = pop.level.copy(), pop.threshold.copy()
+    model.state.month += 1  # a new month: fresh draws from the turnover stream
+    ctx = context(model)
+    turnover.step(ctx)
+    moved = pop.threshold != threshold
+    assert 0.1 < moved.mean() < 0.3
+    # A similar household moves in: same community, gender and block; unreached, no group, no ties.
+    assert np.array_equal(pop.community, community) and np.array_equal(pop.female, female)
+    assert np.array_equal(pop.block, block)
+    assert (pop.level[moved] == 0).all() and (pop.group[moved] == -1).all()
+    assert not pop.representative[moved].any()
+    assert not ties.alive[moved].any()
+    assert not (ties.alive & moved[np.where(ties.alive, ties.partner, 0)]).any()
+    assert (pop.level[~moved] == level[~moved]).all()
+
+
+def test_no_turnover_without_the_context_mechanism():
+    from stadtteil_sim.processes import turnover
+
+    model = small_model({"behaviour.context.turnover_rate": 0.2, "mechanisms.context": False})
+    before = model.state.pop.threshold.copy()
+    turnover.step(context(model))
+    assert np.array_equal(model.state.pop.threshold, before)

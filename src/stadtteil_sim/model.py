@@ -4,7 +4,8 @@ Monthly step order (one step = one month; month 0 = the office starts):
 
 1. The integration office decides its mode (moderation -> support -> withdrawn) and whether
    linking starts, from last month's state of the working group (M12, M4).
-2. District management plans its events: festivals, clean-ups, activating surveys (M5).
+2. Residential fluctuation: some households move out, similar newcomers move in (M13).
+   District management plans its events: festivals, clean-ups, activating surveys (M5).
 3. Outreach: contact to communities through mediators; residents get informed (M1, M10).
 4. Qualification: courses and multiplier training; school projects (M8, M10).
 5. Activation: informed residents start or stop attending, by pull against threshold (M2, M5, M6, M13).
@@ -41,6 +42,7 @@ from stadtteil_sim.processes import (
     outreach,
     qualification,
     recognition,
+    turnover,
 )
 from stadtteil_sim.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.rng import Streams
@@ -155,6 +157,7 @@ class StadtteilModel(mesa.Model):
         self.month_context = ctx = MonthContext.begin(
             self.config, state, self.streams, self.communities, effort, self.office.policy.moderating(state)
         )
+        turnover.step(ctx)
         self.management.step()
         event = self.management.event_this_month
         outreach.step(ctx)

@@ -70,6 +70,44 @@ def strain_probabilities(density: float, migrant_share: float, factor: float) ->
     return float(migrant_p), float(np.clip(native_p, 0.0, 0.95))
 
 
+TRAITS = ("unemployed", "welfare", "german", "experience", "identification", "trust", "resources", "threshold")
+
+
+def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator) -> dict:
+    """Strain, German, experience, identification, trust, resources and the activation threshold,
+    drawn for every row (at start, and for households moving in). Thresholds do not depend on
+    origin: migrants and natives draw them alike."""
+    d = scenario.district
+    n = community.size
+    migrant = community != NATIVE
+    migrant_share = float(migrant.mean()) if n else 0.0
+    u = rng.random((n, 2))
+    strain_on = scenario.mechanisms.context
+    factor = d.migrant_strain_factor if strain_on else 1.0
+    mu, nu = strain_probabilities(d.unemployment_density, migrant_share, factor)
+    mw, nw = strain_probabilities(d.welfare_density, migrant_share, factor)
+    working_age = np.isin(age_band, (YOUNG_ADULT, ADULT))
+    unemployed = working_age & (u[:, 0] < np.where(migrant, mu, nu))
+    welfare = (age_band != CHILD) & (u[:, 1] < np.where(migrant, mw, nw))
+
+    german_mean = np.array([1.0] + [c.german_mean for c in d.communities])[community]
+    exp_mean = np.array([0.45] + [c.committee_experience_mean for c in d.communities])[community]
+    noise = rng.normal(0.0, 1.0, size=(n, 6))
+    strain = 0.5 * unemployed + 0.5 * welfare
+    weight = scenario.behaviour.context.strain_weight if strain_on else 0.0
+    act = scenario.behaviour.activation
+    return {
+        "unemployed": unemployed,
+        "welfare": welfare,
+        "german": np.where(migrant, np.clip(german_mean + 0.15 * noise[:, 0], 0.02, 1.0), 1.0),
+        "experience": np.clip(exp_mean + 0.12 * noise[:, 1], 0.0, 1.0),
+        "identification": np.clip(np.where(migrant, 0.35, 0.5) + 0.12 * noise[:, 2], 0.0, 1.0),
+        "trust": np.clip(np.where(migrant, 0.4, 0.5) + 0.12 * noise[:, 3], 0.0, 1.0),
+        "resources": np.clip(0.75 + 0.15 * noise[:, 4] - weight * strain, 0.0, 1.0),
+        "threshold": act.threshold_mean + act.threshold_sd * noise[:, 5],
+    }
+
+
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     d = scenario.district
     scale = scenario.run.scale
@@ -81,9 +119,8 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
         community[start : start + size] = k
         start += size
     migrant = community != NATIVE
-    migrant_share = migrant.mean()
 
-    u = rng.random((n, 12))
+    u = rng.random((n, 5))
     female = u[:, 0] < 0.5
     # Age bands from the district's shares (assumptions in the scenario file).
     cuts = np.cumsum([d.child_share, d.young_adult_share, 1.0 - d.child_share - d.young_adult_share - d.senior_share])
@@ -95,41 +132,14 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     anywhere = np.minimum(np.floor(u[:, 4] * blocks), blocks - 1)
     block = np.where(migrant & (u[:, 3] < 0.5), home, anywhere).astype(np.int32)
 
-    strain_on = scenario.mechanisms.context
-    factor = d.migrant_strain_factor if strain_on else 1.0
-    mu, nu = strain_probabilities(d.unemployment_density, migrant_share, factor)
-    mw, nw = strain_probabilities(d.welfare_density, migrant_share, factor)
-    working_age = np.isin(age_band, (YOUNG_ADULT, ADULT))
-    unemployed = working_age & (u[:, 5] < np.where(migrant, mu, nu))
-    welfare = (age_band != CHILD) & (u[:, 6] < np.where(migrant, mw, nw))
-
-    german_mean = np.array([1.0] + [c.german_mean for c in d.communities])[community]
-    exp_mean = np.array([0.45] + [c.committee_experience_mean for c in d.communities])[community]
-    noise = rng.normal(0.0, 1.0, size=(n, 4))
-    german = np.where(migrant, np.clip(german_mean + 0.15 * noise[:, 0], 0.02, 1.0), 1.0)
-    experience = np.clip(exp_mean + 0.12 * noise[:, 1], 0.0, 1.0)
-    identification = np.clip(np.where(migrant, 0.35, 0.5) + 0.12 * noise[:, 2], 0.0, 1.0)
-    trust = np.clip(np.where(migrant, 0.4, 0.5) + 0.12 * noise[:, 3], 0.0, 1.0)
-    strain = 0.5 * unemployed + 0.5 * welfare
-    weight = scenario.behaviour.context.strain_weight if strain_on else 0.0
-    resources = np.clip(0.75 + 0.15 * rng.normal(size=n) - weight * strain, 0.0, 1.0)
-    act = scenario.behaviour.activation
-    threshold = rng.normal(act.threshold_mean, act.threshold_sd, size=n)
-
+    traits = personal_traits(scenario, community, age_band, rng)
     return Population(
         community=community,
         female=female,
         age_band=age_band,
         parent=parent,
         block=block,
-        unemployed=unemployed,
-        welfare=welfare,
-        german=german,
-        experience=experience,
-        identification=identification,
-        trust=trust,
-        resources=resources,
-        threshold=threshold,
+        **traits,
         level=np.zeros(n, dtype=np.int8),
         group=np.full(n, -1, dtype=np.int32),
         acceptance=np.where(migrant, 0.0, scenario.behaviour.recognition.initial),

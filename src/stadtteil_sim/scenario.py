@@ -193,11 +193,11 @@ class Activation(Strict):
     threshold_mean: float = P(0.4, 0, 3, source="calibrated", doc="mean personal activation threshold (Granovetter 1978)")
     threshold_sd: float = P(0.25, 0, 1, source="calibrated", doc="spread of personal thresholds")
     weight_social: float = P(0.35, 0, 3, source="calibrated", doc="pull of the share of active contacts")
-    weight_events: float = P(0.25, 0, 3, source="calibrated", doc="pull of visible activities and events")
+    weight_events: float = P(0.25, 0, 3, source="assumption", doc="pull of visible activities and events")
     weight_interest: float = P(0.3, 0, 3, source="assumption", doc="pull of interests the activity serves")
     weight_office: float = P(0.5, 0, 3, source="calibrated", doc="pull of the office's moderated invitation")
     weight_group: float = P(0.4, 0, 3, source="calibrated", doc="pull of a functioning working group the community belongs to")
-    up_rate: float = P(0.12, 0, 1, source="calibrated", doc="monthly probability of acting once pull exceeds threshold")
+    up_rate: float = P(0.12, 0, 1, source="assumption", doc="monthly probability of acting once pull exceeds threshold")
     down_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly probability of dropping out once pull falls short")
     margin: float = P(0.08, 0, 1, source="assumption", doc="hysteresis: pull must fall this far below threshold to drop out")
 
@@ -212,11 +212,11 @@ class Barriers(Strict):
 
 
 class Outreach(Strict):
-    contact_rate: float = P(0.08, 0, 1, source="calibrated", doc="monthly growth of the office's contact to a community via a mediator")
+    contact_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of the office's contact to a community via a mediator")
     uncovered_language_factor: float = P(0.15, 0, 1, source="assumption", doc="contact speed without a mediator for the language")
     citywide_access_factor: float = P(0.6, 0, 1, source="text", doc="contact speed through a city-wide association (M1)")
     no_association_factor: float = P(0.35, 0, 1, source="assumption", doc="contact speed when a community has no association")
-    inform_office: float = P(0.08, 0, 1, source="calibrated", doc="monthly rate of informing residents of a contacted community")
+    inform_office: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of informing residents of a contacted community")
     inform_management: float = P(0.012, 0, 1, source="calibrated", doc="monthly rate of informing through district management (German only)")
     inform_social: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of hearing from active contacts")
     inform_school: float = P(0.05, 0, 1, source="assumption", doc="monthly rate of reaching parents through school projects (M10)")
@@ -232,9 +232,9 @@ class Ties(Strict):
 
 
 class Associations(Strict):
-    join_rate: float = P(0.08, 0, 1, source="calibrated", doc="monthly chance an attending resident joins a group of the community")
+    join_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly chance an attending resident joins a group of the community")
     core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
-    form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
+    form_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly chance a self-organised group forms where a core exists")
     no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
     dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
     no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
@@ -255,7 +255,7 @@ class Qualification(Strict):
 
 
 class WorkingGroup(Strict):
-    rep_rate: float = P(0.25, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
+    rep_rate: float = P(0.35, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
     max_reps: int = P(3, 1, 20, source="assumption", doc="representatives per community")
     contact_needed: float = P(0.4, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
     members_needed: int = P(5, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
@@ -303,6 +303,7 @@ class Dependency(Strict):
 
 class Context(Strict):
     strain_weight: float = P(0.5, 0, 3, source="assumption", doc="how strongly unemployment and welfare cut time and resources")
+    turnover_rate: float = P(0.008, 0, 0.2, source="assumption", doc="monthly share of households moving out and replaced by newcomers (about 10 % a year in large estates)")
 
 
 class Behaviour(Strict):
