@@ -34,10 +34,17 @@ COUNT_COLUMNS = (
     "associations_founded",
     "womens_associations_founded",
     "self_organised_groups",
+    "conflicts_arising",
     "conflicts_mediated",
     "conflicts_escalated",
 )
-CUMULATIVE_COLUMNS = ("associations_founded", "womens_associations_founded", "conflicts_mediated", "conflicts_escalated")
+CUMULATIVE_COLUMNS = (
+    "associations_founded",
+    "womens_associations_founded",
+    "conflicts_arising",
+    "conflicts_mediated",
+    "conflicts_escalated",
+)
 # Besides every *_share, *_rate and *_index column.
 UNIT_COLUMNS = ("native_recognition", "working_group_coverage", "working_group_capacity", "working_group_regularity")
 
@@ -88,6 +95,7 @@ def check_invariants(result: stadtteil_sim.RunResult, scenario: Scenario, adults
         steps = ts[col].diff().dropna()
         assert (steps >= 0).all(), f"cumulative {col} decreases at months {list(ts.loc[steps.index[steps < 0], 'month'])}"
     assert (ts["womens_associations_founded"] <= ts["associations_founded"]).all()
+    assert (ts["conflicts_arising"] == ts["conflicts_mediated"] + ts["conflicts_escalated"]).all()
 
     # The office moves forward only: not active -> moderation -> support -> withdrawn.
     assert ts["office_mode"].isin(OFFICE_MODE_NAMES).all()
