@@ -15,19 +15,9 @@ from pathlib import Path
 
 import pytest
 
-EXIT_INPUT = 2
+from samples import SMALL
 
-SMALL = """\
-name: small
-district:
-  name: Testviertel
-  population: 1000
-  foreign_share: 0.2
-  communities:
-    - {name: A, size: 150, language: La}
-    - {name: B, size: 50, language: Lb}
-    - {name: C, size: 100, language: Lc, foreign_nationals: false}
-"""
+EXIT_INPUT = 2
 
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
