@@ -115,7 +115,7 @@ def compute(state: DistrictState, scenario: Scenario) -> dict[str, Any]:
         "token_index": token_index(state, in_wg),
         "detachment_index": detachment_index(state, bridging),
         "proposals_adopted_share": state.committee.adopted_share,
-        "native_recognition": float(pop.acceptance[natives].mean()) if natives.any() else 0.0,
+        "native_recognition": pop.native_acceptance(),
         "bridging_tie_share": float(bridging[has_ties].mean()) if has_ties.any() else 0.0,
         "conflicts_arising": state.counters.conflicts,
         "conflicts_mediated": state.counters.conflicts_mediated,

@@ -172,9 +172,7 @@ class StadtteilModel(mesa.Model):
         self._sync_association_agents()
 
     def native_recognition(self) -> float:
-        pop = self.state.pop
-        natives = pop.adult & ~pop.migrant
-        return float(pop.acceptance[natives].mean()) if natives.any() else 0.0
+        return self.state.pop.native_acceptance()
 
     def _collect(self) -> None:
         self.indicators = indicators.compute(self.state, self.config)

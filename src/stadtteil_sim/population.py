@@ -54,6 +54,11 @@ class Population:
     def migrant(self) -> np.ndarray:
         return self.community != NATIVE
 
+    def native_acceptance(self, default: float = 0.0) -> float:
+        """Mean acceptance of migrant participation among adult natives (M9)."""
+        natives = self.adult & ~self.migrant
+        return float(self.acceptance[natives].mean()) if natives.any() else default
+
     def columns(self) -> list[str]:
         return [f.name for f in fields(self)]
 

@@ -88,7 +88,6 @@ def _poisson_inverse(lam: float, u: float) -> int:
 def _open_committees(ctx: MonthContext) -> None:
     """Intercultural opening follows native acceptance, as far as political will carries it."""
     pop, committee = ctx.state.pop, ctx.state.committee
-    natives = pop.adult & ~pop.migrant
-    accept = float(pop.acceptance[natives].mean()) if natives.any() else 0.5
+    accept = pop.native_acceptance(default=0.5)
     target = ctx.scenario.committees.political_will * accept if ctx.switches.context else accept
     committee.openness += 0.05 * (max(ctx.scenario.committees.openness * 0.5, target) - committee.openness)
