@@ -12,6 +12,7 @@ import pytest
 from stadtteil_sim import load_scenario
 from stadtteil_sim.indicators import (
     INDICATORS,
+    SUMMARY_KEYS,
     SUSTAINABILITY_FLOOR,
     compute,
     detachment_index,
@@ -226,6 +227,8 @@ def test_summary_of_a_model_run():
     )
     assert math.isnan(s["sustainability_ratio_24m"])
     assert s["office_staff_hours_total"] == pytest.approx(result.timeseries["office_staff_hours"].sum())
+    # Experiments check their objectives against SUMMARY_KEYS before any run: it must be exact.
+    assert tuple(k for k in s if k != "seed") == SUMMARY_KEYS
 
 
 # ---------------------------------------------------------------- participation table

@@ -124,6 +124,52 @@ def params(
         )
 
 
+@app.command()
+def batch(
+    experiment: Annotated[Path, typer.Argument(help="experiment YAML file, e.g. experiments/handover_timing.yaml")],
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores; 1 = serial)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default: results/<experiment name>)")] = None,
+) -> None:
+    """Run every variant x replicate of an experiment; rerun the same command to resume."""
+    from stadtteil_sim.batch import run_batch
+    from stadtteil_sim.executors import ExecutorSpec
+    from stadtteil_sim.experiment import load_experiment
+    from stadtteil_sim.store import StoreError
+
+    chosen = [flag for flag, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-workers", dask_workers)) if value is not None]
+    if len(chosen) > 1:
+        _fail(f"{' and '.join(chosen)} given together; allowed: one of --workers, --scheduler, --dask-workers")
+    if scheduler is not None or dask_workers is not None:
+        spec = ExecutorSpec("dask", scheduler=scheduler, dask_workers=dask_workers)
+    else:
+        spec = ExecutorSpec("serial" if workers == 1 else "pool", workers=workers)
+    try:
+        design = load_experiment(experiment)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    target = out or Path("results") / design.experiment.name
+    typer.echo(f"{design.experiment.name}: {len(design.tasks)} runs ({len(design.bases)} scenarios x "
+               f"{len(design.variants)} variants x {design.experiment.replicates} replicates) on {spec.describe()}")
+    try:
+        summary = run_batch(design, target, spec)
+    except StoreError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished runs are stored in {target}; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"{summary.completed} runs stored, {summary.skipped} were already there, "
+               f"{len(summary.failures)} failed ({summary.seconds:.0f} s); results: {target.resolve()}")
+    if summary.failures:
+        for failure in summary.failures[:10]:
+            last = failure["traceback"].strip().splitlines()[-1]
+            typer.echo(f"failed: {failure['base']} / {failure['variant']} / replicate {failure['replicate']} "
+                       f"(seed {failure['seed']}): {last}", err=True)
+        typer.echo(f"tracebacks: {target / 'failures'}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app(prog_name="stadtteil-sim")  # the same name in usage lines for `python -m stadtteil_sim`

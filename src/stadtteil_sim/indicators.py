@@ -142,6 +142,30 @@ def participation_table(state: DistrictState, scenario: Scenario, month: int) ->
     return table.sort_values(["community", "gender", "level"]).reset_index(drop=True)
 
 
+# The keys of :func:`summarise`, known before any run (experiments check objectives against them).
+SUMMARY_KEYS = (
+    "handover_month",
+    "link_month",
+    "working_group_formed_month",
+    "participation_at_handover",
+    "participation_12m_after_handover",
+    "participation_24m_after_handover",
+    "participation_36m_after_handover",
+    "participation_month_84",
+    "participation_month_120",
+    "sustainability_ratio_12m",
+    "sustainability_ratio_24m",
+    "sustainability_ratio_36m",
+    "office_staff_hours_total",
+    "working_group_active_at_end",
+    "communities_in_working_group_at_end",
+    "associations_founded",
+    "womens_associations_founded",
+    "token_index_at_end",
+    "detachment_index_at_end",
+)
+
+
 def summarise(timeseries: pd.DataFrame, state: DistrictState, scenario: Scenario) -> dict[str, Any]:
     """End-of-run scalars (sustainability: participation 24 months after the handover relative
     to the level at handover, NaN when the run ends first or there is no handover)."""

@@ -421,8 +421,8 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    shown = _display(path)
+def read_yaml(path: Path) -> dict[str, Any]:
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -487,9 +487,9 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
     """
     path = path.resolve()
     if path in seen:
-        chain = " -> ".join(_display(p) for p in (*seen, path))
-        raise ScenarioError(f"{_display(seen[-1])}: include cycle: {chain}; allowed: includes that do not lead back")
-    data = _read_yaml(path)
+        chain = " -> ".join(display_path(p) for p in (*seen, path))
+        raise ScenarioError(f"{display_path(seen[-1])}: include cycle: {chain}; allowed: includes that do not lead back")
+    data = read_yaml(path)
     includes = data.pop("include", None)
     if includes is None:
         includes = []
@@ -497,7 +497,7 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
         includes = [includes]
     elif not (isinstance(includes, list) and all(isinstance(i, str) for i in includes)):
         raise ScenarioError(
-            f"{_display(path)}: include = {_short(includes)}: allowed: a file path or a list of file paths"
+            f"{display_path(path)}: include = {_short(includes)}: allowed: a file path or a list of file paths"
         )
     merged: dict = {}
     origins: dict[str, str] = {}
@@ -505,17 +505,17 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
         inc_path = path.parent / inc
         if not inc_path.is_file():
             raise ScenarioError(
-                f"{_display(path)}: include = {inc!r}: file not found (looked for {_display(inc_path)}); "
+                f"{display_path(path)}: include = {inc!r}: file not found (looked for {display_path(inc_path)}); "
                 "allowed: a path relative to the including file"
             )
         inc_data, inc_origins = _load_with_includes(inc_path, (*seen, path))
         merged = _merge(merged, inc_data, origins, inc_origins)
     own: dict[str, str] = {}
-    _mark(own, "", data, _display(path))
+    _mark(own, "", data, display_path(path))
     return _merge(merged, data, origins, own), origins
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -635,16 +635,22 @@ def load_scenario(
     else:
         path = Path(source)
         data, origins = _load_with_includes(path)
-        label = _display(path)
+        label = display_path(path)
     data = apply_overrides(data, overrides, origins, labels)
     return validate_dict(data, label, origins)
 
 
 def validate_dict(data: dict, label: str, origins: dict | None = None) -> Scenario:
+    return validate_model(Scenario, data, label, origins)
+
+
+def validate_model[M: BaseModel](model: type[M], data: dict, label: str, origins: dict | None = None) -> M:
+    """Validate ``data`` as ``model`` (a scenario, an experiment, ...); every problem becomes one
+    line naming the file (``label`` or the key's origin), the key path, the value and what is allowed."""
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        lines = [_format_error(err, data, label, origins or {}) for err in exc.errors()]
+        lines = [_format_error(err, data, label, origins or {}, model) for err in exc.errors()]
         raise ScenarioError("\n".join(dict.fromkeys(lines))) from None
 
 
@@ -666,24 +672,24 @@ def _where(loc: list, origins: dict, label: str) -> str:
     return label
 
 
-def _format_error(err: dict, data: dict, label: str, origins: dict) -> str:
+def _format_error(err: dict, data: dict, label: str, origins: dict, root: type[BaseModel]) -> str:
     loc = list(err["loc"])
     path = _path_text(loc, data)
     where = _where(loc, origins, label)
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
-        parent_fields = _fields_at(loc[:-1], data)
+        parent_fields = _fields_at(loc[:-1], root)
         close = difflib.get_close_matches(str(loc[-1]), parent_fields, n=1, cutoff=0.5)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"{where}: {path}: unknown key{hint}; allowed keys: {', '.join(parent_fields)}"
     if kind == "missing":
-        return f"{where}: {path}: required key is missing; allowed: {_allowed(loc, data) or 'any value'}"
+        return f"{where}: {path}: required key is missing; allowed: {_allowed(loc, root) or 'any value'}"
     if kind == "value_error" and not loc:
         return f"{where}: {err['msg'].removeprefix('Value error, ')}"
     if kind == "value_error":
         return f"{where}: {path}: {err['msg'].removeprefix('Value error, ')}"
-    allowed = _allowed(loc, data)
+    allowed = _allowed(loc, root)
     shown = _short(value)
     if isinstance(value, float) and math.isnan(value):
         shown = "NaN"
@@ -711,8 +717,8 @@ def _path_text(loc: list, data: dict) -> str:
     return out or "<top>"
 
 
-def _model_at(loc: list) -> type[BaseModel] | None:
-    model: Any = Scenario
+def _model_at(loc: list, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    model: Any = root or Scenario
     for part in loc:
         if isinstance(part, int):
             continue
@@ -732,18 +738,18 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
-def _fields_at(loc: list, data: dict) -> list[str]:
-    model = _model_at(loc)
+def _fields_at(loc: list, root: type[BaseModel]) -> list[str]:
+    model = _model_at(loc, root)
     return sorted(model.model_fields) if model else []
 
 
-def _allowed(loc: list, data: dict) -> str:
+def _allowed(loc: list, root: type[BaseModel]) -> str:
     if not loc:
         return ""
     if isinstance(loc[-1], int):  # a list item, e.g. one community
-        item = _model_at(loc)
+        item = _model_at(loc, root)
         return f"a mapping with keys {', '.join(sorted(item.model_fields))}" if item else ""
-    model = _model_at(loc[:-1])
+    model = _model_at(loc[:-1], root)
     field = model.model_fields.get(loc[-1]) if model else None
     if field is None:
         return ""

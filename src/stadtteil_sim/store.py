@@ -1,0 +1,221 @@
+"""The results folder of a batch: one Parquet file per finished run, committed atomically.
+
+Layout of ``results/<experiment>/``::
+
+    manifest.json        experiment, resolved scenarios, fingerprint, versions, git commit, seeds, times
+    experiment.yaml      the experiment file as given
+    runs/<run_id>.parquet    one row: variant, replicate, seed, summary values, metrics
+    series/<run_id>.parquet  the kept monthly indicators of that run
+    failures/<run_id>.json   a run that raised: variant, seed, traceback
+
+A run counts as done once its ``runs/`` file exists; it is written after its series file, and
+both by rename from a temporary file, so a kill at any moment loses at most the runs in flight.
+Readers ignore the temporary files (their names start with a dot).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stadtteil_sim.experiment import Design, factor_levels
+
+MANIFEST = "manifest.json"
+PACKAGES = ("stadtteil_sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed")
+
+
+class StoreError(RuntimeError):
+    """The folder cannot take this batch (another experiment's results, unreadable manifest)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _git_commit() -> str | None:
+    """The commit of the code that ran, with '+dirty' for uncommitted changes; None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+class BatchStore:
+    """Open (or create) the folder for ``design``; refuses a folder made by a different experiment."""
+
+    def __init__(self, folder: Path, design: Design):
+        self.folder = Path(folder)
+        self.design = design
+        self.runs_dir = self.folder / "runs"
+        self.series_dir = self.folder / "series"
+        self.failures_dir = self.folder / "failures"
+        manifest_path = self.folder / MANIFEST
+        fingerprint = design.fingerprint()
+        if manifest_path.exists():
+            try:
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise StoreError(f"{manifest_path}: cannot be read ({exc}); move the folder away or choose another --out") from None
+            if manifest.get("fingerprint") != fingerprint:
+                raise StoreError(
+                    f"{self.folder} holds results of a different experiment "
+                    f"('{manifest.get('experiment', {}).get('name', '?')}' from {manifest.get('experiment_file', '?')}); "
+                    f"{design.source} has changed since, or is another experiment. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
+            self.manifest = manifest
+        else:
+            if self.folder.exists() and any(p for p in self.folder.iterdir() if not p.name.startswith(".")):
+                raise StoreError(
+                    f"{self.folder} exists and is not a batch results folder (no {MANIFEST}); choose another --out"
+                )
+            self.manifest = self._new_manifest(fingerprint)
+        for folder in (self.runs_dir, self.series_dir, self.failures_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.manifest.setdefault("sessions", []).append({"started": _now(), "ended": None})
+        self._write_manifest()
+        source = design.source
+        copy = self.folder / "experiment.yaml"
+        if not copy.exists():
+            _atomic_write_bytes(copy, source.read_bytes())
+
+    def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
+        d = self.design
+        return {
+            "experiment_file": str(d.source),
+            "experiment": d.experiment.model_dump(mode="json"),
+            "fingerprint": fingerprint,
+            "reference": d.reference,
+            "bases": {name: str(path) for name, path in d.bases.items()},
+            "variants": [{"name": v.name, "overrides": v.overrides, "levels": v.levels} for v in d.variants],
+            "factors": factor_levels(d.experiment),
+            "scenarios": {f"{b}|{v}": s for (b, v), s in d.scenarios.items()},
+            "seeds": sorted({t.seed for t in d.tasks}),
+            "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},
+            "runs_total": len(d.tasks),
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "created": _now(),
+        }
+
+    def _write_manifest(self) -> None:
+        data = json.dumps(self.manifest, indent=1, default=str, ensure_ascii=False) + "\n"
+        _atomic_write_bytes(self.folder / MANIFEST, data.encode("utf-8"))
+
+    def done(self) -> set[str]:
+        """Run ids already committed."""
+        return {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
+
+    def commit(self, row: dict[str, Any], series: pd.DataFrame) -> None:
+        """Store a finished run: series first, then its row (the row marks the run as done)."""
+        run_id = row["run_id"]
+        _atomic_parquet(series, self.series_dir / f"{run_id}.parquet")
+        _atomic_parquet(pd.DataFrame([row]), self.runs_dir / f"{run_id}.parquet")
+        (self.failures_dir / f"{run_id}.json").unlink(missing_ok=True)  # an earlier attempt failed
+
+    def record_failure(self, failure: dict[str, Any]) -> None:
+        data = json.dumps(failure, indent=1, default=str) + "\n"
+        _atomic_write_bytes(self.failures_dir / f"{failure['run_id']}.json", data.encode("utf-8"))
+
+    def close(self, failures: int) -> None:
+        session = self.manifest["sessions"][-1]
+        session["ended"] = _now()
+        session["runs_done"] = len(self.done())
+        session["failures"] = failures
+        self._write_manifest()
+
+
+@dataclass
+class BatchResults:
+    """A batch's results as pandas tables (see :func:`load_results`)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame  # one row per finished run
+    series: pd.DataFrame  # one row per run and kept month
+    failures: pd.DataFrame  # one row per failed run (empty when none)
+
+    @property
+    def reference(self) -> str:
+        return self.manifest["reference"]
+
+    @property
+    def variant_order(self) -> list[str]:
+        return [v["name"] for v in self.manifest["variants"]]
+
+
+def load_results(folder: str | Path) -> BatchResults:
+    """Load a batch results folder: ``load_results("results/handover_timing").runs`` is a DataFrame."""
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise StoreError(f"{folder}: no {MANIFEST}; allowed: a folder written by 'stadtteil-sim batch'")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    runs = _read_folder(folder / "runs")
+    series = _read_folder(folder / "series")
+    if not runs.empty:
+        runs = runs.sort_values(["base", "variant_index", "replicate"], ignore_index=True)
+    if not series.empty:
+        series = series.sort_values(["run_id", "month"], ignore_index=True)
+    failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((folder / "failures").glob("*.json"))]
+    return BatchResults(folder, manifest, runs, series, pd.DataFrame(failures))
+
+
+def _read_folder(folder: Path) -> pd.DataFrame:
+    """All committed files of a folder as one table (pyarrow skips the dot-named temporary files)."""
+    import pyarrow.dataset as ds
+
+    if not any(p for p in folder.glob("*.parquet") if not p.name.startswith(".")):
+        return pd.DataFrame()
+    return ds.dataset(folder, format="parquet").to_table().to_pandas()
