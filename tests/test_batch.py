@@ -147,6 +147,16 @@ def test_changed_experiment_is_refused(serial_batch):
     assert sorted(p.name for p in (folder / "out" / "runs").iterdir()) == before
 
 
+def test_runs_of_other_model_code_are_not_mixed_in(tmp_path, monkeypatch):
+    import stadtteil_sim.store as store
+
+    exp = experiment(tmp_path, replicates=1)
+    run_batch(exp, tmp_path / "out", ExecutorSpec("serial"), progress=False)
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "another version")
+    with pytest.raises(StoreError, match="different version of stadtteil_sim's model code"):
+        run_batch(exp, tmp_path / "out", ExecutorSpec("serial"), progress=False)
+
+
 def test_a_folder_that_is_not_a_batch_is_refused(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
@@ -234,3 +244,20 @@ def test_dask_local_cluster_with_two_workers_gives_the_serial_results(serial_bat
     pd.testing.assert_frame_equal(model_columns(dasked.runs), model_columns(serial.runs))
     pd.testing.assert_frame_equal(dasked.series, serial.series)
     assert dasked.runs["worker"].nunique() >= 2, dasked.runs["worker"].value_counts()
+
+
+def test_cli_batch_on_an_existing_dask_cluster(serial_batch, tmp_path):
+    """--scheduler ADDRESS: the engine for more than one machine, here a cluster on this one."""
+    from dask.distributed import LocalCluster
+
+    folder, _, serial = serial_batch
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        proc = subprocess.run(
+            [sys.executable, "-m", "stadtteil_sim", "batch", str(folder / "exp.yaml"),
+             "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "cluster")],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Dask cluster at tcp://" in proc.stdout and "12 runs stored" in proc.stdout
+    remote = load_results(tmp_path / "cluster")
+    pd.testing.assert_frame_equal(model_columns(remote.runs), model_columns(serial.runs))

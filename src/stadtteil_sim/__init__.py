@@ -4,7 +4,7 @@ from stadtteil_sim.scenario import Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "run", "RunResult", "__version__"]
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "run", "RunResult", "load_results", "__version__"]
 
 
 def __getattr__(name: str):
@@ -13,4 +13,8 @@ def __getattr__(name: str):
         from stadtteil_sim import runner as _run_module
 
         return getattr(_run_module, name)
+    if name == "load_results":  # a batch's results folder as pandas tables
+        from stadtteil_sim.store import load_results
+
+        return load_results
     raise AttributeError(name)

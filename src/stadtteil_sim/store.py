@@ -15,6 +15,7 @@ Readers ignore the temporary files (their names start with a dot).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -31,6 +32,8 @@ import pandas as pd
 from stadtteil_sim.experiment import Design, factor_levels
 
 MANIFEST = "manifest.json"
+# Modules that only present results; changing them does not make stored runs stale.
+PRESENTATION = {"cli.py", "report.py", "analysis.py", "output.py", "animate.py", "__main__.py", "app"}
 PACKAGES = ("stadtteil_sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed")
 
 
@@ -76,6 +79,18 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def code_fingerprint() -> str:
+    """Hash of the package's source that computes results: runs stored by other code are stale."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] in PRESENTATION:
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _git_commit() -> str | None:
     """The commit of the code that ran, with '+dirty' for uncommitted changes; None outside git."""
     here = Path(__file__).resolve().parent
@@ -114,6 +129,12 @@ class BatchStore:
                     f"{design.source} has changed since, or is another experiment. "
                     "Choose another --out, or move that folder away to start afresh."
                 )
+            if manifest.get("code_fingerprint") != code_fingerprint():
+                raise StoreError(
+                    f"{self.folder} holds runs computed by a different version of stadtteil_sim's model code "
+                    f"(git {manifest.get('git_commit') or 'unknown'}); mixing them with new runs would be wrong. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
             self.manifest = manifest
         else:
             if self.folder.exists() and any(p for p in self.folder.iterdir() if not p.name.startswith(".")):
@@ -144,6 +165,7 @@ class BatchStore:
             "seeds": sorted({t.seed for t in d.tasks}),
             "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},
             "runs_total": len(d.tasks),
+            "code_fingerprint": code_fingerprint(),
             "versions": _versions(),
             "git_commit": _git_commit(),
             "created": _now(),
