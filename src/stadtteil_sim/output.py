@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from stadtteil_sim.atomic import replaced_folder  # noqa: E402
 from stadtteil_sim.runner import RunResult  # noqa: E402
 
 MAIN_INDICATORS = (
@@ -37,9 +36,7 @@ def _jsonable(value):
 def write_run(result: RunResult, target: Path) -> Path:
     """Write into a temporary sibling folder, then swap it in place of ``target``."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with replaced_folder(target) as tmp:
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.participation.to_csv(tmp / "participation.csv", index=False)
@@ -48,17 +45,6 @@ def write_run(result: RunResult, target: Path) -> Path:
         (tmp / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
         (tmp / "events.txt").write_text("\n".join(result.events) + "\n", encoding="utf-8")
         plot_main_indicators(result, tmp / "indicators.png")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -29,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from stadtteil_sim.atomic import write_bytes, write_parquet
 from stadtteil_sim.experiment import Design, factor_levels
 
 MANIFEST = "manifest.json"
@@ -43,30 +42,6 @@ class StoreError(RuntimeError):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _atomic_write_bytes(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_parquet(frame: pd.DataFrame, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _versions() -> dict[str, str]:
@@ -149,7 +124,7 @@ class BatchStore:
         source = design.source
         copy = self.folder / "experiment.yaml"
         if not copy.exists():
-            _atomic_write_bytes(copy, source.read_bytes())
+            write_bytes(copy, source.read_bytes())
 
     def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
         d = self.design
@@ -173,7 +148,7 @@ class BatchStore:
 
     def _write_manifest(self) -> None:
         data = json.dumps(self.manifest, indent=1, default=str, ensure_ascii=False) + "\n"
-        _atomic_write_bytes(self.folder / MANIFEST, data.encode("utf-8"))
+        write_bytes(self.folder / MANIFEST, data.encode("utf-8"))
 
     def done(self) -> set[str]:
         """Run ids already committed."""
@@ -182,13 +157,13 @@ class BatchStore:
     def commit(self, row: dict[str, Any], series: pd.DataFrame) -> None:
         """Store a finished run: series first, then its row (the row marks the run as done)."""
         run_id = row["run_id"]
-        _atomic_parquet(series, self.series_dir / f"{run_id}.parquet")
-        _atomic_parquet(pd.DataFrame([row]), self.runs_dir / f"{run_id}.parquet")
+        write_parquet(series, self.series_dir / f"{run_id}.parquet")
+        write_parquet(pd.DataFrame([row]), self.runs_dir / f"{run_id}.parquet")
         (self.failures_dir / f"{run_id}.json").unlink(missing_ok=True)  # an earlier attempt failed
 
     def record_failure(self, failure: dict[str, Any]) -> None:
         data = json.dumps(failure, indent=1, default=str) + "\n"
-        _atomic_write_bytes(self.failures_dir / f"{failure['run_id']}.json", data.encode("utf-8"))
+        write_bytes(self.failures_dir / f"{failure['run_id']}.json", data.encode("utf-8"))
 
     def close(self, failures: int) -> None:
         session = self.manifest["sessions"][-1]
