@@ -13,6 +13,20 @@ from pathlib import Path
 import pandas as pd
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import: os.umask can only be read by setting it
+
+
+def _shareable(path: str | Path, mode: int = 0o666) -> None:
+    """mkstemp/mkdtemp create private (0600/0700) entries; results are for others to read too."""
+    os.chmod(path, mode & ~_UMASK)
+
+
 def write_bytes(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` via a flushed temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -21,6 +35,7 @@ def write_bytes(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _shareable(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -32,6 +47,7 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
+        _shareable(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,6 +63,7 @@ def replaced_folder(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        _shareable(tmp, 0o777)
         yield tmp
         if target.exists():
             old = target.with_name(f".{target.name}.old")

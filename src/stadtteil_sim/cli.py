@@ -170,6 +170,25 @@ def batch(
         raise typer.Exit(1)
 
 
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="results folder of a batch, e.g. results/handover_timing")],
+) -> None:
+    """Write figures, tables and report.md / report.html into FOLDER/report/."""
+    from stadtteil_sim.report import ReportError, write_report
+    from stadtteil_sim.store import StoreError
+
+    if not folder.is_dir():
+        _fail(f"{folder}: no such folder; allowed: a results folder written by 'stadtteil-sim batch'")
+    try:
+        path = write_report(folder)
+    except (StoreError, ReportError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write the report into {folder / 'report'}: {exc}")
+    typer.echo(str(path.resolve()))
+
+
 def main() -> None:
     try:
         app(prog_name="stadtteil-sim")  # the same name in usage lines for `python -m stadtteil_sim`

@@ -198,7 +198,10 @@ def load_results(folder: str | Path) -> BatchResults:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         raise StoreError(f"{folder}: no {MANIFEST}; allowed: a folder written by 'stadtteil-sim batch'")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{manifest_path}: cannot be read ({exc}); allowed: a folder written by 'stadtteil-sim batch'") from None
     runs = _read_folder(folder / "runs")
     series = _read_folder(folder / "series")
     if not runs.empty:
