@@ -35,6 +35,8 @@ METRIC_WORDS = {
     "sustainability_ratio_24m": "sustainability ratio 24 months after handover",
     "sustainability_ratio_36m": "sustainability ratio 36 months after handover",
     "office_staff_hours_total": "office staff hours",
+    "token_index_mean": "token index (mean over the run)",
+    "detachment_index_mean": "detachment index (mean over the run)",
 }
 
 

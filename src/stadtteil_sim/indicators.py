@@ -163,6 +163,8 @@ SUMMARY_KEYS = (
     "womens_associations_founded",
     "token_index_at_end",
     "detachment_index_at_end",
+    "token_index_mean",
+    "detachment_index_mean",
 )
 
 
@@ -205,4 +207,8 @@ def summarise(timeseries: pd.DataFrame, state: DistrictState, scenario: Scenario
         "womens_associations_founded": int(state.counters.womens_associations_founded),
         "token_index_at_end": float(last["token_index"]),
         "detachment_index_at_end": float(last["detachment_index"]),
+        # Over the whole run (months 1..end): a timing is not judged at one month at which an
+        # early link may already be past its token phase, or a late one not yet linked.
+        "token_index_mean": float(timeseries["token_index"].iloc[1:].mean()) if len(timeseries) > 1 else math.nan,
+        "detachment_index_mean": float(timeseries["detachment_index"].iloc[1:].mean()) if len(timeseries) > 1 else math.nan,
     }
