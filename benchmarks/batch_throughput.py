@@ -2,7 +2,7 @@
 Dask LocalCluster, on the same slice of tasks in one sitting (compare the ratios, not the
 absolute numbers, on a shared machine).
 
-    .venv/bin/python benchmarks/batch_throughput.py [--runs 40] [--experiment experiments/handover_timing.yaml]
+    .venv/bin/python benchmarks/batch_throughput.py [--runs 80] [--experiment experiments/handover_timing.yaml]
 
 Each configuration writes into a fresh temporary folder, so the store's cost is included.
 Worker start-up (spawning processes, starting the Dask cluster) is included as well: it is what
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiment", default=str(ROOT / "experiments" / "handover_timing.yaml"))
-    parser.add_argument("--runs", type=int, default=40, help="tasks taken evenly from the experiment")
+    parser.add_argument("--runs", type=int, default=80, help="tasks taken evenly from the experiment")
     args = parser.parse_args()
     design = load_experiment(args.experiment)
     step = max(1, len(design.tasks) // args.runs)
