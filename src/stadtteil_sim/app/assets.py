@@ -114,7 +114,8 @@ def _unpack(tarball: Path, target: Path) -> None:
 def configure(directory: Path | None = None) -> Path:
     """Point solara at the local cache (call before solara is imported); raise if incomplete."""
     directory = directory or cache_dir()
-    if "solara.settings" in sys.modules and Path(sys.modules["solara.settings"].assets.proxy_cache_dir) != directory:
+    settings = sys.modules.get("solara.server.settings")
+    if settings is not None and Path(settings.assets.proxy_cache_dir) != directory:
         raise AssetsError("solara was imported before its assets were configured")
     gone = missing(directory)
     if gone:
