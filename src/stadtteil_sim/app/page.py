@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
 
 from stadtteil_sim.app import texts, views
 from stadtteil_sim.app.config import AppConfig
@@ -82,12 +83,28 @@ def _comparison_note(workshop: WorkshopModel, lang: str) -> str:
     return f"A: {name} = {a}   ·   B: {name} = {b}"
 
 
-def picture(data: bytes, css_class: str, max_height: int) -> solara.Element:
-    """A PNG that fits its grid cell (scaled down, never cropped); ``css_class`` names it for tests."""
-    encoded = base64.b64encode(data).decode("ascii")
+# Pictures of the month on screen, per model. A step re-renders the page's components several
+# times (SolaraViz's sidebar and layout re-render around them); a model's state only changes
+# when it steps, so each picture is drawn once per month and reused until then.
+_pictures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cached_picture(model: StadtteilModel, key: tuple, draw) -> str:
+    """``draw()``'s PNG as a data URL, drawn once per (model, month, key)."""
+    entry = _pictures.get(model)
+    if entry is None or entry[0] != model.month:
+        entry = _pictures[model] = (model.month, {})
+    found = entry[1].get(key)
+    if found is None:
+        found = entry[1][key] = "data:image/png;base64," + base64.b64encode(views.png(draw())).decode("ascii")
+    return found
+
+
+def picture(url: str, css_class: str, max_height: int) -> solara.Element:
+    """A picture that fits its grid cell (scaled down, never cropped); ``css_class`` names it for tests."""
     return solara.HTML(
         tag="div",
-        unsafe_innerHTML=f'<img class="{css_class}" src="data:image/png;base64,{encoded}" '
+        unsafe_innerHTML=f'<img class="{css_class}" src="{url}" '
         f'style="max-width:100%;max-height:{max_height}px;object-fit:contain" alt="{css_class}">',
         style={"flex": "1", "min-width": "0", "text-align": "center"},
     )
@@ -98,15 +115,19 @@ CELL = 330  # picture height that fits one SolaraViz grid cell (390 px) under it
 
 @lru_cache(maxsize=len(texts.LANGS))
 def make_views(lang: str):
-    """The page's view components for one language (SolaraViz passes the model to each); cached
-    so a re-render of the page hands SolaraViz the same functions. Order: SolaraViz lays them
-    out two per row."""
+    """The page's view components for one language (SolaraViz passes the model to each). They are
+    solara components that follow Mesa's update counter themselves, so SolaraViz keeps them
+    mounted across steps instead of wrapping plain functions anew on every render. Cached per
+    language, so a re-render of the page hands SolaraViz the same components. SolaraViz lays
+    them out two per row."""
 
     def heading(key: str, workshop: WorkshopModel) -> None:
         note = _comparison_note(workshop, lang)
         solara.Text(texts.tr(key, lang) + (f"  ({note})" if note else ""), style={"font-weight": "bold"})
 
+    @solara.component
     def DistrictComponent(workshop: WorkshopModel):
+        update_counter.get()
         if workshop.error:
             return solara.Error(workshop.error, classes=["view-error"])
         with solara.Column(style={"width": "100%"}, gap="4px") as main:
@@ -114,10 +135,14 @@ def make_views(lang: str):
             with solara.Row(style={"width": "100%"}, gap="4px"):
                 for label, model in _copies(workshop):
                     title = views.title(model, lang, label if len(workshop.copies) > 1 else "")
-                    picture(views.png(district_view(model, lang).image(title)), f"district-view-{label}", CELL)
+                    url = cached_picture(model, ("district", lang, title),
+                                         lambda model=model, title=title: district_view(model, lang).image(title))
+                    picture(url, f"district-view-{label}", CELL)
         return main
 
+    @solara.component
     def NetworkComponent(workshop: WorkshopModel):
+        update_counter.get()
         if workshop.error:
             return solara.Error(workshop.error, classes=["view-error"])
         with solara.Column(style={"width": "100%"}, gap="4px") as main:
@@ -125,21 +150,30 @@ def make_views(lang: str):
             with solara.Row(style={"width": "100%"}, gap="4px"):
                 for label, model in _copies(workshop):
                     title = label if len(workshop.copies) > 1 else ""
-                    picture(views.png(views.network_image(model, lang, title)), f"network-view-{label}", CELL)
+                    url = cached_picture(model, ("network", lang, title),
+                                         lambda model=model, title=title: views.network_image(model, lang, title))
+                    picture(url, f"network-view-{label}", CELL)
         return main
 
     def chart_component(kind: str):
+        @solara.component
         def ChartComponent(workshop: WorkshopModel):
+            update_counter.get()
             if workshop.error:
                 return solara.Error(workshop.error, classes=["view-error"])
             with solara.Column(style={"width": "100%"}, gap="4px") as main:
-                picture(views.png(views.chart_image(kind, _copies(workshop), lang)), f"chart-{kind}", CELL + 20)
+                copies = _copies(workshop)
+                # keyed on the first copy; the other copies' months are part of the key
+                key = ("chart", kind, lang, tuple((label, id(m), m.month) for label, m in copies))
+                url = cached_picture(copies[0][1], key, lambda: views.chart_image(kind, copies, lang))
+                picture(url, f"chart-{kind}", CELL + 20)
             return main
 
-        ChartComponent.__name__ = f"Chart_{kind}"
         return ChartComponent
 
+    @solara.component
     def MonitorComponent(workshop: WorkshopModel):
+        update_counter.get()
         if workshop.error:
             return solara.Error(workshop.error, classes=["view-error"])
         with solara.Row(style={"width": "100%", "align-items": "flex-start", "font-size": "0.9em"}) as main:

@@ -365,8 +365,8 @@ def chart_image(kind: str, copies: list[tuple[str, StadtteilModel]], lang: str) 
     pw, ph = W - left - right, H - top - bottom
     months = max(m.config.run.months for _, m in copies)
     if kind == "communities":
-        ymax = max(3.0, float(max(max(series(m, "communities_in_working_group")) for _, m in copies)) + 1)
-        ymax = float(math.ceil(ymax))
+        most = max(max(series(m, "communities_in_working_group")) for _, m in copies)
+        ymax = float(4 * math.ceil((most + 1) / 4))  # whole communities on every grid line
     elif kind == "participation":
         peak = max(max(max(series(m, col)) for _, m in copies) for col, _, _ in _SERIES[kind])
         ymax = max(0.1, math.ceil(peak * 10 + 0.5) / 10)
