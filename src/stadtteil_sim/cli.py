@@ -189,6 +189,67 @@ def report(
     typer.echo(str(path.resolve()))
 
 
+def _check_lang(lang: str) -> None:
+    from stadtteil_sim.app.texts import LanguageError, check_lang
+
+    try:
+        check_lang(lang)
+    except LanguageError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def live(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")] = Path("scenarios/kranichstein_sued.yaml"),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
+    lang: Annotated[str, typer.Option(help="language of the page: de | en")] = "de",
+    save_dir: Annotated[Path | None, typer.Option(help="where 'save levers' writes (default: <scenario folder>/workshop)")] = None,
+) -> None:
+    """Start the workshop dashboard (Mesa SolaraViz) on 127.0.0.1 and print its address."""
+    _check_lang(lang)
+    try:
+        load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    from stadtteil_sim.app.server import ServeError, serve
+
+    try:
+        serve(scenario, port, lang, save_dir)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def animate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option(help="output file: .gif, or .mp4 where ffmpeg is installed")] = Path("run.gif"),
+    seed: Annotated[int | None, typer.Option(help="root seed (default: the scenario's run.seed)")] = None,
+    months: Annotated[int | None, typer.Option(min=0, help="months to show (default: run.months)")] = None,
+    every: Annotated[int, typer.Option(help="one frame every N months")] = 1,
+    fps: Annotated[float, typer.Option(help="frames per second")] = 4.0,
+    lang: Annotated[str, typer.Option(help="language of the labels: de | en")] = "de",
+    compare: Annotated[str | None, typer.Option(help="side by side: the lever that differs in B, e.g. office.handover_month")] = None,
+    compare_value: Annotated[str, typer.Option(help="its value in B (default: a clear contrast)")] = "",
+) -> None:
+    """Render the dashboard's views of a run as an animation (for slides without a server)."""
+    _check_lang(lang)
+    try:
+        load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    from stadtteil_sim.animate import AnimateError
+    from stadtteil_sim.animate import animate as render
+
+    try:
+        written = render(scenario, out, seed=seed, lang=lang, months=months, every=every, fps=fps,
+                         compare=compare or "none", compare_value=compare_value)
+    except (AnimateError, ScenarioError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc}")
+    typer.echo(f"animation: {written.resolve()}")
+
+
 def main() -> None:
     try:
         app(prog_name="stadtteil-sim")  # the same name in usage lines for `python -m stadtteil_sim`

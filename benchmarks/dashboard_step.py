@@ -1,0 +1,127 @@
+"""Is the workshop dashboard fast enough to watch? One step plus every view of the page, at 1:1
+(Kranichstein-Süd, 6,926 residents), single and side by side; medians over many steps.
+
+Two measurements, both server side, for one run and for the side-by-side pair:
+
+* **views**: ``WorkshopModel.step()`` plus producing every view the page shows (the district
+  and organisation pictures of each copy, the three charts, monitors and ticker) as the page's
+  components do: PNG bytes and text. Target: < 0.25 s single, < 0.5 s side by side.
+* **page**: a click on Mesa's Step button in the real page rendered by solara in a virtual
+  kernel (``solara.render``), i.e. the step, every component's re-render and the widget updates
+  solara would send to the browser. Same targets.
+
+    .venv/bin/python benchmarks/dashboard_step.py               # 40 steps each (after 20 warm-up)
+    .venv/bin/python benchmarks/dashboard_step.py --steps 80
+
+It runs on one core (BLAS/OpenMP threads 1, pinned where the OS allows). The machine is shared:
+compare numbers within one run (single vs side by side, views vs page), not across runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "kranichstein_sued.yaml"
+TARGETS = {"single": 0.25, "side by side": 0.5}
+
+
+def pin_to_one_cpu() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def all_views(workshop, lang: str, district_views: dict) -> int:
+    """Everything the page's components produce for one month; returns the bytes made."""
+    from stadtteil_sim.app import views
+
+    copies = [(c.label, c.model) for c in workshop.copies]
+    made = 0
+    for label, model in copies:
+        view = district_views.setdefault(id(model), views.DistrictView(model, lang))
+        made += len(views.png(view.image(views.title(model, lang, label))))
+        made += len(views.png(views.network_image(model, lang, label)))
+        made += sum(len(k) + len(v) for k, v in views.monitors(model, lang))
+        made += sum(len(e) for e in views.ticker(model, lang))
+    for kind in views.CHARTS:
+        made += len(views.png(views.chart_image(kind, copies, lang)))
+    return made
+
+
+def time_views(compare: bool, steps: int, warmup: int) -> list[float]:
+    from stadtteil_sim.app.workshop import WorkshopModel
+
+    workshop = WorkshopModel(SCENARIO, seed=1, compare="office.handover_month" if compare else "none",
+                             compare_value="42", office__handover_month=18)
+    cache: dict = {}
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        workshop.step()
+        all_views(workshop, "de", cache)
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
+    import ipyvuetify as v
+    import solara
+    from solara.server import kernel, kernel_context
+
+    from stadtteil_sim.app import texts
+    from stadtteil_sim.app.config import ENV_SCENARIO
+    from stadtteil_sim.app.page import Page
+
+    os.environ[ENV_SCENARIO] = str(SCENARIO)
+    context = kernel_context.VirtualKernelContext(id=f"bench-{compare}", kernel=kernel.Kernel(), session_id="bench")
+    times = []
+    with context:
+        _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+        if compare:
+            rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = "office.handover_month"
+            rc.find(v.Btn, children=["Reset"]).widget.click()
+        step = rc.find(v.Btn, children=["Step"])
+        for i in range(warmup + steps):
+            t0 = time.perf_counter()
+            step.widget.click()
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+        expected = f"{'A: ' if compare else ''}Monat {warmup + steps} · "
+        assert any(expected in str(w.children) for w in rc.find(v.Html).widgets), "the page did not step"
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Dashboard step + views at 1:1, single and side by side.")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per case (default 40)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed steps first (default 20)")
+    args = parser.parse_args(argv)
+    pinned = pin_to_one_cpu()
+    print(f"kranichstein_sued 1:1 (6,926 residents); {pinned}; {args.steps} steps after {args.warmup} warm-up; medians")
+    ok = True
+    for what, timer in (("views", time_views), ("page", time_page)):
+        for case, compare in (("single", False), ("side by side", True)):
+            times = timer(compare, args.steps, args.warmup)
+            median = statistics.median(times)
+            p90 = sorted(times)[int(0.9 * (len(times) - 1))]
+            verdict = "OK" if median < TARGETS[case] else "OVER TARGET"
+            ok &= median < TARGETS[case]
+            print(f"  {what:<5} {case:<12} median {median * 1000:6.1f} ms  (p90 {p90 * 1000:6.1f} ms)"
+                  f"  target < {TARGETS[case] * 1000:.0f} ms -- {verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

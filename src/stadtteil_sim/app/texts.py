@@ -1,0 +1,374 @@
+"""Every user-facing text of the dashboard and the animation, in German and English.
+
+All words shown to a room live here and nowhere else: labels, monitors, the explanation of each
+indicator (in the words of the source text, the Interkulturelles Büro's report), the office's
+modes and the event ticker. German is the default for workshops. Events come from the model's
+plain-language log (English, ``state.log``); ``event_text`` translates them by pattern, so the
+model keeps a single log and the dashboard needs no second one.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGS = ("de", "en")
+DEFAULT_LANG = "de"
+
+
+class LanguageError(ValueError):
+    """An unknown language code; the message lists the allowed ones."""
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise LanguageError(f"--lang {lang!r}: unknown language; allowed: {' | '.join(LANGS)}")
+    return lang
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    # page frame
+    "title": {"de": "Migrantenbeteiligung im Stadtteil – Workshop", "en": "Migrant participation in the district – workshop"},
+    "scenario": {"de": "Szenario", "en": "Scenario"},
+    "scenario_card": {"de": "Szenario und Vergleich", "en": "Scenario and comparison"},
+    "language": {"de": "Sprache", "en": "Language"},
+    "seed": {"de": "Zufallszahl (Seed)", "en": "Random seed"},
+    "compare": {"de": "Vergleich: Hebel, der sich in B unterscheidet", "en": "Comparison: lever that differs in B"},
+    "compare_none": {"de": "kein Vergleich (ein Lauf)", "en": "no comparison (one run)"},
+    "compare_value": {"de": "Wert in B", "en": "Value in B"},
+    "apply_hint": {
+        "de": "Hebel wirken nach »Reset«. Gespeichert wird der Lauf auf dem Bildschirm.",
+        "en": "Levers take effect on Reset. Saving stores the run on screen.",
+    },
+    "save": {"de": "Hebel als Szenario speichern", "en": "Save levers as scenario"},
+    "saved": {"de": "Gespeichert: {paths}", "en": "Saved: {paths}"},
+    "save_failed": {"de": "Speichern fehlgeschlagen: {error}", "en": "Saving failed: {error}"},
+    "load_failed": {"de": "Szenario kann nicht geladen werden", "en": "The scenario cannot be loaded"},
+    "explain_card": {"de": "Was die Kennzahlen bedeuten", "en": "What the indicators mean"},
+    "district_view": {"de": "Stadtteil", "en": "District"},
+    "network_view": {"de": "Vereine, Arbeitsgruppe und Gremien", "en": "Associations, working group and committees"},
+    "charts": {"de": "Verlauf", "en": "Over time"},
+    "monitors": {"de": "Stand", "en": "Status"},
+    "ticker": {"de": "Ereignisse", "en": "Events"},
+    "no_events": {"de": "Noch keine Ereignisse.", "en": "No events yet."},
+    "run_a": {"de": "A", "en": "A"},
+    "run_b": {"de": "B", "en": "B"},
+    # monitors
+    "month_year": {"de": "Monat {month} · {year}", "en": "Month {month} · {year}"},
+    "office_mode": {"de": "Interkulturelles Büro", "en": "Integration office"},
+    "residents": {"de": "Bewohner/innen", "en": "Residents"},
+    "migrants_reached": {"de": "Migrant/innen erreicht", "en": "Migrants reached"},
+    "migrants_taking_part": {"de": "Migrant/innen beteiligt", "en": "Migrants taking part"},
+    "natives_taking_part": {"de": "Einheimische beteiligt", "en": "Natives taking part"},
+    "wg_communities": {"de": "Communities in der Arbeitsgruppe", "en": "Communities in the working group"},
+    "link_stage": {"de": "Vernetzung mit den Gremien", "en": "Link to the committees"},
+    "associations_founded": {"de": "Neue Vereine (davon Frauenvereine)", "en": "New associations (women's)"},
+    "self_organised": {"de": "Selbstorganisierte Gruppen", "en": "Self-organised groups"},
+    "conflicts": {"de": "Konflikte vermittelt / eskaliert", "en": "Conflicts mediated / escalated"},
+    "staff_hours": {"de": "Stunden des Büros (gesamt)", "en": "Office staff hours (total)"},
+    "handover_at": {"de": "Übergabe in Monat {month}", "en": "Handover in month {month}"},
+    "no_handover": {"de": "noch keine Übergabe", "en": "no handover yet"},
+    # charts
+    "chart_participation": {"de": "Beteiligung (Anteil Erwachsene)", "en": "Participation (share of adults)"},
+    "chart_communities": {"de": "Communities in der Arbeitsgruppe", "en": "Communities in the working group"},
+    "chart_quality": {"de": "Alibi- und Verselbständigungs-Index", "en": "Token and detachment index"},
+    "series_migrants": {"de": "Migrant/innen", "en": "migrants"},
+    "series_natives": {"de": "Einheimische", "en": "natives"},
+    "series_token": {"de": "Alibi", "en": "token"},
+    "series_detachment": {"de": "Verselbständigung", "en": "detachment"},
+    "mark_handover": {"de": "Übergabe", "en": "handover"},
+    "mark_link": {"de": "Vernetzung", "en": "linking"},
+    "axis_month": {"de": "Monat", "en": "month"},
+    # district view
+    "legend_level": {
+        "de": "hell: nicht erreicht · mittel: informiert · kräftig: nimmt teil · umrandet: Arbeitsgruppe/Delegierte",
+        "en": "pale: unreached · medium: informed · strong: takes part · ringed: working group/delegate",
+    },
+    "rooms": {"de": "Räume", "en": "Rooms"},
+    "no_rooms": {"de": "keine Räume", "en": "no rooms"},
+    "school": {"de": "Schule/Kita", "en": "School/nursery"},
+    "block": {"de": "Block", "en": "Block"},
+    "natives": {"de": "Einheimische", "en": "Natives"},
+    # network view
+    "node_committees": {"de": "Stadtteilrunde", "en": "District committee"},
+    "node_working_group": {"de": "Migrantenarbeitsgruppe", "en": "Migrant working group"},
+    "node_office": {"de": "Interk. Büro", "en": "Integration office"},
+    "node_management": {"de": "Stadtteilwerkstatt", "en": "District management"},
+    "node_native_assoc": {"de": "Nachbarschaftsverein", "en": "Neighbourhood assoc."},
+    "network_legend": {
+        "de": "Kreis: Hauptverein · Raute: Frauengruppe · Dreieck: Jugendgruppe · Größe: Mitglieder · grau: aufgelöst",
+        "en": "circle: main association · diamond: women's group · triangle: youth group · size: members · grey: dissolved",
+    },
+}
+
+OFFICE_MODES = {
+    "not active": {"de": "noch nicht aktiv", "en": "not active yet"},
+    "moderation": {"de": "moderiert aktiv", "en": "active moderation"},
+    "support": {"de": "nur Unterstützung", "en": "support only"},
+    "withdrawn": {"de": "zurückgezogen", "en": "withdrawn"},
+}
+
+LINK_STAGES = {
+    0: {"de": "keine", "en": "none"},
+    1: {"de": "Beobachter/innen", "en": "observers"},
+    2: {"de": "Delegierte mit Stimme", "en": "delegates with a voice"},
+    3: {"de": "voller Teil der Gremien", "en": "a full part of the committees"},
+}
+
+# Lever labels: the names of scenario.py's dotted paths as a facilitator reads them.
+LEVERS: dict[str, dict[str, str]] = {
+    "office.enabled": {"de": "Interkulturelles Büro aktiv", "en": "Integration office active"},
+    "office.handover_rule": {"de": "Übergabe: fester Monat oder bei Stabilität", "en": "Handover: fixed month or once stable"},
+    "office.handover_month": {"de": "Übergabe an Unterstützung (Monat)", "en": "Handover to support (month)"},
+    "office.handover_stable_months": {"de": "Übergabe nach … stabilen Monaten", "en": "Handover after … stable months"},
+    "office.link_rule": {"de": "Vernetzung: fester Monat oder bei Stabilität", "en": "Linking: fixed month or once stable"},
+    "office.link_month": {"de": "Vernetzung mit den Gremien (Monat)", "en": "Linking to the committees (month)"},
+    "office.link_stable_months": {"de": "Vernetzung nach … stabilen Monaten", "en": "Linking after … stable months"},
+    "instruments.bilingual_mediators": {"de": "Zweisprachige Vermittlungskräfte", "en": "Bilingual mediators"},
+    "district.rooms": {"de": "Räume zur bürgerschaftlichen Nutzung", "en": "Rooms for civic use"},
+    "district.room_slots": {"de": "Gruppen, die die Räume fassen", "en": "Groups the rooms can host"},
+    "instruments.qualification_intensity": {"de": "Qualifizierungsoffensive (Reichweite)", "en": "Qualification offensive (reach)"},
+    "instruments.agenda_transparency": {"de": "Agenda transparent für die Gremien", "en": "Agenda transparent to the committees"},
+    "instruments.festival_codesigned": {"de": "Einheimische gestalten Feste mit", "en": "Natives co-design festivals"},
+    "instruments.migrant_staff": {"de": "Fachkräfte mit Migrationshintergrund", "en": "Staff with a migrant background"},
+    "instruments.project_funds_detached": {"de": "Projektfonds losgelöst von der Stadtteilarbeit", "en": "Project funds detached from district work"},
+    "district_management.capacity": {"de": "Kapazität der Stadtteilwerkstatt", "en": "District management capacity"},
+    "committees.translation": {"de": "Zeit für Übersetzungen in Sitzungen", "en": "Time for translation in meetings"},
+    "mechanisms.outreach": {"de": "M1 Zugang über Vermittlungskräfte", "en": "M1 outreach via mediators"},
+    "mechanisms.barriers": {"de": "M2 Barrieren", "en": "M2 barriers"},
+    "mechanisms.working_group": {"de": "M3 Migrantenarbeitsgruppe", "en": "M3 migrant working group"},
+    "mechanisms.linking": {"de": "M4 Vernetzung mit den Gremien", "en": "M4 linking to committees"},
+    "mechanisms.visibility": {"de": "M5 Sichtbarkeit und Kontakt", "en": "M5 visibility and contact"},
+    "mechanisms.interests": {"de": "M6 »auswärtige« Interessen nutzen", "en": "M6 use 'external' interests"},
+    "mechanisms.differentiation": {"de": "M7 Frauen- und Jugendgruppen", "en": "M7 women's and youth groups"},
+    "mechanisms.qualification": {"de": "M8 Qualifizierung", "en": "M8 qualification"},
+    "mechanisms.recognition": {"de": "M9 Anerkennung durch Einheimische", "en": "M9 recognition by natives"},
+    "mechanisms.education": {"de": "M10 Schulen und Kitas", "en": "M10 schools and nurseries"},
+    "mechanisms.rooms": {"de": "M11 Räume", "en": "M11 rooms"},
+    "mechanisms.office_role": {"de": "M12 Rolle des Büros (Übergabe)", "en": "M12 office role (handover)"},
+    "mechanisms.context": {"de": "M13 soziale Belastung", "en": "M13 socio-economic strain"},
+    "mechanisms.dependency": {"de": "Abhängigkeit von der Moderation", "en": "dependency on the moderator"},
+}
+
+CHOICES = {
+    "fixed": {"de": "fester Monat", "en": "fixed month"},
+    "stable": {"de": "bei Stabilität", "en": "once stable"},
+}
+
+# Plain-language explanations, in the words of the source text (Interkulturelles Büro
+# Darmstadt, "Migrantenbeteiligung"; quotations marked »…«).
+EXPLANATIONS: list[tuple[str, dict[str, str]]] = [
+    ("participation", {
+        "de": "Beteiligung: Anteil der erwachsenen Migrant/innen (und Einheimischen), die an Aktivitäten "
+              "im Stadtteil teilnehmen, Mitglied einer Gruppe sind, in der Arbeitsgruppe mitarbeiten oder "
+              "als Delegierte in die Gremien gehen. Zu Beginn gab es »kaum Kontakte zu der "
+              "Migrantenpopulation in den Stadtteilen«.",
+        "en": "Participation: the share of adult migrants (and natives) who attend activities in the district, "
+              "belong to a group, work in the working group or sit in the committees as delegates. At the start "
+              "there was 'hardly any contact with the migrant population in the districts'.",
+    }),
+    ("working_group", {
+        "de": "Communities in der Arbeitsgruppe: die Migrantenarbeitsgruppe (MIKRA in Kranichstein-Süd) als "
+              "»Vertretungsgremium der Migrantenbevölkerung im Stadtteil«; Vertreter/innen der größten "
+              "Migrantengruppen »treffen sich regelmäßig, planen Aktivitäten« und stellen eine "
+              "Migrantenagenda für das Quartier auf.",
+        "en": "Communities in the working group: the migrant working group (MIKRA in Kranichstein-Süd), the "
+              "'representative body of the migrant population in the district'; representatives of the largest "
+              "groups 'meet regularly, plan activities' and draw up a migrant agenda for the district.",
+    }),
+    ("token", {
+        "de": "Alibi-Index: wie weit »Alibi-Vertretung« vorliegt – Personen mit Migrationshintergrund sitzen "
+              "in den Gremien, aber »ohne Kontakte zu den Migrantengruppen im Quartier«, und ihre Vorschläge "
+              "werden nicht aufgegriffen. 0 = keine, 1 = reine Alibi-Vertretung. Gefahr, wenn zu früh "
+              "vernetzt wird.",
+        "en": "Token index: how far representation is 'alibi' representation – people with a migrant background "
+              "sit in the committees 'without contact to the migrant groups in the district', and their proposals "
+              "are not taken up. 0 = none, 1 = token only. The risk of linking too early.",
+    }),
+    ("detachment", {
+        "de": "Verselbständigungs-Index: wie weit die »Parallelstruktur« ihren eigenen Weg geht – eine Agenda "
+              "abseits der Stadtteilgremien und Vertreter/innen ohne Kontakte über die eigene Community hinaus "
+              "(»separate Stadtteilarbeit«). 0 = vernetzt, 1 = ganz losgelöst. Gefahr, wenn zu spät "
+              "vernetzt wird.",
+        "en": "Detachment index: how far the 'parallel structure' goes its own way – an agenda apart from the "
+              "district committees and representatives without ties beyond their own community ('separate "
+              "district work'). 0 = linked, 1 = fully detached. The risk of linking too late.",
+    }),
+    ("handover", {
+        "de": "Übergabe: »nach der Stabilisierung der Kreisläufe der Kommunikation und Vernetzung« wechselt "
+              "das Büro »von der aktiven Moderatorenrolle auf eine Unterstützungsrolle durch Beratung und "
+              "punktuelle Interventionen«. Danach soll die Beteiligung im »Selbstlauf« weitergehen; die "
+              "Stadtteilwerkstatt hält die Arbeitsgruppen funktionsfähig.",
+        "en": "Handover: 'once the cycles of communication and networking are stable' the office switches 'from "
+              "the active role of moderator to a supporting role through advice and occasional interventions'. "
+              "Participation should then keep going by itself ('Selbstlauf'); district management keeps the "
+              "working groups functioning.",
+    }),
+    ("linking", {
+        "de": "Vernetzung: die Arbeitsgruppe wird »entsprechend dem Stabilisierungstempo« Schritt für Schritt "
+              "mit der Stadtteilrunde und den Bürgerarbeitsgruppen vernetzt – erst Beobachter/innen, dann "
+              "Delegierte mit Stimme. Das Timing soll »weder zu früh … noch zu spät« sein.",
+        "en": "Linking: the working group is connected step by step 'at the pace at which it stabilises' with the "
+              "district committee and citizens' working groups – first observers, then delegates with a voice. "
+              "The timing should be 'neither too early … nor too late'.",
+    }),
+    ("district_view", {
+        "de": "Stadtteilbild: jede/r Bewohner/in ist ein Punkt in ihrem/seinem Wohnblock, gefärbt nach "
+              "Herkunfts-Community (grau: Einheimische); je kräftiger, desto weiter die Beteiligung. Die Lage "
+              "der Blöcke, Räume und Schulen ist schematisch.",
+        "en": "District picture: each resident is a dot in their housing block, coloured by community of origin "
+              "(grey: natives); the stronger the colour, the further their participation. The position of blocks, "
+              "rooms and schools is schematic.",
+    }),
+]
+
+EXPLANATION_KEYS = tuple(key for key, _ in EXPLANATIONS)
+
+# German adjective stems for the communities of the bundled scenarios ("die afghanische Community").
+COMMUNITY_ADJECTIVES = {
+    "Turkish": "türkisch",
+    "Turkish-Alevite": "türkisch-alevitisch",
+    "Iraqi-Kurdish": "irakisch-kurdisch",
+    "Afghan": "afghanisch",
+    "Arab": "arabisch",
+    "Pakistani": "pakistanisch",
+    "Former Yugoslav": "ex-jugoslawisch",
+    "Italian": "italienisch",
+    "Greek": "griechisch",
+    "Polish": "polnisch",
+    "Iranian": "iranisch",
+    "Somali": "somalisch",
+    "Russian-German": "russlanddeutsch",
+    "native": "einheimisch",
+}
+
+
+def tr(key: str, lang: str, **values) -> str:
+    """The text ``key`` in ``lang``, with ``{placeholders}`` filled in."""
+    text = TEXTS[key][lang]
+    return text.format(**values) if values else text
+
+
+def lever_label(path: str, lang: str) -> str:
+    return LEVERS[path][lang]
+
+
+def office_mode(mode: str, lang: str) -> str:
+    return OFFICE_MODES[mode][lang]
+
+
+def link_stage(stage: int, lang: str) -> str:
+    return LINK_STAGES[int(stage)][lang]
+
+
+def choice(value: str, lang: str) -> str:
+    return CHOICES.get(value, {}).get(lang, value)
+
+
+def community(name: str, lang: str) -> str:
+    """A community's name for a legend: 'Afghanisch' / 'Afghan'."""
+    if lang == "de":
+        if name == "native":
+            return "Einheimische"
+        adj = COMMUNITY_ADJECTIVES.get(name)
+        return adj[0].upper() + adj[1:] if adj else name
+    return "Natives" if name == "native" else name
+
+
+def explanations(lang: str) -> list[str]:
+    return [texts[lang] for _, texts in EXPLANATIONS]
+
+
+# --------------------------------------------------------------------------- event ticker
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _de_community(name: str, case: str) -> str:
+    """'die afghanische Community' (nom) / 'der afghanischen Community' (gen/dat)."""
+    adj = COMMUNITY_ADJECTIVES.get(name)
+    if adj is None:
+        return f"{'die' if case == 'nom' else 'der'} Community »{name}«"
+    return f"die {adj}e Community" if case == "nom" else f"der {adj}en Community"
+
+
+_KIND_DE = {
+    "main association": ("der Hauptverein", "ein Hauptverein"),
+    "women's group": ("die Frauengruppe", "eine Frauengruppe"),
+    "youth group": ("die Jugendgruppe", "eine Jugendgruppe"),
+    "neighbourhood association": ("der Nachbarschaftsverein", "ein Nachbarschaftsverein"),
+}
+_KINDS = "|".join(re.escape(k) for k in _KIND_DE)
+
+_MODE_DE = {
+    "not active": "in den Zustand »noch nicht aktiv«",
+    "moderation": "zur aktiven Moderation",
+    "support": "zur Rolle »nur Unterstützung«",
+    "withdrawn": "zum vollständigen Rückzug",
+}
+
+
+def _de_stage(words: str) -> str:
+    for stage in (2, 3):
+        if LINK_STAGES[stage]["en"] == words:
+            return LINK_STAGES[stage]["de"]
+    return words
+
+
+# (pattern over the model's English log line, German template). Groups are named so the German
+# sentence can reorder them. The English text is shown as logged, with a capital first letter.
+_EVENT_RULES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"the office switches to (?P<mode>.+)"),
+     lambda m: f"Das Interkulturelle Büro wechselt {_MODE_DE.get(m['mode'], 'zu ' + m['mode'])}"),
+    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community dissolves"),
+     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} löst sich auf"),
+    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community forms in the rooms"),
+     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} bildet sich in den Räumen"),
+    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community forms without rooms of its own"),
+     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} bildet sich, ohne eigene Räume"),
+    (re.compile(r"a group splits from the (?P<c>.+) main association"),
+     lambda m: f"Eine Gruppe trennt sich vom Hauptverein {_de_community(m['c'], 'dat')}"),
+    (re.compile(r"the (?P<c>.+) main association is re-activated by the split"),
+     lambda m: f"Der Hauptverein {_de_community(m['c'], 'dat')} wird durch die Trennung wieder aktiv"),
+    (re.compile(r"the (?P<c>.+) main association feels excluded and withdraws for a year"),
+     lambda m: f"Der Hauptverein {_de_community(m['c'], 'dat')} fühlt sich ausgegrenzt und zieht sich für ein Jahr zurück"),
+    (re.compile(rf"the (?P<kind>{_KINDS}) of the (?P<c>.+) community registers as an association"),
+     lambda m: f"{_cap(_KIND_DE[m['kind']][0])} {_de_community(m['c'], 'dat')} gründet einen eingetragenen Verein"),
+    (re.compile(r"the migrant working group meets for the first time"),
+     lambda m: "Die Migrantenarbeitsgruppe trifft sich zum ersten Mal"),
+    (re.compile(r"the (?P<c>.+) community joins the working group"),
+     lambda m: f"{_cap(_de_community(m['c'], 'nom'))} tritt der Arbeitsgruppe bei"),
+    (re.compile(r"the (?P<c>.+) community leaves the working group"),
+     lambda m: f"{_cap(_de_community(m['c'], 'nom'))} verlässt die Arbeitsgruppe"),
+    (re.compile(r"the working group sends observers to the Stadtteilrunde"),
+     lambda m: "Die Arbeitsgruppe schickt Beobachter/innen in die Stadtteilrunde"),
+    (re.compile(r"the working group now has (?P<words>.+)"),
+     lambda m: f"Die Arbeitsgruppe hat jetzt: {_de_stage(m['words'])}"),
+    (re.compile(r"(?P<n>\d+) migrant\(s\) without ties to the groups take committee seats"),
+     lambda m: f"{m['n']} Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien"),
+]
+
+_EVENT_LINE = re.compile(r"Month (?P<month>-?\d+): (?P<text>.+)")
+
+
+def event_text(line: str, lang: str) -> str:
+    """One log line ("Month 27: a group splits ...") in plain words of ``lang``.
+
+    A line no rule knows is shown as logged (English), so a new kind of event is never lost.
+    """
+    match = _EVENT_LINE.fullmatch(line)
+    if match is None:
+        return line
+    month, text = match["month"], match["text"]
+    if lang == "en":
+        return f"Month {month}: {text[0].upper()}{text[1:]}"
+    for pattern, render in _EVENT_RULES:
+        found = pattern.fullmatch(text)
+        if found:
+            return f"Monat {month}: {render(found)}"
+    return f"Monat {month}: {text}"
+
+
+def event_known(line: str) -> bool:
+    """Whether a German rule covers the line (tests keep the rules complete)."""
+    match = _EVENT_LINE.fullmatch(line)
+    return bool(match) and any(p.fullmatch(match["text"]) for p, _ in _EVENT_RULES)

@@ -1,0 +1,497 @@
+"""The dashboard's pictures, drawn straight from the model's arrays with Pillow.
+
+Mesa's stock space views draw one artist per agent (matplotlib about 0.5 s, altair 2-3 s at
+7,000 residents); a room needs the page to follow a step in well under a quarter of a second. So
+each view here is one image: the district as dots on their housing blocks (numpy writes the
+pixels, the static background is drawn once per layout), the organisations as a small diagram,
+and the time series as line charts. The page shows them as PNGs and ``animate`` strings them into
+a GIF, so both show the same pictures.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from stadtteil_sim.app import texts
+from stadtteil_sim.model import StadtteilModel
+from stadtteil_sim.population import ATTENDS, INFORMED, WORKING_GROUP
+from stadtteil_sim.state import (
+    MAIN_ASSOCIATION,
+    MODERATION,
+    NATIVE_ASSOCIATION,
+    SUPPORT,
+    WOMENS_GROUP,
+    YOUTH_GROUP,
+)
+
+# Community colours: natives grey, then well-separated hues (tab20-like, readable on a projector).
+PALETTE = np.array(
+    [
+        (150, 150, 150), (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207), (174, 199, 232), (255, 187, 120),
+        (152, 223, 138), (255, 152, 150), (197, 176, 213), (196, 156, 148), (247, 182, 210), (219, 219, 141),
+    ],
+    dtype=np.float64,
+)
+# How much of the community colour shows at each participation level (the rest is white).
+LEVEL_STRENGTH = np.array([0.3, 0.55, 0.9, 1.0, 1.0, 1.0])
+INK = (40, 40, 40)
+GRID = (225, 225, 225)
+HANDOVER_COLOUR = (200, 30, 30)
+LINK_COLOUR = (30, 140, 60)
+
+
+def community_colour(k: int) -> tuple[int, int, int]:
+    return tuple(int(v) for v in PALETTE[k % len(PALETTE)])
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans from matplotlib's own data (always installed with the project), any size."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size)
+
+
+def png(image: Image.Image) -> bytes:
+    """PNG bytes, fast compression (the page sends a few images per step over loopback)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- district view
+DOT = 4  # dot size in pixels
+PITCH = 5  # dot size + gap
+TILE_COLS = 24  # dots per row in a block
+MARGIN = 6
+HEADER = 30
+LEGEND_W = 250
+
+
+@dataclass
+class DistrictLayout:
+    """Where each block, the rooms and the school sit (schematic) and the static background."""
+
+    blocks: int
+    grid_cols: int
+    tile_w: int
+    tile_h: int
+    capacity: int
+    origins: np.ndarray  # (cells, 2) top-left pixel of each cell's dot area
+    rooms_cell: int
+    school_cell: int
+    background: np.ndarray  # (H, W, 3) uint8
+    width: int
+    height: int
+
+    @classmethod
+    def build(cls, model: StadtteilModel, lang: str) -> DistrictLayout:
+        pop = model.state.pop
+        blocks = int(model.config.district.housing_blocks)
+        counts = np.bincount(pop.block, minlength=blocks)
+        capacity = int(math.ceil(max(int(counts.max()), 1) * 1.05 / TILE_COLS) * TILE_COLS)
+        rows_in_tile = capacity // TILE_COLS
+        tile_w = TILE_COLS * PITCH + 2 * MARGIN
+        tile_h = rows_in_tile * PITCH + 2 * MARGIN + 12
+        cells = blocks + 2
+        first = int(math.ceil(math.sqrt(cells)))
+        grid_cols = min(range(first, first + 4), key=lambda c: (math.ceil(cells / c) * c - cells, -c))
+        grid_rows = int(math.ceil(cells / grid_cols))
+        # The rooms and the school sit in the middle of the estate, blocks around them.
+        middle = (grid_rows // 2) * grid_cols + grid_cols // 2 - 1
+        rooms_cell, school_cell = middle, middle + 1
+        origins = np.array(
+            [(MARGIN + (c % grid_cols) * tile_w, HEADER + (c // grid_cols) * tile_h) for c in range(grid_rows * grid_cols)]
+        )
+        legend_x = grid_cols * tile_w + 2 * MARGIN
+        width = legend_x + LEGEND_W
+        height = max(HEADER + grid_rows * tile_h + 6, HEADER + 22 * (len(model.community_names) + 6))
+        image = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(image)
+        small = font(10)
+        block_cells = [c for c in range(blocks + 2) if c not in (rooms_cell, school_cell)][:blocks]
+        for b, cell in enumerate(block_cells):
+            x, y = origins[cell]
+            draw.rectangle((x + 2, y + 2, x + tile_w - 4, y + tile_h - 4), fill=(255, 255, 255), outline=(200, 200, 200))
+            draw.text((x + 5, y + tile_h - 16), f"{texts.tr('block', lang)} {b + 1}", fill=(150, 150, 150), font=small)
+        has_rooms = model.config.district.rooms
+        for cell, label, fill in (
+            (rooms_cell, texts.tr("rooms" if has_rooms else "no_rooms", lang), (255, 244, 214) if has_rooms else (240, 240, 240)),
+            (school_cell, texts.tr("school", lang), (222, 236, 255)),
+        ):
+            x, y = origins[cell]
+            draw.rectangle((x + 2, y + 2, x + tile_w - 4, y + tile_h - 4), fill=fill, outline=(120, 120, 120), width=2)
+            draw.text((x + 8, y + 8), label, fill=INK, font=font(13))
+        # Legend on the right: community colours, then how participation shows.
+        for i, name in enumerate(model.community_names):
+            x, y = legend_x, HEADER + 4 + i * 22
+            draw.rectangle((x, y + 3, x + 14, y + 17), fill=community_colour(i))
+            draw.text((x + 20, y + 1), texts.community(name, lang), fill=INK, font=font(15))
+        y = HEADER + 10 + len(model.community_names) * 22
+        for line in texts.tr("legend_level", lang).split(" · "):
+            draw.text((legend_x, y), line, fill=(90, 90, 90), font=font(13))
+            y += 18
+        cell_of_block = np.array(block_cells)
+        return cls(blocks, grid_cols, tile_w, tile_h, capacity, origins[cell_of_block], rooms_cell, school_cell,
+                   np.asarray(image), width, height)
+
+
+_OFFSETS = np.array([(dy, dx) for dy in range(DOT) for dx in range(DOT)])
+_RING = np.array([(dy, dx) for dy, dx in _OFFSETS if dy in (0, DOT - 1) or dx in (0, DOT - 1)])
+
+
+class DistrictView:
+    """Draws one model's district; keeps the layout so only the dots are redrawn each month."""
+
+    def __init__(self, model: StadtteilModel, lang: str):
+        self.model = model
+        self.lang = lang
+        self.layout = DistrictLayout.build(model, lang)
+
+    def image(self, title: str = "") -> Image.Image:
+        pop, lay = self.model.state.pop, self.layout
+        level = pop.level.astype(np.int64)
+        block = pop.block.astype(np.int64)
+        # Within a block: communities as colour bands, the most active first.
+        order = np.lexsort((-level, pop.community, block))
+        sorted_block = block[order]
+        starts = np.searchsorted(sorted_block, np.arange(lay.blocks))
+        rank = np.arange(order.size) - starts[sorted_block]
+        keep = rank < lay.capacity  # a block fuller than its tile: the rest is not drawn
+        idx, rank, sorted_block = order[keep], rank[keep], sorted_block[keep]
+        x0 = lay.origins[sorted_block, 0] + MARGIN + (rank % TILE_COLS) * PITCH
+        y0 = lay.origins[sorted_block, 1] + MARGIN + (rank // TILE_COLS) * PITCH
+        base = PALETTE[pop.community[idx] % len(PALETTE)]
+        strength = LEVEL_STRENGTH[level[idx]][:, None]
+        colours = (255.0 - strength * (255.0 - base)).astype(np.uint8)
+        canvas = lay.background.copy()
+        canvas[y0[:, None] + _OFFSETS[:, 0], x0[:, None] + _OFFSETS[:, 1]] = colours[:, None, :]
+        ringed = level[idx] >= WORKING_GROUP
+        if ringed.any():
+            canvas[y0[ringed][:, None] + _RING[:, 0], x0[ringed][:, None] + _RING[:, 1]] = INK
+        image = Image.fromarray(canvas)
+        self._draw_live_marks(ImageDraw.Draw(image), title)
+        return image
+
+    def _draw_live_marks(self, draw: ImageDraw.ImageDraw, title: str) -> None:
+        """Title, the groups meeting in the rooms and the parents the school projects reached."""
+        state, lay = self.model.state, self.layout
+        draw.text((MARGIN + 2, 4), title, fill=INK, font=font(20))
+        groups = state.groups
+        x, y = _cell_origin(lay, lay.rooms_cell)
+        in_rooms = [i for i in range(len(groups)) if groups.alive[i] and groups.in_rooms[i]]
+        for j, i in enumerate(in_rooms[:40]):
+            gx, gy = x + 10 + (j % 8) * 12, y + 30 + (j // 8) * 12
+            draw.rectangle((gx, gy, gx + 9, gy + 9), fill=community_colour(groups.community[i]), outline=INK)
+        if in_rooms:
+            draw.text((x + 10, y + lay.tile_h - 24), f"{len(in_rooms)}", fill=INK, font=font(12))
+        pop = state.pop
+        parents = pop.parent & pop.migrant
+        if parents.any():
+            share = float((pop.level[parents] >= INFORMED).mean())
+            sx, sy = _cell_origin(lay, lay.school_cell)
+            bar = int((lay.tile_w - 24) * share)
+            draw.rectangle((sx + 10, sy + 34, sx + lay.tile_w - 14, sy + 44), outline=(120, 120, 120))
+            draw.rectangle((sx + 10, sy + 34, sx + 10 + bar, sy + 44), fill=(70, 120, 200))
+            draw.text((sx + 10, sy + 48), f"{share:.0%}", fill=INK, font=font(11))
+
+
+def _cell_origin(layout: DistrictLayout, cell: int) -> tuple[int, int]:
+    return (MARGIN + (cell % layout.grid_cols) * layout.tile_w, HEADER + (cell // layout.grid_cols) * layout.tile_h)
+
+
+# --------------------------------------------------------------------------- network view
+NET_W, NET_H, SS = 560, 420, 2  # SS: drawn at twice the size, then reduced (smooth edges)
+
+
+def _dashed(draw: ImageDraw.ImageDraw, points, fill, width, dash=10, gap=8) -> None:
+    """A dashed polyline (Pillow has none)."""
+    on, left = True, dash
+    for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+        length = math.hypot(x2 - x1, y2 - y1)
+        pos = 0.0
+        while pos < length:
+            run = min(left, length - pos)
+            if on:
+                a, b = pos / length, (pos + run) / length
+                draw.line((x1 + (x2 - x1) * a, y1 + (y2 - y1) * a, x1 + (x2 - x1) * b, y1 + (y2 - y1) * b), fill=fill, width=width)
+            pos += run
+            left -= run
+            if left <= 0:
+                on = not on
+                left = dash if on else gap
+
+
+def _box(draw, centre, text, fill, outline, size, dashed=False):
+    f = font(12 * SS)
+    w = draw.textlength(text, font=f) + 16 * SS
+    h = 26 * SS
+    x, y = centre
+    rect = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    draw.rectangle(rect, fill=fill)
+    if dashed:
+        corners = [(rect[0], rect[1]), (rect[2], rect[1]), (rect[2], rect[3]), (rect[0], rect[3]), (rect[0], rect[1])]
+        _dashed(draw, corners, outline, 2 * SS, 6 * SS, 5 * SS)
+    else:
+        draw.rectangle(rect, outline=outline, width=2 * SS)
+    draw.text((x, y), text, fill=INK, font=f, anchor="mm")
+
+
+def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Image:
+    """Associations around the working group, the committee above it, office and district
+    management beside it; lines: membership in the working group, its link stage, splits."""
+    state = model.state
+    groups, wg, pop = state.groups, state.wg, state.pop
+    names = model.community_names
+    W, H = NET_W * SS, NET_H * SS
+    image = Image.new("RGB", (W, H), "white")
+    draw = ImageDraw.Draw(image)
+    members = np.bincount(pop.group[pop.group >= 0], minlength=len(groups))
+    committee = (W * 0.5, H * 0.08)
+    working = (W * 0.5, H * 0.3)
+    office = (W * 0.2, H * 0.19)
+    management = (W * 0.8, H * 0.19)
+    # Communities on a lower arc; their groups stacked outward from the arc.
+    k_count = len(names) - 1
+    positions: dict[int, tuple[float, float]] = {}
+    angle_of = {k: math.pi * (0.08 + 0.84 * (k - 1) / max(1, k_count - 1)) for k in range(1, k_count + 1)}
+    stacked: dict[int, int] = {}
+    for i in range(len(groups)):
+        k = groups.community[i]
+        if groups.kind[i] == NATIVE_ASSOCIATION:
+            positions[i] = (W * 0.9, H * 0.06)
+            continue
+        n = stacked.get(k, 0)
+        stacked[k] = n + 1
+        a = angle_of.get(k, math.pi / 2)
+        grow = 1.0 + 0.2 * n
+        x = working[0] - 0.4 * W * grow * math.cos(a)
+        y = working[1] + 0.5 * H * grow * math.sin(a)
+        positions[i] = (min(max(x, 0.04 * W), 0.96 * W), min(max(y, 0.36 * H), 0.86 * H))
+    # Edges first, nodes on top.
+    in_wg = set(wg.communities) if wg.exists else set()
+    for i, (x, y) in positions.items():
+        k = groups.community[i]
+        if groups.kind[i] == MAIN_ASSOCIATION and k in in_wg:
+            draw.line((x, y, *working), fill=community_colour(k), width=3 * SS)
+        split = groups.split_from[i]
+        if split >= 0 and split in positions:
+            _dashed(draw, [(x, y), positions[split]], (160, 160, 160), SS, 5 * SS, 4 * SS)
+    for k in in_wg:  # a community in the group through a women's group only: link that one
+        if not any(groups.community[i] == k and groups.kind[i] == MAIN_ASSOCIATION for i in positions):
+            i = next((i for i in positions if groups.community[i] == k), None)
+            if i is not None:
+                draw.line((*positions[i], *working), fill=community_colour(k), width=3 * SS)
+    if wg.exists and wg.link_stage > 0:
+        width = {1: 2, 2: 5, 3: 9}[wg.link_stage] * SS
+        if wg.link_stage == 1:
+            _dashed(draw, [working, committee], LINK_COLOUR, width, 8 * SS, 6 * SS)
+        else:
+            draw.line((*working, *committee), fill=LINK_COLOUR, width=width)
+    mode = state.office.mode
+    if mode == MODERATION:
+        draw.line((*office, *working), fill=HANDOVER_COLOUR, width=6 * SS)
+    elif mode == SUPPORT:
+        _dashed(draw, [office, working], HANDOVER_COLOUR, 2 * SS, 6 * SS, 6 * SS)
+    draw.line((*management, *working), fill=(120, 120, 200), width=max(1, int(2 * SS * model.config.district_management.capacity + SS)))
+    for i, (x, y) in positions.items():
+        k, kind = groups.community[i], groups.kind[i]
+        r = (5 + 2.2 * math.sqrt(members[i])) * SS
+        r = min(r, 24 * SS)
+        colour = community_colour(k) if groups.alive[i] else (205, 205, 205)
+        outline = INK if groups.registered[i] else (110, 110, 110)
+        if kind == WOMENS_GROUP:
+            draw.polygon([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], fill=colour, outline=outline, width=SS)
+        elif kind == YOUTH_GROUP:
+            draw.polygon([(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)], fill=colour, outline=outline, width=SS)
+        else:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=outline, width=SS)
+        if kind == MAIN_ASSOCIATION:
+            label = texts.community(names[k], lang)
+            draw.text((x, y + r + 3 * SS), label[:16], fill=INK, font=font(10 * SS), anchor="ma")
+        elif kind == NATIVE_ASSOCIATION:
+            draw.text((x, y + r + 3 * SS), texts.tr("node_native_assoc", lang), fill=INK, font=font(10 * SS), anchor="ma")
+    _box(draw, committee, texts.tr("node_committees", lang), (230, 245, 232), LINK_COLOUR, 1)
+    _box(draw, working, texts.tr("node_working_group", lang), (255, 255, 255) if not wg.exists else (240, 240, 255),
+         (60, 60, 160), 1, dashed=not wg.exists)
+    office_label = f"{texts.tr('node_office', lang)}: {texts.office_mode(_mode_name(mode), lang)}"
+    _box(draw, office, office_label, (253, 236, 236), HANDOVER_COLOUR, 1, dashed=mode not in (MODERATION,))
+    _box(draw, management, texts.tr("node_management", lang), (236, 236, 252), (120, 120, 200), 1)
+    if title:
+        draw.text((8 * SS, H - 40 * SS), title, fill=INK, font=font(13 * SS))
+    draw.text((8 * SS, H - 20 * SS), texts.tr("network_legend", lang), fill=(100, 100, 100), font=font(9 * SS))
+    return image.reduce(SS)
+
+
+def _mode_name(mode: int) -> str:
+    from stadtteil_sim.state import OFFICE_MODE_NAMES
+
+    return OFFICE_MODE_NAMES[mode]
+
+
+# --------------------------------------------------------------------------- time series
+CHART_W, CHART_H = 460, 250
+CHARTS = ("participation", "communities", "quality")
+_SERIES = {
+    "participation": (("migrant_participation_rate", "series_migrants", (31, 119, 180)),
+                      ("native_participation_rate", "series_natives", (120, 120, 120))),
+    "communities": (("communities_in_working_group", None, (60, 60, 160)),),
+    "quality": (("token_index", "series_token", (214, 120, 20)), ("detachment_index", "series_detachment", (148, 60, 160))),
+}
+_TITLES = {"participation": "chart_participation", "communities": "chart_communities", "quality": "chart_quality"}
+
+
+def series(model: StadtteilModel, name: str) -> list[float]:
+    """One indicator over the months so far (month 0 first), from the model's DataCollector."""
+    return model.datacollector.model_vars[name]
+
+
+def chart_image(kind: str, copies: list[tuple[str, StadtteilModel]], lang: str) -> Image.Image:
+    """One panel: the indicators of ``kind`` for each copy (A solid, B dashed), with each copy's
+    handover and linking months marked."""
+    W, H = CHART_W * SS, CHART_H * SS
+    image = Image.new("RGB", (W, H), "white")
+    draw = ImageDraw.Draw(image)
+    left, right, top, bottom = 46 * SS, 12 * SS, 40 * SS, 34 * SS
+    pw, ph = W - left - right, H - top - bottom
+    months = max(m.config.run.months for _, m in copies)
+    if kind == "communities":
+        most = max(max(series(m, "communities_in_working_group")) for _, m in copies)
+        ymax = float(4 * math.ceil((most + 1) / 4))  # whole communities on every grid line
+    elif kind == "participation":
+        peak = max(max(max(series(m, col)) for _, m in copies) for col, _, _ in _SERIES[kind])
+        ymax = max(0.1, math.ceil(peak * 10 + 0.5) / 10)
+    else:
+        ymax = 1.0
+
+    def px(month: float, value: float) -> tuple[float, float]:
+        return left + pw * month / months, top + ph * (1 - min(max(value / ymax, 0.0), 1.0))
+
+    f = font(10 * SS)
+    draw.text((left, 4 * SS), texts.tr(_TITLES[kind], lang), fill=INK, font=font(13 * SS))
+    for j in range(5):
+        v = ymax * j / 4
+        _, y = px(0, v)
+        draw.line((left, y, left + pw, y), fill=GRID, width=SS)
+        shown = f"{v:.0f}" if kind == "communities" else f"{v:.0%}" if kind == "participation" else f"{v:.2f}"
+        draw.text((left - 4 * SS, y), shown, fill=(90, 90, 90), font=f, anchor="rm")
+    for m in range(0, months + 1, 12):
+        x, _ = px(m, 0)
+        draw.line((x, top + ph, x, top + ph + 4 * SS), fill=(90, 90, 90), width=SS)
+        draw.text((x, top + ph + 6 * SS), str(m), fill=(90, 90, 90), font=f, anchor="ma")
+    draw.text((left + pw, H - 4 * SS), texts.tr("axis_month", lang), fill=(90, 90, 90), font=f, anchor="rd")
+    draw.rectangle((left, top, left + pw, top + ph), outline=(150, 150, 150), width=SS)
+    for c, (label, model) in enumerate(copies):
+        marks = ((model.state.office.handover_month, HANDOVER_COLOUR, "mark_handover"),
+                 (model.state.wg.link_month, LINK_COLOUR, "mark_link"))
+        for month, colour, key in marks:
+            if month is None or month > months:
+                continue
+            x, _ = px(month, 0)
+            _dashed(draw, [(x, top), (x, top + ph)], colour, 2 * SS, 6 * SS, 4 * SS)
+            tag = texts.tr(key, lang) + (f" {label}" if len(copies) > 1 else "")
+            draw.text((x + 3 * SS, top + 2 * SS + (12 * SS if key == "mark_link" else 0) + c * 26 * SS), tag, fill=colour, font=f)
+        for col, _, colour in _SERIES[kind]:
+            values = series(model, col)
+            points = [px(m, v) for m, v in enumerate(values)]
+            if len(points) < 2:
+                points = points * 2
+            if c == 0:
+                draw.line(points, fill=colour, width=3 * SS, joint="curve")
+            else:
+                _dashed(draw, points, colour, 3 * SS, 9 * SS, 5 * SS)
+    x = W - right
+    legend = [(texts.tr(key, lang), colour) for _, key, colour in _SERIES[kind] if key is not None]
+    for name, colour in reversed(legend):
+        x -= draw.textlength(name, font=f)
+        draw.text((x, top - 8 * SS), name, fill=INK, font=f, anchor="lm")
+        draw.line((x - 18 * SS, top - 8 * SS, x - 4 * SS, top - 8 * SS), fill=colour, width=3 * SS)
+        x -= 26 * SS
+    if len(copies) > 1:
+        draw.text((left + 4 * SS, top + ph - 10 * SS), "A ——   B – – –", fill=INK, font=f, anchor="lm")
+    return image.reduce(SS)
+
+
+# --------------------------------------------------------------------------- monitors and ticker
+def monitors(model: StadtteilModel, lang: str) -> list[tuple[str, str]]:
+    """(label, value) rows: the month and year, the office's mode and the counts a room asks for."""
+    ind, state, pop = model.indicators, model.state, model.state.pop
+    adult_migrants = pop.adult & pop.migrant
+    year = model.config.district.start_year + model.month // 12
+    handover = state.office.handover_month
+    rows = [
+        (texts.tr("month_year", lang, month=model.month, year=year), ""),
+        (texts.tr("office_mode", lang), texts.office_mode(ind["office_mode"], lang)),
+        ("", texts.tr("handover_at", lang, month=handover) if handover is not None else texts.tr("no_handover", lang)),
+        (texts.tr("residents", lang), f"{pop.size:,}".replace(",", "." if lang == "de" else ",")),
+        (texts.tr("migrants_reached", lang), f"{int((pop.level[adult_migrants] >= INFORMED).sum())} ({ind['migrants_reached_share']:.0%})"),
+        (texts.tr("migrants_taking_part", lang), f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
+        (texts.tr("natives_taking_part", lang), f"{ind['native_participation_rate']:.0%}"),
+        (texts.tr("wg_communities", lang), str(ind["communities_in_working_group"])),
+        (texts.tr("link_stage", lang), texts.link_stage(ind["link_stage"], lang)),
+        (texts.tr("associations_founded", lang), f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
+        (texts.tr("self_organised", lang), str(ind["self_organised_groups"])),
+        (texts.tr("conflicts", lang), f"{ind['conflicts_mediated']} / {ind['conflicts_escalated']}"),
+        (texts.tr("staff_hours", lang), f"{state.office.staff_hours_total:,.0f}".replace(",", "." if lang == "de" else ",")),
+    ]
+    return rows
+
+
+def ticker(model: StadtteilModel, lang: str, last: int = 8) -> list[str]:
+    """The latest events, newest first, in plain words."""
+    events = model.state.counters.events[-last:]
+    return [texts.event_text(line, lang) for line in reversed(events)]
+
+
+# --------------------------------------------------------------------------- one frame (animate)
+def frame(copies: list[tuple[str, StadtteilModel]], district_views: list[DistrictView], lang: str) -> Image.Image:
+    """Everything of the page in one picture (for ``animate``): the district beside the
+    organisations (side by side: the two districts, then the two diagrams), the three charts,
+    the monitors and the latest events."""
+    multi = len(copies) > 1
+    districts = [view.image(_title(model, lang, label if multi else ""))
+                 for (label, model), view in zip(copies, district_views, strict=True)]
+    networks = [network_image(model, lang) for _, model in copies]
+    rows = [districts + networks] if not multi else [districts, networks]
+    charts = [chart_image(kind, copies, lang) for kind in CHARTS]
+    rows.append(charts)
+    text_rows = []
+    for label, model in copies:
+        values = monitors(model, lang)
+        head = f"{label}: " if multi else ""
+        text_rows.append(head + "  ·  ".join(f"{k} {v}".strip() for k, v in values[1:3] + values[5:6] + values[7:9]))
+        text_rows.extend(("    " + e) for e in ticker(model, lang, last=3))
+    width = max(sum(p.width for p in row) for row in rows)
+    height = sum(max(p.height for p in row) for row in rows) + 18 * len(text_rows) + 10
+    canvas = Image.new("RGB", (width, height), "white")
+    y = 0
+    for row in rows:
+        x = 0
+        for picture in row:
+            canvas.paste(picture, (x, y))
+            x += picture.width
+        y += max(p.height for p in row)
+    draw = ImageDraw.Draw(canvas)
+    for line in text_rows:
+        draw.text((10, y + 4), line, fill=INK, font=font(13))
+        y += 18
+    return canvas
+
+
+def _title(model: StadtteilModel, lang: str, label: str) -> str:
+    head = texts.tr("month_year", lang, month=model.month, year=model.config.district.start_year + model.month // 12)
+    district = model.config.district.name
+    return f"{label + ': ' if label else ''}{district} · {head}"
+
+
+def title(model: StadtteilModel, lang: str, label: str = "") -> str:
+    return _title(model, lang, label)

@@ -1,0 +1,269 @@
+"""What a workshop runs: one scenario with the room's levers, alone or beside a copy that differs in
+one lever, stepped in lock-step with the same seed (common random numbers, see ``rng.py``).
+
+``WorkshopModel`` is the Mesa model the SolaraViz page drives. It builds its copies with
+``load_scenario`` and ``StadtteilModel`` and never re-implements the model. Bad input (a broken
+scenario file, a seed that is not a number, a lever value outside its range) does not raise: the
+model keeps the message in ``error`` and stands still, so the page shows the message instead of
+crashing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import yaml
+
+from stadtteil_sim.model import StadtteilModel
+from stadtteil_sim.scenario import Scenario, ScenarioError, load_scenario
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One setting the room may change: a dotted scenario path and how its control looks."""
+
+    path: str
+    kind: str  # "int" | "float" | "bool" | "choice"
+    lo: float = 0
+    hi: float = 1
+    step: float = 1
+    choices: tuple[str, ...] = ()
+
+    @property
+    def param(self) -> str:
+        """The keyword name in ``WorkshopModel(**levers)`` (Mesa passes parameters by name)."""
+        return self.path.replace(".", "__")
+
+
+_MECHANISMS = (
+    "outreach", "barriers", "working_group", "linking", "visibility", "interests", "differentiation",
+    "qualification", "recognition", "education", "rooms", "office_role", "context", "dependency",
+)
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("office.handover_rule", "choice", choices=("fixed", "stable")),
+    Lever("office.handover_month", "int", 0, 120),
+    Lever("office.handover_stable_months", "int", 1, 36),
+    Lever("office.link_rule", "choice", choices=("fixed", "stable")),
+    Lever("office.link_month", "int", 0, 120),
+    Lever("office.link_stable_months", "int", 1, 36),
+    Lever("instruments.bilingual_mediators", "int", 0, 15),
+    Lever("district.rooms", "bool"),
+    Lever("district.room_slots", "int", 0, 40),
+    Lever("instruments.qualification_intensity", "float", 0.0, 1.0, 0.05),
+    Lever("instruments.agenda_transparency", "float", 0.0, 1.0, 0.05),
+    Lever("district_management.capacity", "float", 0.0, 1.0, 0.05),
+    Lever("instruments.festival_codesigned", "bool"),
+    Lever("instruments.migrant_staff", "bool"),
+    Lever("instruments.project_funds_detached", "bool"),
+    Lever("committees.translation", "bool"),
+    Lever("office.enabled", "bool"),
+    *(Lever(f"mechanisms.{name}", "bool") for name in _MECHANISMS),
+)
+LEVER_BY_PARAM = {lever.param: lever for lever in LEVERS}
+LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
+
+# Levers offered for the side-by-side comparison (the timing levers first).
+COMPARE_LEVERS = (
+    "office.handover_month",
+    "office.handover_rule",
+    "office.link_month",
+    "office.link_rule",
+    "instruments.bilingual_mediators",
+    "district.rooms",
+    "instruments.qualification_intensity",
+    "district_management.capacity",
+)
+NO_COMPARISON = "none"
+
+
+def read_path(scenario: Scenario, path: str) -> Any:
+    node: Any = scenario
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def lever_values(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's value of every lever, by dotted path."""
+    return {lever.path: read_path(scenario, lever.path) for lever in LEVERS}
+
+
+def parse_value(lever_path: str, text: Any) -> Any:
+    """A value typed into the page (or read from a select) as the lever's type; the schema checks it."""
+    if not isinstance(text, str):
+        return text
+    raw = text.strip()
+    lowered = raw.lower()
+    if lowered in ("ja", "an", "yes", "true", "on"):
+        return True
+    if lowered in ("nein", "aus", "no", "false", "off"):
+        return False
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+
+
+def default_b_value(path: str, a_value: Any) -> Any:
+    """The comparison value when the room gives none: the other choice, or a clear contrast."""
+    lever = LEVER_BY_PATH[path]
+    if lever.kind == "bool":
+        return not a_value
+    if lever.kind == "choice":
+        return next(c for c in lever.choices if c != a_value)
+    if path in ("office.handover_month", "office.link_month"):
+        return a_value + 24 if a_value + 24 <= lever.hi else max(lever.lo, a_value - 24)
+    if lever.kind == "float":
+        return 0.0 if a_value > 0.5 else 1.0
+    return int(lever.hi) if a_value <= (lever.lo + lever.hi) / 2 else int(lever.lo)
+
+
+def parse_seed(seed: Any, default: int) -> int:
+    if seed is None or (isinstance(seed, str) and not seed.strip()):
+        return default
+    if isinstance(seed, bool):
+        raise ValueError(f"seed = {seed!r}: allowed: a whole number >= 0")
+    try:
+        value = int(str(seed).strip())
+    except ValueError:
+        raise ValueError(f"seed = {seed!r}: not a whole number; allowed: a whole number >= 0") from None
+    if value < 0:
+        raise ValueError(f"seed = {value}: allowed: a whole number >= 0")
+    return value
+
+
+@dataclass
+class Copy:
+    """One run on screen: its label ('A', 'B'), the lever that distinguishes it, and the model."""
+
+    label: str
+    model: StadtteilModel
+    overrides: dict[str, Any]
+
+
+class WorkshopModel(mesa.Model):
+    """One scenario file plus the room's levers; with ``compare`` a second copy (B) that differs in
+    that one lever. Both copies use the same seed and step together."""
+
+    def __init__(
+        self,
+        scenario_file: str | Path = "scenarios/kranichstein_sued.yaml",
+        seed: int | str | None = None,
+        compare: str = NO_COMPARISON,
+        compare_value: Any = "",
+        scenario: Any = None,  # Mesa's reset passes its own (empty) scenario object; not ours
+        **levers: Any,
+    ):
+        super().__init__()
+        self.scenario_file = Path(scenario_file)
+        self.compare = compare or NO_COMPARISON
+        self.copies: list[Copy] = []
+        self.error: str | None = None
+        self.base: Scenario | None = None
+        self.seed_value: int | None = None
+        self.levers: dict[str, Any] = {}
+        try:
+            self._build(seed, compare_value, levers)
+        except (ScenarioError, ValueError, OSError) as exc:
+            self.copies = []
+            self.error = str(exc)
+            self.running = False
+
+    def _build(self, seed: Any, compare_value: Any, levers: dict[str, Any]) -> None:
+        unknown = sorted(set(levers) - set(LEVER_BY_PARAM))
+        if unknown:
+            raise ValueError(f"unknown lever(s) {unknown}; allowed: {sorted(LEVER_BY_PARAM)}")
+        if not self.scenario_file.is_file():
+            raise ScenarioError(f"{self.scenario_file}: file not found; allowed: a scenario YAML file")
+        self.base = load_scenario(self.scenario_file)
+        self.seed_value = parse_seed(seed, self.base.run.seed)
+        overrides = {
+            LEVER_BY_PARAM[name].path: parse_value(LEVER_BY_PARAM[name].path, value)
+            for name, value in levers.items()
+            if value is not None
+        }
+        scenario_a = load_scenario(self.base, overrides, labels=dict.fromkeys(overrides, "lever"))
+        self.levers = lever_values(scenario_a)
+        self.copies = [Copy("A", StadtteilModel(scenario_a, seed=self.seed_value), overrides)]
+        if self.compare != NO_COMPARISON:
+            if self.compare not in COMPARE_LEVERS:
+                raise ValueError(f"comparison lever {self.compare!r}; allowed: {', '.join(COMPARE_LEVERS)}")
+            blank = compare_value is None or (isinstance(compare_value, str) and not compare_value.strip())
+            value_b = (
+                default_b_value(self.compare, self.levers[self.compare])
+                if blank
+                else parse_value(self.compare, compare_value)
+            )
+            overrides_b = {**overrides, self.compare: value_b}
+            scenario_b = load_scenario(self.base, overrides_b, labels={self.compare: "value in B"})
+            self.copies.append(Copy("B", StadtteilModel(scenario_b, seed=self.seed_value), overrides_b))
+
+    # ------------------------------------------------------------------ stepping
+    def step(self) -> None:
+        """One month in every copy (lock-step: B never runs ahead of A)."""
+        for copy in self.copies:
+            if copy.model.running:
+                copy.model.step()
+        self.running = bool(self.copies) and all(c.model.running for c in self.copies)
+
+    @property
+    def month(self) -> int:
+        return self.copies[0].model.month if self.copies else 0
+
+    @property
+    def compared_values(self) -> tuple[Any, Any] | None:
+        """(A's value, B's value) of the comparison lever, or None for a single run."""
+        if len(self.copies) < 2:
+            return None
+        return tuple(read_path(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- scenario files
+def scenario_files(directory: Path) -> list[Path]:
+    """The scenarios a facilitator may choose: ``*.yaml`` in the folder and in its ``workshop/``
+    subfolder (where the page saves); ``shared/`` holds included parts, not scenarios."""
+    directory = Path(directory)
+    found = sorted(directory.glob("*.yaml")) + sorted((directory / "workshop").glob("*.yaml"))
+    return [p for p in found if p.is_file()]
+
+
+def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = None) -> list[Path]:
+    """Write each copy on screen as a small scenario file: it includes the chosen scenario and
+    sets every lever and the seed, so an analyst reruns exactly what the room saw.
+
+    Each file is loaded back before this returns; a file that would not load is removed and the
+    error raised.
+    """
+    if workshop.error or not workshop.copies:
+        raise ScenarioError(workshop.error or "no run to save")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = stamp or _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base_name = workshop.base.name if workshop.base else workshop.scenario_file.stem
+    include = os.path.relpath(workshop.scenario_file.resolve(), directory.resolve())
+    written = []
+    for copy in workshop.copies:
+        values = lever_values(copy.model.config)
+        data: dict[str, Any] = {"include": include, "name": f"{base_name}_workshop_{stamp}_{copy.label}"}
+        what = "the run" if len(workshop.copies) == 1 else f"copy {copy.label} of the side-by-side comparison"
+        data["description"] = f"Levers of {what} shown in the workshop dashboard ({stamp}), on {base_name}"
+        for path, value in values.items():
+            section, key = path.split(".", 1)
+            data.setdefault(section, {})[key] = value
+        data["run"] = {"seed": int(copy.model.seed)}
+        target = directory / f"{data['name']}.yaml"
+        header = f"# Saved by the stadtteil_sim workshop dashboard: {what}.\n"
+        target.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        try:
+            load_scenario(target)
+        except ScenarioError:
+            target.unlink()
+            raise
+        written.append(target)
+    return written

@@ -1,0 +1,135 @@
+"""`stadtteil-sim live` and `stadtteil-sim animate` from the command line: bad input exits 2 with a
+clear message and no traceback; live serves the page and solara's front-end files offline;
+animate writes the dashboard's pictures as a GIF."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from stadtteil_sim import animate as animate_module
+from stadtteil_sim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+KS = ROOT / "scenarios" / "kranichstein_sued.yaml"
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def broken(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text("office:\n  handover_rule: sometimes\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["live", "animate"])
+def test_wrong_language_exits_2_naming_the_allowed_ones(command):
+    result = invoke(command, str(KS), "--lang", "fr")
+    assert result.exit_code == 2 and "--lang 'fr'" in result.output and "de | en" in result.output
+
+
+@pytest.mark.parametrize("command", ["live", "animate"])
+def test_broken_scenario_exits_2_naming_file_and_key(command, tmp_path):
+    result = invoke(command, str(broken(tmp_path)))
+    assert result.exit_code == 2
+    assert "broken.yaml" in result.output and "office.handover_rule" in result.output and "fixed | stable" in result.output
+
+
+def test_live_refuses_a_taken_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("live", str(KS), "--port", str(port))
+    assert result.exit_code == 2 and f"--port {port}" in result.output and "in use" in result.output
+
+
+def test_animate_writes_a_gif_of_the_views(tmp_path):
+    out = tmp_path / "film" / "run.gif"
+    result = invoke("animate", str(KS), "--out", str(out), "--months", "4", "--every", "2", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as gif:
+        assert gif.n_frames == 3  # months 0, 2, 4
+        assert gif.size[0] > 1000 and gif.size[1] > 600
+    assert not list(out.parent.glob(".*partial*"))
+
+
+def test_animate_side_by_side_is_taller(tmp_path):
+    single, pair = tmp_path / "one.gif", tmp_path / "two.gif"
+    assert invoke("animate", str(KS), "--out", str(single), "--months", "0").exit_code == 0
+    assert invoke("animate", str(KS), "--out", str(pair), "--months", "0", "--compare", "office.handover_month",
+                  "--compare-value", "42").exit_code == 0
+    with Image.open(single) as a, Image.open(pair) as b:
+        assert b.size[1] > a.size[1]
+
+
+def test_animate_format_and_ffmpeg_messages(tmp_path, monkeypatch):
+    result = invoke("animate", str(KS), "--out", str(tmp_path / "run.avi"))
+    assert result.exit_code == 2 and ".gif | .mp4" in result.output
+    monkeypatch.setattr(animate_module.shutil, "which", lambda name: None)
+    result = invoke("animate", str(KS), "--out", str(tmp_path / "run.mp4"))
+    assert result.exit_code == 2 and "ffmpeg" in result.output and not (tmp_path / "run.mp4").exists()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="mp4 needs ffmpeg, which this machine does not have")
+def test_animate_writes_mp4_where_ffmpeg_exists(tmp_path):
+    out = tmp_path / "run.mp4"
+    assert invoke("animate", str(KS), "--out", str(out), "--months", "2").exit_code == 0
+    assert out.stat().st_size > 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_live_serves_the_page_and_its_front_end_files_without_internet(tmp_path):
+    """The real command in a subprocess: it prints its address, the page answers, and solara's
+    JavaScript comes from the local cache (a CDN fetch would fail on these machines)."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stadtteil_sim", "live", str(KS), "--port", str(port), "--lang", "en",
+         "--save-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+    )
+    try:
+        first = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first, first
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, "the server did not come up"
+                time.sleep(0.3)
+        assert "/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1/" in page and "jsdelivr" not in page
+        for path in ("@widgetti/solara-vuetify-app@10.1.1/dist/solara-vuetify-app8.min.js", "requirejs@2.3.6/require.js",
+                     "@widgetti/vue-grid-layout@2.3.13-alpha.2/dist/vue-grid-layout.umd.js"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_solara/cdn/{path}", timeout=30) as response:
+                assert response.status == 200 and len(response.read()) > 1000
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
