@@ -20,7 +20,7 @@ import mesa
 import yaml
 
 from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.scenario import Scenario, ScenarioError, load_scenario
+from stadtteil_sim.scenario import Mechanisms, Scenario, ScenarioError, load_scenario
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,7 @@ class Lever:
         return self.path.replace(".", "__")
 
 
-_MECHANISMS = (
-    "outreach", "barriers", "working_group", "linking", "visibility", "interests", "differentiation",
-    "qualification", "recognition", "education", "rooms", "office_role", "context", "dependency",
-)
+_MECHANISMS = tuple(Mechanisms.model_fields)  # every switch of the schema, in its order
 
 LEVERS: tuple[Lever, ...] = (
     Lever("office.handover_rule", "choice", choices=("fixed", "stable")),
