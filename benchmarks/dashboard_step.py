@@ -25,6 +25,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -87,7 +89,8 @@ def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
     os.environ[ENV_SCENARIO] = str(SCENARIO)
     context = kernel_context.VirtualKernelContext(id=f"bench-{compare}", kernel=kernel.Kernel(), session_id="bench")
     times = []
-    with context:
+    # AppLayout prints its bar's children when rendered outside a server: keep them off the report.
+    with context, contextlib.redirect_stdout(io.StringIO()):
         _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
         if compare:
             rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = "office.handover_month"
