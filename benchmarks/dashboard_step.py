@@ -19,29 +19,19 @@ compare numbers within one run (single vs side by side, views vs page), not acro
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import os
+import statistics
+import time
+from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ[_var] = "1"
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import io  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from one_core import pin_to_one_cpu  # first: limits thread pools before numpy loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "kranichstein_sued.yaml"
 TARGETS = {"single": 0.25, "side by side": 0.5}
-
-
-def pin_to_one_cpu() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned"
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
 
 
 def all_views(workshop, lang: str, district_views: dict) -> int:

@@ -11,28 +11,17 @@ numpy is imported, and the process is pinned to one CPU where the OS allows it.
 
 from __future__ import annotations
 
-import os
+import argparse
+import platform
+import time
+from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
-    os.environ[_var] = "1"
-
-import argparse  # noqa: E402
-import platform  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+from one_core import pin_to_one_cpu  # first: limits thread pools before numpy loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "kranichstein_sued.yaml"
 MONTHS = 120
 TARGET_SECONDS = 5.0
-
-
-def pin_to_one_cpu() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity on this OS)"
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
 
 
 def one_run(scenario, seed: int) -> tuple[float, float, int]:

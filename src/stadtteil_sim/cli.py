@@ -198,6 +198,14 @@ def _check_lang(lang: str) -> None:
         _fail(str(exc))
 
 
+def _check_scenario(scenario: Path) -> None:
+    """Fail fast, before the dashboard's heavy imports, on a scenario that does not load."""
+    try:
+        load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def live(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")] = Path("scenarios/kranichstein_sued.yaml"),
@@ -207,10 +215,7 @@ def live(
 ) -> None:
     """Start the workshop dashboard (Mesa SolaraViz) on 127.0.0.1 and print its address."""
     _check_lang(lang)
-    try:
-        load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(str(exc))
+    _check_scenario(scenario)
     from stadtteil_sim.app.server import ServeError, serve
 
     try:
@@ -233,10 +238,7 @@ def animate(
 ) -> None:
     """Render the dashboard's views of a run as an animation (for slides without a server)."""
     _check_lang(lang)
-    try:
-        load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(str(exc))
+    _check_scenario(scenario)
     from stadtteil_sim.animate import AnimateError
     from stadtteil_sim.animate import animate as render
 
