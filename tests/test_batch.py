@@ -21,7 +21,7 @@ import pytest
 
 from samples import SMALL
 from stadtteil_sim.batch import run_batch
-from stadtteil_sim.executors import ExecutorSpec
+from stadtteil_sim.executors import ExecutorError, ExecutorSpec, execute
 from stadtteil_sim.experiment import load_experiment, replicate_seed
 from stadtteil_sim.store import StoreError, load_results
 
@@ -261,3 +261,22 @@ def test_cli_batch_on_an_existing_dask_cluster(serial_batch, tmp_path):
     assert "Dask cluster at tcp://" in proc.stdout and "12 runs stored" in proc.stdout
     remote = load_results(tmp_path / "cluster")
     pd.testing.assert_frame_equal(model_columns(remote.runs), model_columns(serial.runs))
+
+
+# ---------------------------------------------------------------- executor failures
+def exit_on_three(x: int) -> int:
+    """A task whose worker process dies (as if killed or out of memory) on input 3."""
+    if x == 3:
+        os._exit(9)
+    return x
+
+
+def test_a_dying_pool_worker_is_an_executor_error_not_a_crash():
+    with pytest.raises(ExecutorError, match="worker process died"):
+        list(execute(exit_on_three, range(6), ExecutorSpec("pool", workers=2)))
+
+
+def test_an_unreachable_scheduler_is_named():
+    spec = ExecutorSpec("dask", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
+    with pytest.raises(ExecutorError, match="--scheduler tcp://127.0.0.1:9: cannot reach a Dask scheduler"):
+        list(execute(exit_on_three, range(2), spec))

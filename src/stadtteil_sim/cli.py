@@ -134,7 +134,7 @@ def batch(
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
     from stadtteil_sim.batch import run_batch
-    from stadtteil_sim.executors import ExecutorSpec
+    from stadtteil_sim.executors import ExecutorError, ExecutorSpec
     from stadtteil_sim.experiment import load_experiment
     from stadtteil_sim.store import StoreError
 
@@ -156,6 +156,10 @@ def batch(
         summary = run_batch(design, target, spec)
     except StoreError as exc:
         _fail(str(exc))
+    except ExecutorError as exc:
+        _report(str(exc))
+        typer.echo(f"finished runs are stored in {target}; run the same command again to resume", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo(f"interrupted; finished runs are stored in {target}; run the same command again to resume", err=True)
         raise typer.Exit(130) from None

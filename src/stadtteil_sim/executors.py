@@ -11,8 +11,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
+
+
+class ExecutorError(RuntimeError):
+    """The executor itself failed (a worker process died, the scheduler cannot be reached):
+    not a run's fault, so it is not recorded as a failed run; finished runs stay stored."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class ExecutorSpec:
     start_method: str = "spawn"
     scheduler: str | None = None
     dask_workers: int | None = None
+    connect_timeout: float = 20.0  # seconds to reach --scheduler
 
     def describe(self) -> str:
         if self.kind == "serial":
@@ -72,7 +79,13 @@ def _pool(fn, tasks, spec: ExecutorSpec):
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    raise ExecutorError(
+                        f"a worker process died unexpectedly (killed, or out of memory?): {exc}"
+                    ) from None
+                yield result
                 nxt = next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(fn, nxt))
@@ -81,13 +94,17 @@ def _pool(fn, tasks, spec: ExecutorSpec):
 
 
 def _dask(fn, tasks, spec: ExecutorSpec):
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover - dask is a declared dependency
-        raise RuntimeError(f"the Dask executor needs dask[distributed] ({exc})") from None
+    from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
+
     cluster = None
     if spec.scheduler:
-        client = Client(spec.scheduler)
+        try:
+            client = Client(spec.scheduler, timeout=f"{spec.connect_timeout}s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExecutorError(
+                f"--scheduler {spec.scheduler}: cannot reach a Dask scheduler there ({exc}); "
+                "allowed: the address a running scheduler prints, e.g. tcp://10.0.0.5:8786"
+            ) from None
     else:
         cluster = LocalCluster(
             n_workers=spec.dask_workers or 1, threads_per_worker=1, processes=True, dashboard_address=None
@@ -97,7 +114,11 @@ def _dask(fn, tasks, spec: ExecutorSpec):
     try:
         futures = client.map(fn, tasks, pure=False)
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:
+                raise ExecutorError(f"Dask workers died running a task (killed, or out of memory?): {exc}") from None
+            yield result
             future.release()
     finally:
         client.close()
