@@ -75,8 +75,10 @@ def report(batch_folder) -> Path:
     for _ in range(2):
         result = CliRunner().invoke(app, ["report", str(batch_folder)])
         assert result.exit_code == 0, result.output
-    printed = Path(result.stdout.strip().splitlines()[-1])
-    assert printed == (batch_folder / "report" / "report.md").resolve()
+    lines = result.stdout.strip().splitlines()
+    assert Path(lines[-1].removeprefix("report: ")) == (batch_folder / "report" / "report.md").resolve()
+    # The summary paragraphs are printed too, one per district, before the path.
+    assert sum(line.startswith("In ") for line in lines) == 2, result.stdout
     return batch_folder / "report"
 
 

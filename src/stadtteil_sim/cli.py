@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -185,12 +186,14 @@ def report(
     if not folder.is_dir():
         _fail(f"{folder}: no such folder; allowed: a results folder written by 'stadtteil-sim batch'")
     try:
-        path = write_report(folder)
+        path, paragraphs = write_report(folder)
     except (StoreError, ReportError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write the report into {folder / 'report'}: {exc}")
-    typer.echo(str(path.resolve()))
+    for paragraph in paragraphs:
+        typer.echo(textwrap.fill(paragraph, width=100) + "\n")
+    typer.echo(f"report: {path.resolve()}")
 
 
 def _check_lang(lang: str) -> None:

@@ -639,10 +639,11 @@ def _failure_blocks(results: BatchResults) -> list[Block]:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_report(folder: str | Path, target: str | Path | None = None) -> Path:
+def write_report(folder: str | Path, target: str | Path | None = None) -> tuple[Path, list[str]]:
     """Analyse the batch in ``folder`` and write its report to ``target`` (default
-    ``folder/report``); returns the path of report.md. Raises StoreError for a folder that is not
-    a batch, ReportError when no run has finished."""
+    ``folder/report``); returns the path of report.md and the summary paragraphs (one per
+    district, for the terminal). Raises StoreError for a folder that is not a batch, ReportError
+    when no run has finished."""
     results = load_results(folder)
     if results.runs.empty:
         raise ReportError(f"{folder}: no finished runs yet; run 'stadtteil-sim batch' first")
@@ -659,4 +660,4 @@ def write_report(folder: str | Path, target: str | Path | None = None) -> Path:
         analysis.statistics.to_csv(tmp / "variants.csv", index=False)
         analysis.pareto.to_csv(tmp / "pareto.csv", index=False)
         analysis.choices_table().to_csv(tmp / "best.csv", index=False)
-    return target / "report.md"
+    return target / "report.md", [analysis.paragraphs[b] for b in analysis.bases]
