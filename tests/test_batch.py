@@ -234,7 +234,8 @@ def test_spawn_process_pool_gives_the_serial_results(serial_batch, tmp_path):
     pooled = load_results(tmp_path / "pool")
     pd.testing.assert_frame_equal(model_columns(pooled.runs), model_columns(serial.runs))
     pd.testing.assert_frame_equal(pooled.series, serial.series)
-    assert pooled.runs["worker"].nunique() >= 1 and os.getpid() not in {int(w.split(":")[-1]) for w in pooled.runs["worker"]}
+    # The runs happened in worker processes, not in this one.
+    assert os.getpid() not in {int(w.split(":")[-1]) for w in pooled.runs["worker"]}
 
 
 def test_dask_local_cluster_with_two_workers_gives_the_serial_results(serial_batch, tmp_path):

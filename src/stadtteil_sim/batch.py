@@ -13,7 +13,6 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,7 +121,6 @@ def run_batch(
     out: str | Path | None = None,
     executor: ExecutorSpec | None = None,
     progress: bool = True,
-    on_commit: Callable[[str], None] | None = None,
 ) -> BatchSummary:
     """Run every task of the experiment not yet in ``out`` (default ``results/<name>``).
 
@@ -152,8 +150,6 @@ def run_batch(
                     row[f"factor.{factor}"] = levels[row["variant"]].get(factor, "")
                 store.commit(row, outcome.series)
                 summary.completed += 1
-                if on_commit is not None:
-                    on_commit(outcome.run_id)
             if bar is not None:
                 bar.update(outcome.failure is not None)
     finally:

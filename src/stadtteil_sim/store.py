@@ -137,8 +137,8 @@ class BatchStore:
             "variants": [{"name": v.name, "overrides": v.overrides, "levels": v.levels} for v in d.variants],
             "factors": factor_levels(d.experiment),
             "scenarios": {f"{b}|{v}": s for (b, v), s in d.scenarios.items()},
-            "seeds": sorted({t.seed for t in d.tasks}),
-            "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},
+            "root_seed": d.experiment.seed,
+            "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},  # the same in every variant
             "runs_total": len(d.tasks),
             "code_fingerprint": code_fingerprint(),
             "versions": _versions(),
@@ -182,14 +182,6 @@ class BatchResults:
     runs: pd.DataFrame  # one row per finished run
     series: pd.DataFrame  # one row per run and kept month
     failures: pd.DataFrame  # one row per failed run (empty when none)
-
-    @property
-    def reference(self) -> str:
-        return self.manifest["reference"]
-
-    @property
-    def variant_order(self) -> list[str]:
-        return [v["name"] for v in self.manifest["variants"]]
 
 
 def load_results(folder: str | Path) -> BatchResults:
