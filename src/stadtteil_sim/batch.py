@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from stadtteil_sim.executors import ExecutorSpec, execute
-from stadtteil_sim.experiment import Design, Task, describe_metric, load_experiment
+from stadtteil_sim.experiment import Design, Task, load_experiment, metric_value
 from stadtteil_sim.store import BatchStore
 
 
@@ -45,10 +45,8 @@ def run_task(task: Task) -> Outcome:
         row: dict[str, Any] = {"run_id": task.run_id, "base": task.base, "variant": task.variant,
                                "replicate": task.replicate, "seed": task.seed}
         row.update({k: v for k, v in result.summary.items() if k != "seed"})
-        by_month = frame.set_index("month")
         for metric in task.metrics:
-            name, month = describe_metric(metric)
-            row[metric] = float(by_month.at[month, name]) if month in by_month.index else math.nan
+            row[metric] = metric_value(frame, result.summary, metric)
         series = frame[["month", *task.keep_indicators]]
         if task.keep_months is not None:
             series = series[series["month"].isin(task.keep_months)]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from stadtteil_sim.indicators import INDICATORS, SUMMARY_KEYS
@@ -41,6 +43,15 @@ def describe_metric(metric: str) -> tuple[str, int | None]:
     if match:
         return match["indicator"], int(match["month"])
     return metric, None
+
+
+def metric_value(timeseries: pd.DataFrame, summary: dict[str, Any], metric: str) -> float:
+    """The value of a metric in one run (NaN for a month past the run's end)."""
+    name, month = describe_metric(metric)
+    if month is None:
+        return float(summary[name])
+    by_month = timeseries.set_index("month")[name]
+    return float(by_month.at[month]) if month in by_month.index else math.nan
 
 
 def _check_metric(metric: str) -> str:
@@ -231,9 +242,15 @@ def load_experiment(path: str | Path) -> Design:
     """Read, validate and expand an experiment file; every scenario it makes is validated too,
     so an impossible combination fails here, before any run, naming the experiment file."""
     path = Path(path)
+    experiment = validate_model(Experiment, read_yaml(path), display_path(path))
+    return make_design(experiment, path)
+
+
+def make_design(experiment: Experiment, path: Path) -> Design:
+    """Expand a validated experiment into tasks; scenario files are relative to ``path``'s
+    folder and messages name ``path`` (built in memory by, e.g., the sensitivity analysis)."""
+    path = Path(path)
     shown = display_path(path)
-    data = read_yaml(path)
-    experiment = validate_model(Experiment, data, shown)
     variants = expand_variants(experiment)
     bases: dict[str, Path] = {}
     scenarios: dict[tuple[str, str], dict] = {}
