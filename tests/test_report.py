@@ -159,6 +159,12 @@ def test_plain_language_paragraph_per_district(report):
         assert "replicates" in paragraph and "budget of 2,000" in paragraph
 
 
+def test_without_a_parameter_sample_the_report_says_intervals_are_seed_noise_only(report):
+    text = (report / "report.md").read_text(encoding="utf-8")
+    assert "do not include parameter uncertainty" in section(text, "## How to read this report")
+    assert "parameter draw in every variant" not in text  # the header's pairing is by seed only
+
+
 def test_failed_runs_are_listed(report):
     failed = section((report / "report.md").read_text(encoding="utf-8"), "## Failed runs")
     assert "1 run(s) failed" in failed and "ValueError: boom" in failed

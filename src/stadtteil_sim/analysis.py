@@ -3,9 +3,12 @@ the best timing per district, with a plain-language paragraph. No plotting (see 
 
 The batch design is paired: replicate r has the same seed in every variant and district, so a
 difference between two variants is estimated replicate by replicate (common random numbers);
-its spread is much smaller than the spread of either variant alone. Confidence intervals are
-t intervals (n - 1 degrees of freedom) over the replicates present, and finite, in both
-variants; each is for one comparison on its own, not adjusted for the many comparisons made.
+its spread is much smaller than the spread of either variant alone. With a parameter sample,
+replicate r also has the same parameter draw everywhere, so the same statistics then include
+parameter uncertainty; only the wording changes (:func:`parameter_sentence`). Confidence
+intervals are t intervals (n - 1 degrees of freedom) over the replicates present, and finite,
+in both variants; each is for one comparison on its own, not adjusted for the many
+comparisons made.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Plan:
     bases: list[str]
     district_names: dict[str, str] = field(default_factory=dict)  # base -> display name
     replicates: int | None = None
+    parameters: dict | None = None  # the manifest's parameter sample (file, rows, draws), None without one
 
     @classmethod
     def from_manifest(cls, manifest: dict) -> Plan:
@@ -88,6 +92,7 @@ class Plan:
             bases=bases,
             district_names=names,
             replicates=experiment.get("replicates"),
+            parameters=manifest.get("parameters"),
         )
 
     @property
@@ -495,6 +500,28 @@ def choice_sentences(plan: Plan, choice: Choice, notes: dict[str, str] | None = 
         out.append(f"{len(others)} further timing{'s are' if len(others) > 1 else ' is'} also within the noise of it "
                    f"({_names(plan, others)}).")
     return out
+
+
+def parameter_sentence(plan: Plan) -> str:
+    """What the intervals include: parameter uncertainty from a sample, or the model's
+    randomness at fixed parameter values only."""
+    sample = plan.parameters
+    if not sample:
+        return ("Intervals reflect the model's randomness at fixed parameter values only; they do not include "
+                "parameter uncertainty (parameters.sample in the experiment file adds it).")
+    draws = sample.get("draws") or {}
+    weighting = "weighted by its weight column" if sample.get("weighted") else "with equal weights"
+    distinct = len(set(draws.values()))
+    text = (f"Intervals include parameter uncertainty: each of the {len(draws)} replicates uses one draw from "
+            f"{sample.get('sample')} ({sample.get('rows')} rows, resampled with replacement {weighting}; "
+            f"{distinct} different row{'s' if distinct != 1 else ''} drawn), the same draw in every variant and "
+            "district, so differences between timings stay paired.")
+    own = sample.get("set_by_experiment") or {}
+    if own:
+        paths = sorted({p for ps in own.values() for p in ps})
+        text += (f" Where the experiment sets a sampled parameter itself ({', '.join(paths)}, in "
+                 f"{len(own)} variant{'s' if len(own) != 1 else ''}), its own value is used instead of the draw.")
+    return text
 
 
 def district_paragraph(plan: Plan, base: str, overall: Choice | None, in_budget: Choice | None,

@@ -1,8 +1,8 @@
 """Running an experiment: every task once, on any executor, into a store that resumes.
 
 ``run_batch`` is what ``stadtteil-sim batch`` calls. Each run goes through :func:`run_task`,
-which calls the plain ``run`` function; a run that raises is recorded with its traceback and the
-batch goes on.
+which calls the plain ``run`` function (with the replicate's parameter draw, if the experiment
+has a sample); a run that raises is recorded with its traceback and the batch goes on.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 
 from stadtteil_sim.executors import ExecutorSpec, execute
 from stadtteil_sim.experiment import Design, Task, load_experiment, metric_value
+from stadtteil_sim.param_sample import value_at
 from stadtteil_sim.store import BatchStore
 
 
@@ -40,10 +41,13 @@ def run_task(task: Task) -> Outcome:
 
     started = time.perf_counter()
     try:
-        result = run(task.scenario, seed=task.seed)
+        result = run(task.scenario, seed=task.seed, overrides=task.parameters)
         frame = result.timeseries
         row: dict[str, Any] = {"run_id": task.run_id, "base": task.base, "variant": task.variant,
                                "replicate": task.replicate, "seed": task.seed}
+        if task.parameter_draw is not None:
+            row["parameter_draw"] = task.parameter_draw
+            row.update({f"param.{p}": value_at(result.scenario, p) for p in task.parameter_paths})
         row.update({k: v for k, v in result.summary.items() if k != "seed"})
         for metric in task.metrics:
             row[metric] = metric_value(frame, result.summary, metric)
@@ -57,7 +61,8 @@ def run_task(task: Task) -> Outcome:
         return Outcome(task.run_id, row, series)
     except Exception:
         failure = {"run_id": task.run_id, "base": task.base, "variant": task.variant, "replicate": task.replicate,
-                   "seed": task.seed, "traceback": traceback.format_exc(), "worker": f"{socket.gethostname()}:{os.getpid()}"}
+                   "seed": task.seed, "parameter_draw": task.parameter_draw, "traceback": traceback.format_exc(),
+                   "worker": f"{socket.gethostname()}:{os.getpid()}"}
         return Outcome(task.run_id, None, None, failure)
 
 

@@ -125,6 +125,18 @@ def params(
         )
 
 
+def _executor(workers: int | None, scheduler: str | None, dask_workers: int | None):
+    """The executor the flags ask for (at most one of them; default: a pool on all cores)."""
+    from stadtteil_sim.executors import ExecutorSpec
+
+    chosen = [flag for flag, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-workers", dask_workers)) if value is not None]
+    if len(chosen) > 1:
+        _fail(f"{' and '.join(chosen)} given together; allowed: one of --workers, --scheduler, --dask-workers")
+    if scheduler is not None or dask_workers is not None:
+        return ExecutorSpec("dask", scheduler=scheduler, dask_workers=dask_workers)
+    return ExecutorSpec("serial" if workers == 1 else "pool", workers=workers)
+
+
 @app.command()
 def batch(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file, e.g. experiments/handover_timing.yaml")],
@@ -135,17 +147,11 @@ def batch(
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
     from stadtteil_sim.batch import run_batch
-    from stadtteil_sim.executors import ExecutorError, ExecutorSpec
+    from stadtteil_sim.executors import ExecutorError
     from stadtteil_sim.experiment import load_experiment
     from stadtteil_sim.store import StoreError
 
-    chosen = [flag for flag, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-workers", dask_workers)) if value is not None]
-    if len(chosen) > 1:
-        _fail(f"{' and '.join(chosen)} given together; allowed: one of --workers, --scheduler, --dask-workers")
-    if scheduler is not None or dask_workers is not None:
-        spec = ExecutorSpec("dask", scheduler=scheduler, dask_workers=dask_workers)
-    else:
-        spec = ExecutorSpec("serial" if workers == 1 else "pool", workers=workers)
+    spec = _executor(workers, scheduler, dask_workers)
     try:
         design = load_experiment(experiment)
     except ScenarioError as exc:
@@ -194,6 +200,136 @@ def report(
     for paragraph in paragraphs:
         typer.echo(textwrap.fill(paragraph, width=100) + "\n")
     typer.echo(f"report: {path.resolve()}")
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[Path, typer.Argument(help="target file, e.g. calibration/targets.yaml")],
+    budget: Annotated[int | None, typer.Option(min=1, help="stop after this many parameter sets tried in total (default: settings.budget)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores; 1 = reproducible by seed)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
+    district: Annotated[list[str] | None, typer.Option(help="fit only this district's targets (its name or scenario name, e.g. kranichstein_sued; repeatable); the others are predicted out of sample")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: results/calibration/<name>[_<district>])")] = None,
+    install: Annotated[bool, typer.Option(help="replace the shared behaviour file (settings.install) with the posterior medians")] = False,
+) -> None:
+    """ABC-SMC calibration against the observed patterns; rerun the same command to resume."""
+    from stadtteil_sim.calibration import (
+        CalibrationError,
+        default_folder,
+        describe_sampler,
+        district_names,
+        quiet_pyabc_details,
+    )
+    from stadtteil_sim.calibration import calibrate as run_calibration
+    from stadtteil_sim.executors import ExecutorError
+    from stadtteil_sim.targets import load_targets
+
+    executor = _executor(workers, scheduler, dask_workers)
+    try:
+        spec = load_targets(targets)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if install and spec.settings.install is None:
+        _fail(f"{targets}: --install needs settings.install (the shared behaviour file to replace); allowed: a path relative to the target file")
+    try:
+        districts = district_names(spec, district)
+    except CalibrationError as exc:
+        _fail(str(exc))
+    fitted = spec.fitted(districts)
+    folder = out or default_folder(spec, districts)
+    settings = spec.settings
+    runs = len(spec.conditions_for(fitted))
+    typer.echo(
+        f"{spec.targets_file.name}: {len(spec.parameters)} parameters, {len(fitted)} of {len(spec.targets)} targets fitted "
+        f"in {runs} conditions; population {settings.population_size}, up to {settings.max_generations} generations, "
+        f"budget {budget or settings.budget} parameter sets x {runs} runs; {describe_sampler(executor)}"
+    )
+    quiet_pyabc_details()
+    try:
+        result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo)
+        from stadtteil_sim.posterior import write_outputs
+
+        report_path, lines = write_outputs(spec, result, executor, [t.name for t in fitted])
+    except CalibrationError as exc:
+        _fail(str(exc))
+    except ExecutorError as exc:
+        _report(str(exc))
+        typer.echo(f"finished generations are stored in {folder}; run the same command again to resume", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished generations are stored in {folder}; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
+    for line in lines:
+        typer.echo(line)
+    if install:
+        from stadtteil_sim.atomic import write_bytes
+
+        destination = targets.parent / settings.install
+        write_bytes(destination, (folder / "behaviour.yaml").read_bytes())
+        typer.echo(f"installed the posterior medians in {destination}")
+    typer.echo(f"report: {report_path.resolve()}")
+
+
+@app.command()
+def sensitivity(
+    spec: Annotated[Path, typer.Argument(help="sensitivity spec file, e.g. calibration/sensitivity.yaml")],
+    method: Annotated[str, typer.Option(help="morris | sobol | both")] = "both",
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores; 1 = serial)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")] = None,
+) -> None:
+    """Morris screening and/or Sobol indices of the spec's outputs; rerun the same command to resume."""
+    from stadtteil_sim.executors import ExecutorError
+    from stadtteil_sim.sensitivity import (
+        METHODS,
+        budget_lines,
+        compact_table,
+        measure_run_seconds,
+        prepare,
+        run_sensitivity,
+    )
+    from stadtteil_sim.store import StoreError
+
+    if method not in (*METHODS, "both"):
+        _fail(f"--method {method}: allowed: morris, sobol, both")
+    executor = _executor(workers, scheduler, dask_workers)
+    try:
+        analysis = prepare(spec, METHODS if method == "both" else (method,))
+    except ScenarioError as exc:
+        _fail(str(exc))
+    target = out or analysis.default_folder()
+    for line in budget_lines(analysis, target, measure_run_seconds(analysis), executor):
+        typer.echo(line)
+    try:
+        result = run_sensitivity(analysis, target, executor=executor)
+    except StoreError as exc:
+        _fail(str(exc))
+    except ExecutorError as exc:
+        _report(str(exc))
+        typer.echo(f"finished runs are stored in {target}; run the same command again to resume", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished runs are stored in {target}; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
+    failures = []
+    for name, summary in result.batches.items():
+        typer.echo(f"{name}: {summary.completed} runs stored, {summary.skipped} were already there, "
+                   f"{len(summary.failures)} failed ({summary.seconds:.0f} s)")
+        failures += summary.failures
+    for name, table in result.tables.items():
+        typer.echo("\n" + compact_table(table, name))
+    typer.echo("")
+    for path in result.files:
+        typer.echo(f"written: {path.resolve()}")
+    if failures:
+        for failure in failures[:10]:
+            last = failure["traceback"].strip().splitlines()[-1]
+            typer.echo(f"failed: {failure['run_id']} (seed {failure['seed']}): {last}", err=True)
+        typer.echo(f"no indices for a method with failed runs; tracebacks in {target}/<method>/failures; "
+                   "run the same command again to retry them", err=True)
+        raise typer.Exit(1)
 
 
 def _check_lang(lang: str) -> None:

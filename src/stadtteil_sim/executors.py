@@ -93,10 +93,11 @@ def _pool(fn, tasks, spec: ExecutorSpec):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(fn, tasks, spec: ExecutorSpec):
-    from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
+def dask_client(spec: ExecutorSpec):
+    """A Dask client for ``spec`` (a running scheduler, or a local cluster started here) and a
+    function that releases it."""
+    from dask.distributed import Client, LocalCluster
 
-    cluster = None
     if spec.scheduler:
         try:
             client = Client(spec.scheduler, timeout=f"{spec.connect_timeout}s")
@@ -105,12 +106,22 @@ def _dask(fn, tasks, spec: ExecutorSpec):
                 f"--scheduler {spec.scheduler}: cannot reach a Dask scheduler there ({exc}); "
                 "allowed: the address a running scheduler prints, e.g. tcp://10.0.0.5:8786"
             ) from None
-    else:
-        cluster = LocalCluster(
-            n_workers=spec.dask_workers or 1, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-        client.wait_for_workers(spec.dask_workers or 1, timeout=120)  # spread work over all of them
+        return client, client.close
+    cluster = LocalCluster(n_workers=spec.dask_workers or 1, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    client.wait_for_workers(spec.dask_workers or 1, timeout=120)  # spread work over all of them
+
+    def close() -> None:
+        client.close()
+        cluster.close()
+
+    return client, close
+
+
+def _dask(fn, tasks, spec: ExecutorSpec):
+    from dask.distributed import KilledWorker, as_completed
+
+    client, close = dask_client(spec)
     try:
         futures = client.map(fn, tasks, pure=False)
         for future in as_completed(futures):
@@ -121,6 +132,4 @@ def _dask(fn, tasks, spec: ExecutorSpec):
             yield result
             future.release()
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        close()

@@ -3,7 +3,9 @@ what to keep and the objectives, expanded into one task per run.
 
 The design is paired: replicate r has the same seed in every variant and base scenario, so with
 the model's common random numbers a difference between two timings is estimated per replicate.
-This module only describes runs; :mod:`stadtteil_sim.batch` executes them.
+With a parameter sample (``parameters.sample``), replicate r also uses the same draw from it
+everywhere, so differences stay paired while the spread over replicates includes parameter
+uncertainty. This module only describes runs; :mod:`stadtteil_sim.batch` executes them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from stadtteil_sim.indicators import INDICATORS, SUMMARY_KEYS
+from stadtteil_sim.param_sample import ParameterSample, draw_rows, read_sample
 from stadtteil_sim.scenario import (
+    Scenario,
     ScenarioError,
     Strict,
     display_path,
@@ -54,7 +58,7 @@ def metric_value(timeseries: pd.DataFrame, summary: dict[str, Any], metric: str)
     return float(by_month.at[month]) if month in by_month.index else math.nan
 
 
-def _check_metric(metric: str) -> str:
+def check_metric(metric: str) -> str:
     name, month = describe_metric(metric)
     if month is None and name not in SUMMARY_KEYS:
         raise ValueError(
@@ -82,6 +86,15 @@ class Keep(Strict):
         return value
 
 
+class Parameters(Strict):
+    """Where the replicates' parameter values come from (see :mod:`stadtteil_sim.param_sample`)."""
+
+    sample: str = Field(
+        min_length=1,
+        description="CSV or Parquet file, relative to the experiment file: a column per dotted path, optional 'weight'",
+    )
+
+
 class Experiment(Strict):
     """One experiment file (see experiments/handover_timing.yaml for a commented example)."""
 
@@ -105,6 +118,12 @@ class Experiment(Strict):
     )
     budget: dict[str, float] = Field(
         default_factory=dict, description="metric -> upper bound on its mean, e.g. office_staff_hours_total: 5000"
+    )
+    metrics: list[str] = Field(
+        default_factory=list, description="further metrics (INDICATOR@MONTH) stored in each run's row, e.g. token_index@36"
+    )
+    parameters: Parameters | None = Field(
+        None, description="replicate r uses draw r of a weighted resample of a parameter sample, in every variant"
     )
 
     @field_validator("name")
@@ -133,11 +152,11 @@ class Experiment(Strict):
                 raise ValueError(f"factor '{factor}' lists a value twice; allowed: each value once")
         return grid
 
-    @field_validator("objectives", "budget")
+    @field_validator("objectives", "budget", "metrics")
     @classmethod
     def _metrics(cls, value):
         for metric in value:
-            _check_metric(metric)
+            check_metric(metric)
         return value
 
     @model_validator(mode="after")
@@ -212,6 +231,9 @@ class Task:
     keep_indicators: tuple[str, ...]
     keep_months: tuple[int, ...] | None  # None: all months
     metrics: tuple[str, ...]  # INDICATOR@MONTH values to extract into the run table
+    parameter_draw: int | None = None  # row of the parameter sample this replicate uses (None: no sample)
+    parameters: dict = field(default_factory=dict)  # that row's values the experiment does not set itself
+    parameter_paths: tuple[str, ...] = ()  # the sample's columns, stored as param.<path> with the value used
 
 
 @dataclass
@@ -222,19 +244,25 @@ class Design:
     source: Path
     bases: dict[str, Path]  # base scenario name -> file
     variants: list[Variant]
-    scenarios: dict[tuple[str, str], dict]  # (base, variant) -> resolved scenario
+    scenarios: dict[tuple[str, str], dict]  # (base, variant) -> resolved scenario (without a draw)
     tasks: list[Task]
+    sample: ParameterSample | None = None
+    draws: tuple[int, ...] = ()  # replicate r uses sample row draws[r]
+    set_by_experiment: dict[str, list[str]] = field(default_factory=dict)  # variant -> sampled paths it sets itself
 
     @property
     def reference(self) -> str:
         return self.experiment.reference or self.variants[0].name
 
     def fingerprint(self) -> str:
-        """Hash of everything that decides the results: the experiment and every resolved scenario."""
+        """Hash of everything that decides the results: the experiment, every resolved scenario
+        and, with a parameter sample, the sample's content and the rows drawn."""
         payload = {
             "experiment": self.experiment.model_dump(mode="json"),
             "scenarios": {f"{b}|{v}": s for (b, v), s in sorted(self.scenarios.items())},
         }
+        if self.sample is not None:
+            payload["parameters"] = {"sha256": self.sample.sha256, "draws": list(self.draws)}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -253,6 +281,7 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     shown = display_path(path)
     variants = expand_variants(experiment)
     bases: dict[str, Path] = {}
+    loaded: dict[str, Scenario] = {}  # base name -> its scenario with the experiment's overrides
     scenarios: dict[tuple[str, str], dict] = {}
     for entry in experiment.scenarios:
         file = path.parent / entry
@@ -266,6 +295,7 @@ def make_design(experiment: Experiment, path: Path) -> Design:
         if base.name in bases:
             raise ScenarioError(f"{shown}: scenarios: two files have the scenario name '{base.name}'; allowed: distinct names")
         bases[base.name] = file
+        loaded[base.name] = base
         for variant in variants:
             where = f"variant '{variant.name}'" if not variant.levels else "grid"
             labels = {k: f"{shown}: {where}" for k in variant.overrides}
@@ -278,11 +308,25 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     _check_months(experiment, horizon, shown)
     keep_ind = tuple(INDICATORS) if experiment.keep.indicators == "all" else tuple(experiment.keep.indicators)
     keep_months = None if experiment.keep.months == "all" else tuple(sorted(set(experiment.keep.months)))
-    metrics = tuple(m for m in (*experiment.objectives, *experiment.budget) if describe_metric(m)[1] is not None)
+    metrics = tuple(
+        m for m in (*experiment.objectives, *experiment.budget, *experiment.metrics) if describe_metric(m)[1] is not None
+    )
+    sample, draws, own = None, (), {v.name: set() for v in variants}
+    if experiment.parameters is not None:
+        sample = read_sample(path.parent / experiment.parameters.sample, loaded, f"{shown}: parameters.sample")
+        draws = tuple(int(r) for r in draw_rows(sample.weights, len(sample.values), experiment.replicates, experiment.seed))
+        own = {v.name: _set_by(sample.columns, [*experiment.overrides, *v.overrides]) for v in variants}
+        _check_draws(sample, sorted(set(draws)), loaded, scenarios, variants, experiment, own, shown)
+    # One dict per drawn row, shared by every task that applies all of it (tasks already share
+    # their (base, variant) scenario), so a large design holds no copies of scenarios or rows.
+    rows = {row: sample.row(row) for row in set(draws)} if sample is not None else {}
     tasks = []
     for base_name in bases:
         for index, variant in enumerate(variants):
             for r in range(experiment.replicates):
+                values = rows[draws[r]] if sample is not None else {}
+                if own[variant.name]:
+                    values = {p: v for p, v in values.items() if p not in own[variant.name]}
                 tasks.append(
                     Task(
                         run_id=f"{base_name}__v{index:03d}__r{r:04d}",
@@ -294,9 +338,46 @@ def make_design(experiment: Experiment, path: Path) -> Design:
                         keep_indicators=keep_ind,
                         keep_months=keep_months,
                         metrics=tuple(dict.fromkeys(metrics)),
+                        parameter_draw=draws[r] if sample is not None else None,
+                        parameters=values,
+                        parameter_paths=tuple(sample.columns) if sample is not None else (),
                     )
                 )
-    return Design(experiment, path, bases, variants, scenarios, tasks)
+    set_by = {name: sorted(paths) for name, paths in own.items() if paths}
+    return Design(experiment, path, bases, variants, scenarios, tasks, sample, draws, set_by)
+
+
+def _set_by(columns: list[str], paths: list[str]) -> set[str]:
+    """The sampled columns the experiment sets itself (the path, or a section holding it):
+    its own value wins over the draw, since the analyst asked for it."""
+    return {c for c in columns if any(c == p or c.startswith(p + ".") for p in paths)}
+
+
+def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Scenario],
+                 scenarios: dict[tuple[str, str], dict], variants: list[Variant], experiment: Experiment,
+                 own: dict[str, set[str]], shown: str) -> None:
+    """Every drawn row must make a valid scenario wherever it is used (ranges and types of all
+    rows were checked on reading; what is left are checks across values, e.g. of the office's
+    months). The schema's cross-checks stay within one top-level section (district, office,
+    ...), so a row checked against a base scenario holds in every variant that sets nothing in
+    the sections the sample touches; the other variants are checked row by row."""
+    sections = {c.split(".")[0] for c in sample.columns}
+    fixed = _set_by(sample.columns, list(experiment.overrides))
+    sample_shown = display_path(sample.file)
+    for base_name, base in loaded.items():
+        checks: list[tuple[Scenario | dict, set[str], str]] = [(base, fixed, "")]
+        checks += [(scenarios[(base_name, v.name)], own[v.name], f" in variant '{v.name}'")
+                   for v in variants if sections & {p.split(".")[0] for p in v.overrides}]
+        for source, skip, where in checks:
+            for row in rows:
+                values = {p: v for p, v in sample.row(row).items() if p not in skip}
+                labels = {p: f"{sample_shown}: row {row}, column '{p}'" for p in values}
+                try:
+                    load_scenario(source, values, labels=labels)
+                except ScenarioError as exc:
+                    raise ScenarioError(
+                        f"{exc}\n{shown}: (parameters.sample, row {row}{where} of scenario '{base_name}')"
+                    ) from None
 
 
 def _check_months(experiment: Experiment, horizon: int, shown: str) -> None:
@@ -305,7 +386,7 @@ def _check_months(experiment: Experiment, horizon: int, shown: str) -> None:
         late = [m for m in experiment.keep.months if m > horizon or m < 0]
         if late:
             raise ScenarioError(f"{shown}: keep.months = {late}: outside the runs; allowed: 0..{horizon} (run.months)")
-    for section in ("objectives", "budget"):
+    for section in ("objectives", "budget", "metrics"):
         for metric in getattr(experiment, section):
             _, month = describe_metric(metric)
             if month is not None and month > horizon:

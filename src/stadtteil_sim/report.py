@@ -30,6 +30,7 @@ from stadtteil_sim.analysis import (  # noqa: E402
     district_table,
     fmt,
     metric_label,
+    parameter_sentence,
 )
 from stadtteil_sim.atomic import replaced_folder
 from stadtteil_sim.store import BatchResults, load_results  # noqa: E402
@@ -549,7 +550,8 @@ def _header(results: BatchResults, plan: Plan) -> list[Block]:
         blocks.append(Paragraph(plan.description))
     lines = [f"**Runs:** {done} finished" + (f" of {total}" if total else "") + f", {len(results.failures)} failed; "
              f"{len(plan.bases)} district(s) × {len(plan.variants)} variants × {plan.replicates} replicates (paired: "
-             "replicate r has the same seed in every variant and district).",
+             "replicate r has the same seed" + (" and parameter draw" if plan.parameters else "")
+             + " in every variant and district).",
              f"**Reference:** `{plan.reference}`. **Objectives** (first = primary): "
              + (", ".join(f"`{m}` ({s})" for m, s in plan.objectives.items()) or "none") + "."
              + (" **Budget** (upper bound on the mean): " + ", ".join(f"`{m}` ≤ {fmt(b)}" for m, b in plan.budget.items()) + "."
@@ -563,7 +565,8 @@ def _header(results: BatchResults, plan: Plan) -> list[Block]:
 
 
 HOW_TO_READ = (
-    "Differences to the reference are paired: computed replicate by replicate (same seeds), then "
+    "Differences to the reference are paired: computed replicate by replicate (same seeds and, with a "
+    "parameter sample, the same parameter draw), then "
     "averaged, with a 95% t confidence interval over the replicates that have a value in both "
     "variants. ↑ / ↓: the interval excludes 0 in the better / worse direction of the objective; "
     "* the interval excludes 0 for a metric without a direction. Each interval stands alone: "
@@ -577,8 +580,10 @@ HOW_TO_READ = (
 def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, list[Block]]) -> list[Block]:
     plan = analysis.plan
     blocks = _header(results, plan)
-    blocks += [Heading(2, "Summary"), *(Paragraph(analysis.paragraphs[b]) for b in analysis.bases)]
+    blocks += [Heading(2, "Summary"), *(Paragraph(p) for p in summary_paragraphs(analysis))]
     blocks += [Heading(2, "How to read this report"), Paragraph(HOW_TO_READ)]
+    if not plan.parameters:  # with a sample, the summary says what the intervals include
+        blocks.append(Paragraph(parameter_sentence(plan)))
     blocks += _best_blocks(analysis)
     blocks.append(Heading(2, "Per district: every variant against the reference"))
     blocks.append(Paragraph("Mean over replicates and paired difference to the reference with its 95% CI. "
@@ -602,6 +607,13 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
         Code(f'from stadtteil_sim.store import load_results\nr = load_results("{results.folder}")\n'
              "r.runs    # one row per run\nr.series  # one row per run and month (join on run_id)")]
     return blocks
+
+
+def summary_paragraphs(analysis: Analysis) -> list[str]:
+    """One paragraph per district, then, when the runs drew from a parameter sample, the
+    statement that the intervals include parameter uncertainty (report.md and the terminal)."""
+    paragraphs = [analysis.paragraphs[b] for b in analysis.bases]
+    return paragraphs + [parameter_sentence(analysis.plan)] if analysis.plan.parameters else paragraphs
 
 
 def _best_blocks(analysis: Analysis) -> list[Block]:
@@ -642,7 +654,8 @@ def _failure_blocks(results: BatchResults) -> list[Block]:
 def write_report(folder: str | Path, target: str | Path | None = None) -> tuple[Path, list[str]]:
     """Analyse the batch in ``folder`` and write its report to ``target`` (default
     ``folder/report``); returns the path of report.md and the summary paragraphs (one per
-    district, for the terminal). Raises StoreError for a folder that is not a batch, ReportError
+    district, and what the intervals include when the runs drew from a parameter sample; for
+    the terminal). Raises StoreError for a folder that is not a batch, ReportError
     when no run has finished."""
     results = load_results(folder)
     if results.runs.empty:
@@ -660,4 +673,4 @@ def write_report(folder: str | Path, target: str | Path | None = None) -> tuple[
         analysis.statistics.to_csv(tmp / "variants.csv", index=False)
         analysis.pareto.to_csv(tmp / "pareto.csv", index=False)
         analysis.choices_table().to_csv(tmp / "best.csv", index=False)
-    return target / "report.md", [analysis.paragraphs[b] for b in analysis.bases]
+    return target / "report.md", summary_paragraphs(analysis)

@@ -331,23 +331,28 @@ class RunSettings(Strict):
     participation_months: list[int] = Field(default_factory=lambda: [0, 12, 24, 36, 48, 60, 84, 120], description="months of the participation table (months past the horizon are skipped)")
 
 
-def behaviour_yaml(behaviour: Behaviour, header: str = "") -> str:
-    """The shared behaviour file: every value with its source and meaning as a comment."""
-    lines = [f"# {line}" if line else "#" for line in header.splitlines()] + ["behaviour:"]
+def behaviour_yaml(behaviour: Behaviour, header: str = "", notes: dict[str, str] | None = None) -> str:
+    """The shared behaviour file: every value with its source and meaning as a comment.
 
-    def walk(model: BaseModel, indent: int) -> None:
+    ``notes`` replaces the comment of some values (dotted paths below ``behaviour``), e.g. with
+    the calibration that set them."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] + ["behaviour:"]
+    notes = notes or {}
+
+    def walk(model: BaseModel, indent: int, prefix: str) -> None:
         for name, field in type(model).model_fields.items():
             value = getattr(model, name)
             pad = "  " * indent
             if isinstance(value, BaseModel):
                 lines.append(f"{pad}{name}:")
-                walk(value, indent + 1)
+                walk(value, indent + 1, f"{prefix}{name}.")
                 continue
             source = (field.json_schema_extra or {}).get("source", "assumption")
             shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
-            lines.append(f"{pad}{name}: {shown}  # [{source}] {field.description}")
+            comment = notes.get(f"{prefix}{name}", f"[{source}] {field.description}")
+            lines.append(f"{pad}{name}: {shown}  # {comment}")
 
-    walk(behaviour, 1)
+    walk(behaviour, 1, "")
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ Layout of ``results/<experiment>/``::
 
     manifest.json        experiment, resolved scenarios, fingerprint, versions, git commit, seeds, times
     experiment.yaml      the experiment file as given
+    parameter_sample.csv the parameter sample as given (.parquet for Parquet), if the experiment has one
     runs/<run_id>.parquet    one row: variant, replicate, seed, summary values, metrics
     series/<run_id>.parquet  the kept monthly indicators of that run
     failures/<run_id>.json   a run that raised: variant, seed, traceback
@@ -29,10 +30,15 @@ import pandas as pd
 
 from stadtteil_sim.atomic import write_bytes, write_parquet
 from stadtteil_sim.experiment import Design, factor_levels
+from stadtteil_sim.scenario import display_path
 
 MANIFEST = "manifest.json"
 # Modules that only present results; changing them does not make stored runs stale.
-PRESENTATION = {"cli.py", "report.py", "analysis.py", "output.py", "animate.py", "__main__.py", "app"}
+PRESENTATION = {
+    "cli.py", "report.py", "analysis.py", "output.py", "animate.py", "__main__.py", "app",
+    # analyses built on batches: they choose the runs, the runs themselves do not use them
+    "sensitivity.py", "targets.py", "calibration.py", "posterior.py",
+}
 PACKAGES = ("stadtteil_sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed")
 
 
@@ -81,6 +87,23 @@ def _git_commit() -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
+def _sample_manifest(design: Design) -> dict[str, Any] | None:
+    """The parameter sample of a design: file, content hash, size, weighting and the row each
+    replicate drew (the same in every variant and base), for the report and for resuming."""
+    sample = design.sample
+    if sample is None:
+        return None
+    return {
+        "sample": display_path(sample.file),
+        "sha256": sample.sha256,
+        "rows": len(sample.values),
+        "columns": sample.columns,
+        "weighted": sample.weights is not None,
+        "draws": {str(r): row for r, row in enumerate(design.draws)},
+        "set_by_experiment": design.set_by_experiment,
+    }
+
+
 class BatchStore:
     """Open (or create) the folder for ``design``; refuses a folder made by a different experiment."""
 
@@ -97,6 +120,13 @@ class BatchStore:
                 manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
                 raise StoreError(f"{manifest_path}: cannot be read ({exc}); move the folder away or choose another --out") from None
+            stored_sample = (manifest.get("parameters") or {}).get("sha256")
+            if design.sample is not None and stored_sample not in (None, design.sample.sha256):
+                raise StoreError(
+                    f"{self.folder} holds results drawn from another version of the parameter sample "
+                    f"{manifest['parameters'].get('sample', '?')}; {display_path(design.sample.file)} has changed since. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
             if manifest.get("fingerprint") != fingerprint:
                 raise StoreError(
                     f"{self.folder} holds results of a different experiment "
@@ -121,10 +151,12 @@ class BatchStore:
             folder.mkdir(parents=True, exist_ok=True)
         self.manifest.setdefault("sessions", []).append({"started": _now(), "ended": None})
         self._write_manifest()
-        source = design.source
-        copy = self.folder / "experiment.yaml"
-        if not copy.exists():
-            write_bytes(copy, source.read_bytes())
+        copies = [(design.source, self.folder / "experiment.yaml")]
+        if design.sample is not None:
+            copies.append((design.sample.file, self.folder / f"parameter_sample{design.sample.file.suffix.lower()}"))
+        for source, copy in copies:
+            if not copy.exists():
+                write_bytes(copy, source.read_bytes())
 
     def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
         d = self.design
@@ -139,6 +171,7 @@ class BatchStore:
             "scenarios": {f"{b}|{v}": s for (b, v), s in d.scenarios.items()},
             "root_seed": d.experiment.seed,
             "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},  # the same in every variant
+            "parameters": _sample_manifest(d),
             "runs_total": len(d.tasks),
             "code_fingerprint": code_fingerprint(),
             "versions": _versions(),

@@ -1,0 +1,280 @@
+"""ABC-SMC calibration of the shared behavioural parameters against the observed patterns.
+
+pyabc does the inference and keeps its history in SQLite (``history.db`` in the output folder),
+so an interrupted calibration resumes from its last finished generation. Every parameter set is
+run in every condition the fitted targets read (both districts, with and without the office),
+so the districts are fitted jointly with shared behaviour and their own district inputs.
+
+Reproducibility: with one worker the sampler draws from numpy's global generator seeded with
+``settings.seed`` and every run's seed is drawn from it, so the same target file and seed give
+the same posterior. pyabc's parallel samplers (several processes, Dask) re-seed their workers
+from the operating system and accept particles in completion order: their posterior is a valid
+sample but not reproducible draw for draw. That is the one documented exception to "same seed,
+same results".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stadtteil_sim.atomic import write_bytes
+from stadtteil_sim.executors import ExecutorSpec, dask_client
+from stadtteil_sim.targets import (
+    CalibrationSpec,
+    Target,
+    distance,
+    parameter_key,
+    parameter_path,
+    statistics,
+)
+
+
+class CalibrationError(RuntimeError):
+    """The output folder holds another calibration, or the history cannot be used."""
+
+
+def simulate_conditions(
+    spec_scenarios: dict[str, dict], conditions: list[str], parameters: dict[str, float], seed: int
+) -> dict[str, tuple[Any, dict]]:
+    """Run every condition with the same parameters and seed (common random numbers across the
+    conditions, so a ratio between two of them compares like with like)."""
+    from stadtteil_sim.runner import run
+
+    outputs = {}
+    for condition in conditions:
+        result = run(spec_scenarios[condition], seed=seed, overrides=parameters)
+        outputs[condition] = (result.timeseries, result.summary)
+    return outputs
+
+
+@dataclass
+class PatternModel:
+    """The model as pyabc sees it: parameters in, target statistics out (picklable for workers)."""
+
+    scenarios: dict[str, dict]
+    conditions: list[str]
+    targets: list[Target]
+
+    def __call__(self, parameters) -> dict[str, float]:
+        # Drawn from numpy's global generator, which pyabc seeds (single worker: from settings.seed).
+        seed = int(np.random.randint(0, 2**62))
+        values = {parameter_path(k): float(v) for k, v in dict(parameters).items()}
+        return statistics(self.targets, simulate_conditions(self.scenarios, self.conditions, values, seed))
+
+
+@dataclass
+class PatternDistance:
+    """Weighted RMS of the target errors in tolerances (see :func:`stadtteil_sim.targets.distance`)."""
+
+    targets: list[Target]
+
+    def __call__(self, simulated: dict, observed: dict) -> float:
+        return distance(self.targets, simulated)
+
+
+def prior_distribution(spec: CalibrationSpec):
+    import pyabc
+
+    rvs = {}
+    for path, prior in spec.parameters.items():
+        if prior.distribution == "uniform":
+            rvs[parameter_key(path)] = pyabc.RV("uniform", prior.low, prior.high - prior.low)
+        else:
+            rvs[parameter_key(path)] = pyabc.RV("loguniform", prior.low, prior.high)
+    return pyabc.Distribution(**rvs)
+
+
+@dataclass
+class CalibrationRun:
+    """What a calibration produced: where, how far it got, and the final generation."""
+
+    folder: Path
+    districts: list[str]
+    generations: int
+    total_simulations: int
+    epsilons: list[float]
+    acceptance_rates: list[float]
+    seconds: float
+    resumed: bool
+
+
+def default_folder(spec: CalibrationSpec, districts: list[str] | None) -> Path:
+    """``results/calibration/<name>``, with the fitted districts' scenario names for a partial fit."""
+    chosen = set(district_names(spec, districts) or [])
+    names = sorted({spec.scenarios[c]["name"] for c, d in spec.districts.items() if d in chosen})
+    suffix = "".join(f"_{n}" for n in names)
+    return Path("results") / "calibration" / f"{spec.targets_file.name}{suffix}"
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out: Path | None = None,
+    executor: ExecutorSpec | None = None,
+    budget: int | None = None,
+    districts: list[str] | None = None,
+    log=print,
+) -> CalibrationRun:
+    """Run (or resume) ABC-SMC until the budget, the generation limit or the epsilon is reached.
+
+    ``districts`` fits only the targets of those districts' conditions (out-of-sample checks).
+    """
+    import pyabc
+
+    districts = district_names(spec, districts)
+    folder = Path(out) if out is not None else default_folder(spec, districts)
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = spec.settings
+    budget = budget or settings.budget
+    fitted = spec.fitted(districts)
+    if not fitted:
+        raise CalibrationError(f"no target is left to fit for districts {districts}")
+    model = PatternModel(spec.scenarios, spec.conditions_for(fitted), fitted)
+    executor = executor or ExecutorSpec("serial")
+    database = folder / "history.db"
+    manifest_path = folder / "calibration.json"
+    fingerprint = spec.fingerprint(districts)
+    manifest = _read_manifest(manifest_path, fingerprint, folder)
+    resumed = manifest is not None and database.exists() and _generations_done(database) > 0
+    if not resumed and database.exists():
+        database.unlink()  # killed before its first generation finished: nothing to keep
+    np.random.seed(settings.seed)  # pyabc's single-core sampler draws from numpy's global generator
+    sampler, close = _sampler(executor)
+    started = time.perf_counter()
+    try:
+        abc = pyabc.ABCSMC(
+            model,
+            prior_distribution(spec),
+            PatternDistance(fitted),
+            population_size=settings.population_size,
+            sampler=sampler,
+        )
+        if resumed:
+            abc.load(f"sqlite:///{database.resolve()}", 1)
+            done = _generations_done(database)
+            log(f"resuming {database} after generation {done - 1}")
+        else:
+            manifest = {
+                "targets": str(spec.source),
+                "fingerprint": fingerprint,
+                "districts": districts or sorted(set(spec.districts.values())),
+                "fitted_targets": [t.name for t in fitted],
+                "conditions": model.conditions,
+                "seed": settings.seed,
+                "executor": executor.describe(),
+                "sessions": [],
+            }
+            abc.new(f"sqlite:///{database.resolve()}", {t.name: t.observed for t in fitted})
+            done = 0
+        manifest["sessions"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "executor": executor.describe()})
+        write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())
+        history = abc.history
+        remaining = settings.max_generations - done
+        if remaining > 0 and history.total_nr_simulations < budget and not _converged(history, settings.min_epsilon):
+            history = abc.run(
+                minimum_epsilon=settings.min_epsilon,
+                max_nr_populations=remaining,
+                max_total_nr_simulations=budget,
+            )
+        else:
+            log("nothing left to do: generation limit, budget or epsilon already reached")
+    finally:
+        close()
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    seconds = time.perf_counter() - started
+    return CalibrationRun(
+        folder=folder,
+        districts=manifest["districts"],
+        generations=len(populations),
+        total_simulations=int(history.total_nr_simulations),
+        epsilons=[float(e) for e in populations["epsilon"]],
+        acceptance_rates=_acceptance_rates(history),
+        seconds=seconds,
+        resumed=resumed,
+    )
+
+
+def district_names(spec: CalibrationSpec, requested: list[str] | None) -> list[str] | None:
+    """District names for ``--district`` values (a district's name or its scenario's name)."""
+    if not requested:
+        return None
+    unknown = [d for d in requested if d not in spec.aliases]
+    if unknown:
+        raise CalibrationError(
+            f"--district {unknown[0]}: not a district of {spec.source}; allowed: {', '.join(sorted(spec.aliases))}"
+        )
+    return sorted({spec.aliases[d] for d in requested})
+
+
+def _read_manifest(path: Path, fingerprint: str, folder: Path) -> dict | None:
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    if manifest.get("fingerprint") != fingerprint:
+        raise CalibrationError(
+            f"{folder} holds a calibration of other targets, priors, settings or districts "
+            f"(from {manifest.get('targets')}); allowed: the same target file to resume, or another --out"
+        )
+    return manifest
+
+
+def _generations_done(database: Path) -> int:
+    """Finished generations in a history (0 when killed before the first one finished)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(database) as connection:
+            (count,) = connection.execute("SELECT COUNT(*) FROM populations WHERE t >= 0").fetchone()
+    except sqlite3.DatabaseError:
+        return 0
+    return int(count)
+
+
+def _converged(history, min_epsilon: float) -> bool:
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    return len(populations) > 0 and float(populations["epsilon"].iloc[-1]) <= min_epsilon
+
+
+def _acceptance_rates(history) -> list[float]:
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    sizes = history.get_nr_particles_per_population()
+    rates = []
+    for t, samples in zip(populations["t"], populations["samples"], strict=True):
+        rates.append(float(sizes.get(t, 0)) / samples if samples else math.nan)
+    return rates
+
+
+def _sampler(executor: ExecutorSpec):
+    """pyabc's sampler for our executor choice, and how to release it."""
+    import pyabc.sampler
+
+    if executor.kind == "serial" or (executor.kind == "pool" and executor.pool_size() == 1):
+        return pyabc.sampler.SingleCoreSampler(), lambda: None
+    if executor.kind == "pool":
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=executor.pool_size()), lambda: None
+    client, close = dask_client(executor)
+    return pyabc.sampler.DaskDistributedSampler(dask_client=client), close
+
+
+def describe_sampler(executor: ExecutorSpec) -> str:
+    if executor.kind == "serial" or (executor.kind == "pool" and executor.pool_size() == 1):
+        return "one worker (reproducible by settings.seed)"
+    if executor.kind == "pool":
+        return f"{executor.pool_size()} worker processes (parallel: not reproducible draw for draw; --workers 1 is)"
+    return executor.describe() + " (parallel: not reproducible draw for draw; --workers 1 is)"
+
+
+def quiet_pyabc_details() -> None:
+    """Keep pyabc's one line per generation, drop its per-generation timing and sampler chatter."""
+    for name in ("ABC.Sampler", "ABC.Adaptation", "ABC.Distance", "ABC.Epsilon", "ABC.Population"):
+        logging.getLogger(name).setLevel(logging.WARNING)
