@@ -80,6 +80,19 @@ def test_bundled_targets_cover_the_six_patterns_of_both_districts():
     assert (ROOT / "calibration" / spec.settings.install).resolve() == (ROOT / "scenarios" / "shared" / "behaviour.yaml")
 
 
+def test_bundled_scenarios_use_the_installed_calibration():
+    text = (ROOT / "scenarios" / "shared" / "behaviour.yaml").read_text()
+    spec = load_targets(ROOT / "calibration" / "targets.yaml")
+    behaviour = load_scenario(KS).behaviour
+    for path in spec.parameters:
+        value = behaviour
+        for part in path.split(".")[1:]:
+            value = getattr(value, part)
+        prior = spec.parameters[path]
+        assert prior.low <= value <= prior.high, path
+        assert f"{path.rsplit('.', 1)[1]}: {value}  # [calibrated] ABC posterior median" in text, path
+
+
 # --------------------------------------------------------------------------- the calibration
 
 
