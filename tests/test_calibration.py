@@ -195,6 +195,26 @@ def test_interrupted_calibration_resumes_from_its_last_generation(tmp_path):
     assert again.generations == 3 and again.total_simulations == result.total_simulations
 
 
+def test_ctrl_c_ends_a_parallel_calibration_promptly_without_tracebacks(tmp_path):
+    path = target_file(tmp_path, settings={"population_size": 10, "max_generations": 20, "min_epsilon": 0, "seed": 7})
+    folder = tmp_path / "out"
+    cli = [sys.executable, "-m", "stadtteil_sim", "calibrate", str(path), "--workers", "2", "--out", str(folder)]
+    process = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while _generations_done(folder / "history.db") < 1 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert process.poll() is None, "finished before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, output
+    assert "run the same command again to resume" in output
+    assert "Traceback" not in output, output
+
+
 def test_a_folder_of_another_calibration_is_refused(tmp_path):
     calibrate(load_targets(target_file(tmp_path)), tmp_path / "out", SERIAL, log=lambda *_: None)
     changed = target_file(tmp_path, parameters={"behaviour.activation.weight_office": {"low": 0.3, "high": 0.8}})

@@ -18,6 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import multiprocessing
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +151,7 @@ def calibrate(
     np.random.seed(settings.seed)  # pyabc's single-core sampler draws from numpy's global generator
     sampler, close = _sampler(executor)
     started = time.perf_counter()
+    previous_handler = _quiet_worker_interrupts()
     try:
         abc = pyabc.ABCSMC(
             model,
@@ -185,7 +189,14 @@ def calibrate(
             )
         else:
             log("nothing left to do: generation limit, budget or epsilon already reached")
+    except KeyboardInterrupt:
+        # pyabc's process sampler waits for its workers; stop them so Ctrl-C ends the run now
+        # (the finished generations are in the history, the unfinished one is redone on resume).
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
     finally:
+        signal.signal(signal.SIGINT, previous_handler)
         close()
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0]
@@ -212,6 +223,19 @@ def district_names(spec: CalibrationSpec, requested: list[str] | None) -> list[s
             f"--district {unknown[0]}: not a district of {spec.source}; allowed: {', '.join(sorted(spec.aliases))}"
         )
     return sorted({spec.aliases[d] for d in requested})
+
+
+def _quiet_worker_interrupts():
+    """Ctrl-C reaches pyabc's forked workers too; let them leave without a traceback each,
+    while this process raises KeyboardInterrupt as usual. Returns the previous handler."""
+    main = os.getpid()
+
+    def on_interrupt(signum, frame):
+        if os.getpid() != main:
+            os._exit(130)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, on_interrupt)
 
 
 def _read_manifest(path: Path, fingerprint: str, folder: Path) -> dict | None:
