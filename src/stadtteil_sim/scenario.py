@@ -234,7 +234,7 @@ class Ties(Strict):
 class Associations(Strict):
     join_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly chance an attending resident joins a group of the community")
     core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
-    form_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly chance a self-organised group forms where a core exists")
+    form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
     no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
     dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
     no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
