@@ -10,6 +10,7 @@ import json
 import math
 import sys
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -137,6 +138,23 @@ def _executor(workers: int | None, scheduler: str | None, dask_workers: int | No
     return ExecutorSpec("serial" if workers == 1 else "pool", workers=workers)
 
 
+@contextmanager
+def _resumable(folder: Path, stored: str):
+    """A long job that resumes: a failing executor exits 1 and Ctrl-C exits 130, each saying
+    what is kept and how to go on, without a traceback."""
+    from stadtteil_sim.executors import ExecutorError
+
+    try:
+        yield
+    except ExecutorError as exc:
+        _report(str(exc))
+        typer.echo(f"finished {stored} are stored in {folder}; run the same command again to resume", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished {stored} are stored in {folder}; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
+
+
 @app.command()
 def batch(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file, e.g. experiments/handover_timing.yaml")],
@@ -147,7 +165,6 @@ def batch(
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
     from stadtteil_sim.batch import run_batch
-    from stadtteil_sim.executors import ExecutorError
     from stadtteil_sim.experiment import load_experiment
     from stadtteil_sim.store import StoreError
 
@@ -159,17 +176,11 @@ def batch(
     target = out or Path("results") / design.experiment.name
     typer.echo(f"{design.experiment.name}: {len(design.tasks)} runs ({len(design.bases)} scenarios x "
                f"{len(design.variants)} variants x {design.experiment.replicates} replicates) on {spec.describe()}")
-    try:
-        summary = run_batch(design, target, spec)
-    except StoreError as exc:
-        _fail(str(exc))
-    except ExecutorError as exc:
-        _report(str(exc))
-        typer.echo(f"finished runs are stored in {target}; run the same command again to resume", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished runs are stored in {target}; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+    with _resumable(target, "runs"):
+        try:
+            summary = run_batch(design, target, spec)
+        except StoreError as exc:
+            _fail(str(exc))
     typer.echo(f"{summary.completed} runs stored, {summary.skipped} were already there, "
                f"{len(summary.failures)} failed ({summary.seconds:.0f} s); results: {target.resolve()}")
     if summary.failures:
@@ -222,7 +233,6 @@ def calibrate(
         quiet_pyabc_details,
     )
     from stadtteil_sim.calibration import calibrate as run_calibration
-    from stadtteil_sim.executors import ExecutorError
     from stadtteil_sim.targets import load_targets
 
     executor = _executor(workers, scheduler, dask_workers)
@@ -246,20 +256,14 @@ def calibrate(
         f"budget {budget or settings.budget} parameter sets x {runs} runs; {describe_sampler(executor)}"
     )
     quiet_pyabc_details()
-    try:
-        result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo)
-        from stadtteil_sim.posterior import write_outputs
+    with _resumable(folder, "generations"):
+        try:
+            result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo)
+            from stadtteil_sim.posterior import write_outputs
 
-        report_path, lines = write_outputs(spec, result, executor, [t.name for t in fitted])
-    except CalibrationError as exc:
-        _fail(str(exc))
-    except ExecutorError as exc:
-        _report(str(exc))
-        typer.echo(f"finished generations are stored in {folder}; run the same command again to resume", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished generations are stored in {folder}; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+            report_path, lines = write_outputs(spec, result, executor, [t.name for t in fitted])
+        except CalibrationError as exc:
+            _fail(str(exc))
     for line in lines:
         typer.echo(line)
     if install:
@@ -281,7 +285,6 @@ def sensitivity(
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")] = None,
 ) -> None:
     """Morris screening and/or Sobol indices of the spec's outputs; rerun the same command to resume."""
-    from stadtteil_sim.executors import ExecutorError
     from stadtteil_sim.sensitivity import (
         METHODS,
         budget_lines,
@@ -302,17 +305,11 @@ def sensitivity(
     target = out or analysis.default_folder()
     for line in budget_lines(analysis, target, measure_run_seconds(analysis), executor):
         typer.echo(line)
-    try:
-        result = run_sensitivity(analysis, target, executor=executor)
-    except StoreError as exc:
-        _fail(str(exc))
-    except ExecutorError as exc:
-        _report(str(exc))
-        typer.echo(f"finished runs are stored in {target}; run the same command again to resume", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished runs are stored in {target}; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+    with _resumable(target, "runs"):
+        try:
+            result = run_sensitivity(analysis, target, executor=executor)
+        except StoreError as exc:
+            _fail(str(exc))
     failures = []
     for name, summary in result.batches.items():
         typer.echo(f"{name}: {summary.completed} runs stored, {summary.skipped} were already there, "

@@ -17,11 +17,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from stadtteil_sim.indicators import INDICATORS, SUMMARY_KEYS
 from stadtteil_sim.param_sample import ParameterSample, draw_rows, read_sample
@@ -39,6 +39,16 @@ from stadtteil_sim.scenario import (
 # (``token_index@36``).
 METRIC = re.compile(r"^(?P<indicator>[a-z_0-9]+)@(?P<month>\d+)$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def check_name(name: str) -> str:
+    """Names that become folder or file names (experiments, targets, analyses)."""
+    if not NAME.match(name):
+        raise ValueError("not usable as a folder name; allowed: letters, digits, _ . - (not starting with . _ or -)")
+    return name
+
+
+SafeName = Annotated[str, AfterValidator(check_name)]
 
 
 def describe_metric(metric: str) -> tuple[str, int | None]:
@@ -98,7 +108,7 @@ class Parameters(Strict):
 class Experiment(Strict):
     """One experiment file (see experiments/handover_timing.yaml for a commented example)."""
 
-    name: str = Field(description="folder name under results/ (letters, digits, _ . -)")
+    name: SafeName = Field(description="folder name under results/ (letters, digits, _ . -)")
     description: str = Field("", description="what the experiment asks")
     scenarios: list[str] = Field(min_length=1, description="base scenario files, relative to the experiment file")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths set in every run, e.g. run.months: 96")
@@ -125,13 +135,6 @@ class Experiment(Strict):
     parameters: Parameters | None = Field(
         None, description="replicate r uses draw r of a weighted resample of a parameter sample, in every variant"
     )
-
-    @field_validator("name")
-    @classmethod
-    def _folder_name(cls, name):
-        if not NAME.match(name):
-            raise ValueError("not usable as a folder name; allowed: letters, digits, _ . - (not starting with . _ or -)")
-        return name
 
     @field_validator("grid")
     @classmethod

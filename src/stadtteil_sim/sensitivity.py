@@ -34,10 +34,10 @@ from stadtteil_sim.atomic import write_bytes
 from stadtteil_sim.batch import BatchSummary, run_batch
 from stadtteil_sim.executors import ExecutorSpec
 from stadtteil_sim.experiment import (
-    NAME,
     Design,
     Experiment,
     Keep,
+    SafeName,
     check_metric,
     describe_metric,
     make_design,
@@ -96,7 +96,7 @@ class SobolSettings(Strict):
 class SensitivitySpec(Strict):
     """One sensitivity spec file."""
 
-    name: str = Field(description="folder name under results/sensitivity/ (letters, digits, _ . -)")
+    name: SafeName = Field(description="folder name under results/sensitivity/ (letters, digits, _ . -)")
     description: str = Field("", description="what the analysis asks")
     scenarios: list[str] = Field(min_length=1, description="base scenario files, relative to the spec file")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths set in every run, e.g. run.months: 72")
@@ -108,13 +108,6 @@ class SensitivitySpec(Strict):
     seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed of the design points, the replicates' seeds and the bootstrap")
     morris: MorrisSettings = Field(default_factory=MorrisSettings)
     sobol: SobolSettings = Field(default_factory=SobolSettings)
-
-    @field_validator("name")
-    @classmethod
-    def _folder_name(cls, name):
-        if not NAME.match(name):
-            raise ValueError("not usable as a folder name; allowed: letters, digits, _ . - (not starting with . _ or -)")
-        return name
 
     @field_validator("parameters")
     @classmethod

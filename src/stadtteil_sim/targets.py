@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stadtteil_sim.experiment import NAME, check_metric, describe_metric, metric_value
+from stadtteil_sim.experiment import SafeName, check_metric, describe_metric, metric_value
 from stadtteil_sim.scenario import (
     Scenario,
     ScenarioError,
@@ -47,7 +47,7 @@ class Condition(Strict):
 class Target(Strict):
     """One observed pattern as a summary statistic of a condition."""
 
-    name: str = Field(description="short name (letters, digits, _ . -)")
+    name: SafeName = Field(description="short name (letters, digits, _ . -)")
     condition: str = Field(description="the condition the metric is read from")
     metric: str = Field(description="a summary value or INDICATOR@MONTH")
     per: str | None = Field(None, description="divide by this metric; 'CONDITION:METRIC' reads another condition")
@@ -58,13 +58,6 @@ class Target(Strict):
     )
     weight: float = Field(1.0, gt=0, description="weight in the distance")
     source: str = Field("", description="where the pattern comes from (MODEL.md pattern, quote)")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name):
-        if not NAME.match(name):
-            raise ValueError("allowed: letters, digits, _ . - (not starting with . _ or -)")
-        return name
 
     @field_validator("metric")
     @classmethod
@@ -135,19 +128,12 @@ class Settings(Strict):
 class TargetFile(Strict):
     """A whole target file (see calibration/targets.yaml)."""
 
-    name: str = Field(description="folder name under results/ (letters, digits, _ . -)")
+    name: SafeName = Field(description="folder name under results/ (letters, digits, _ . -)")
     description: str = ""
     conditions: dict[str, Condition] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1)
     parameters: dict[str, Prior] = Field(min_length=1, description="behaviour.* dotted path -> prior")
     settings: Settings = Field(default_factory=Settings)
-
-    @field_validator("name")
-    @classmethod
-    def _folder(cls, name):
-        if not NAME.match(name):
-            raise ValueError("not usable as a folder name; allowed: letters, digits, _ . -")
-        return name
 
     @field_validator("parameters")
     @classmethod
