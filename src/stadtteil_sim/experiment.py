@@ -32,6 +32,7 @@ from stadtteil_sim.scenario import (
     display_path,
     load_scenario,
     read_yaml,
+    relative_scenario_file,
     validate_model,
 )
 
@@ -287,12 +288,7 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     loaded: dict[str, Scenario] = {}  # base name -> its scenario with the experiment's overrides
     scenarios: dict[tuple[str, str], dict] = {}
     for entry in experiment.scenarios:
-        file = path.parent / entry
-        if not file.is_file():
-            raise ScenarioError(
-                f"{shown}: scenarios: '{entry}' not found (looked for {display_path(file)}); "
-                "allowed: scenario files relative to the experiment file"
-            )
+        file = relative_scenario_file(path, entry, "scenarios")
         labels = {k: f"{shown}: overrides" for k in experiment.overrides}
         base = load_scenario(file, experiment.overrides, labels=labels)
         if base.name in bases:

@@ -520,6 +520,18 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
     return _merge(merged, data, origins, own), origins
 
 
+def relative_scenario_file(source: Path, entry: str, key: str) -> Path:
+    """A scenario file named in ``source`` (an experiment, target or spec file), relative to
+    it; a missing one is a ScenarioError naming ``source`` and ``key``."""
+    file = Path(source).parent / entry
+    if not file.is_file():
+        raise ScenarioError(
+            f"{display_path(source)}: {key}: '{entry}' not found (looked for {display_path(file)}); "
+            f"allowed: scenario files relative to {display_path(source)}"
+        )
+    return file
+
+
 def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))

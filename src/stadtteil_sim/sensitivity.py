@@ -50,6 +50,7 @@ from stadtteil_sim.scenario import (
     iter_parameters,
     load_scenario,
     read_yaml,
+    relative_scenario_file,
     validate_model,
 )
 from stadtteil_sim.store import load_results
@@ -144,12 +145,7 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
     shown = display_path(path)
     problems: list[str] = []
     for entry in spec.scenarios:
-        file = path.parent / entry
-        if not file.is_file():
-            raise ScenarioError(
-                f"{shown}: scenarios: '{entry}' not found (looked for {display_path(file)}); "
-                "allowed: scenario files relative to the spec file"
-            )
+        file = relative_scenario_file(path, entry, "scenarios")
         base = load_scenario(file, spec.overrides, labels={k: f"{shown}: overrides" for k in spec.overrides})
         rows = {row["path"]: row for row in iter_parameters(base)}
         floats = [p for p, row in rows.items() if row["type"] == "float"]

@@ -29,6 +29,7 @@ from stadtteil_sim.scenario import (
     display_path,
     load_scenario,
     read_yaml,
+    relative_scenario_file,
     validate_model,
 )
 
@@ -226,12 +227,7 @@ def load_targets(path: str | Path) -> CalibrationSpec:
     districts: dict[str, str] = {}
     aliases: dict[str, str] = {}
     for name, condition in spec.conditions.items():
-        file = path.parent / condition.scenario
-        if not file.is_file():
-            raise ScenarioError(
-                f"{shown}: conditions.{name}.scenario: '{condition.scenario}' not found "
-                f"(looked for {display_path(file)}); allowed: scenario files relative to the target file"
-            )
+        file = relative_scenario_file(path, condition.scenario, f"conditions.{name}.scenario")
         labels = {k: f"{shown}: conditions.{name}.overrides" for k in condition.overrides}
         scenario = load_scenario(file, condition.overrides, labels=labels)
         scenarios[name], districts[name] = scenario.to_dict(), scenario.district.name
