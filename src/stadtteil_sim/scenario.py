@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from stadtteil_sim import safe_yaml
+
 SOURCES = ("text", "literature", "assumption", "calibrated")
 
 
@@ -403,54 +405,23 @@ class Scenario(Strict):
 # truncated or saved before it was filled) than a wish. Write ``{}`` to ask for the defaults.
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` (tags never construct Python objects) that also rejects a key given
-    twice in one mapping and keys that are not names (YAML reads ``1:`` or ``on:`` as a number
-    or a bool): both would otherwise be dropped or misread without a word."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        self.flatten_mapping(node)
-        first_line: dict[str, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is not a name; allowed: a key name such as handover_month", key_node.start_mark
-                )
-            if key in first_line:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice (first at line {first_line[key]}); allowed: each key once", key_node.start_mark
-                )
-            first_line[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping; any problem is a ScenarioError naming the file (and
+    never echoing what the file holds: it may not be ours to show)."""
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{shown}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{shown}: cannot be read ({exc})") from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no Python objects
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{shown}: not valid YAML{where}: {problem}") from None
+        data = safe_yaml.load(safe_yaml.read_text(path))
+    except safe_yaml.YamlInputError as exc:
+        raise ScenarioError(f"{shown}: {exc}") from None
     if data is None:
         raise ScenarioError(
             f"{shown}: the file is empty (no keys, only blanks or comments); "
             "allowed: a mapping of keys, or '{}' to use the built-in defaults on purpose"
         )
     if not isinstance(data, dict):
+        kind = {str: "text", list: "a list", bool: "true or false", int: "a number", float: "a number"}.get(type(data), "a value")
         raise ScenarioError(
-            f"{shown}: the top level is a {type(data).__name__} ({_short(data)}); "
+            f"{shown}: the top level is {kind}, not a mapping; "
             "allowed: a mapping of keys such as 'district:' and 'office:'"
         )
     return data
@@ -484,6 +455,18 @@ def _mark(origins: dict, path: str, value: Any, source: str) -> None:
         origins[path] = source
 
 
+def _check_looks_like_a_scenario(data: dict, path: Path) -> None:
+    """A mapping none of whose keys is (or nearly is) a scenario key is some other file, e.g.
+    notes whose first line holds a colon: say so without repeating its keys, which are its text."""
+    known = [*Scenario.model_fields, "include"]
+    keys = [str(k) for k in data]
+    if keys and not any(k in known or difflib.get_close_matches(k, known, n=1, cutoff=0.6) for k in keys):
+        raise ScenarioError(
+            f"{display_path(path)}: not a scenario file: none of its {len(keys)} top-level keys is a scenario key; "
+            f"allowed: a mapping with keys such as {', '.join(known[:4])} (see 'stadtteil-sim params')"
+        )
+
+
 def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str, str]]:
     """The merged data of ``path`` and its includes, and the file each leaf key path came from.
 
@@ -495,6 +478,7 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
         chain = " -> ".join(display_path(p) for p in (*seen, path))
         raise ScenarioError(f"{display_path(seen[-1])}: include cycle: {chain}; allowed: includes that do not lead back")
     data = read_yaml(path)
+    _check_looks_like_a_scenario(data, path)
     includes = data.pop("include", None)
     if includes is None:
         includes = []
@@ -508,12 +492,17 @@ def _load_with_includes(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, 
     origins: dict[str, str] = {}
     for inc in includes:
         inc_path = path.parent / inc
-        if not inc_path.is_file():
+        if not inc_path.exists():
             raise ScenarioError(
                 f"{display_path(path)}: include = {inc!r}: file not found (looked for {display_path(inc_path)}); "
                 "allowed: a path relative to the including file"
             )
-        inc_data, inc_origins = _load_with_includes(inc_path, (*seen, path))
+        try:
+            inc_data, inc_origins = _load_with_includes(inc_path, (*seen, path))
+        except ScenarioError as exc:
+            if str(exc).startswith(f"{display_path(path)}:"):  # a cycle back to this file: named already
+                raise
+            raise ScenarioError(f"{display_path(path)}: include = {inc!r}: {exc}") from None
         merged = _merge(merged, inc_data, origins, inc_origins)
     own: dict[str, str] = {}
     _mark(own, "", data, display_path(path))
@@ -548,10 +537,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not key:
         raise ScenarioError(f"--set {text!r}: the key is empty; allowed: KEY=VALUE, e.g. office.handover_month=24")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"--set {text!r}: the value is not valid YAML ({problem})") from None
+        value = safe_yaml.load(raw) if raw.strip() else None
+    except safe_yaml.YamlInputError as exc:
+        raise ScenarioError(f"--set {text!r}: the value: {exc}") from None
     return key, value
 
 
