@@ -23,6 +23,7 @@ from samples import SMALL
 from stadtteil_sim.batch import run_batch
 from stadtteil_sim.executors import ExecutorError, ExecutorSpec, execute
 from stadtteil_sim.experiment import load_experiment, replicate_seed
+from stadtteil_sim.ownership import OutputError
 from stadtteil_sim.store import StoreError, load_results
 
 # Columns that describe how a run was executed, not what it computed.
@@ -157,12 +158,17 @@ def test_runs_of_other_model_code_are_not_mixed_in(tmp_path, monkeypatch):
         run_batch(exp, tmp_path / "out", ExecutorSpec("serial"), progress=False)
 
 
-def test_a_folder_that_is_not_a_batch_is_refused(tmp_path):
+def test_a_folder_that_is_not_a_batch_is_refused_unless_forced(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
-    with pytest.raises(StoreError, match="not a batch results folder"):
+    with pytest.raises(OutputError, match="did not write .*--force"):
         run_batch(experiment(tmp_path), tmp_path / "out", ExecutorSpec("serial"), progress=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.txt"]
+    summary = run_batch(experiment(tmp_path), tmp_path / "out", ExecutorSpec("serial"), progress=False, force=True)
+    assert summary.completed == 12
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    again = run_batch(experiment(tmp_path), tmp_path / "out", ExecutorSpec("serial"), progress=False)  # now ours
+    assert again.skipped == 12
 
 
 def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):

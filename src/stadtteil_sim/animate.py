@@ -7,10 +7,12 @@ with ffmpeg where it is installed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,12 @@ from PIL import Image
 
 from stadtteil_sim.app import views
 from stadtteil_sim.app.workshop import NO_COMPARISON, WorkshopModel
+from stadtteil_sim.atomic import shareable
+from stadtteil_sim.ownership import check_file
 from stadtteil_sim.scenario import ScenarioError
 
 FORMATS = (".gif", ".mp4")
+SIGNATURE = "written by stadtteil-sim animate"  # a GIF comment / an MP4 metadata comment
 
 
 class AnimateError(ValueError):
@@ -35,6 +40,16 @@ def check_target(out: Path) -> str:
     if suffix == ".mp4" and shutil.which("ffmpeg") is None:
         raise AnimateError(f"--out {out}: writing mp4 needs ffmpeg, which is not installed; allowed: a .gif file")
     return suffix
+
+
+def written_by_animate(path: Path) -> bool:
+    """Whether ``path`` is an animation this command wrote (it carries :data:`SIGNATURE`)."""
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(256 * 2**20)  # the MP4 metadata sits at the end of files of a few MB
+    except OSError:
+        return False
+    return SIGNATURE.encode() in data
 
 
 def render_frames(
@@ -76,10 +91,13 @@ def animate(
     compare: str = NO_COMPARISON,
     compare_value: Any = "",
     levers: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> Path:
-    """Write the animation of one scenario (or a side-by-side pair) to ``out``."""
+    """Write the animation of one scenario (or a side-by-side pair) to ``out``; an existing
+    file there that this command did not write is refused (``OutputError``) unless ``force``."""
     out = Path(out)
     suffix = check_target(out)
+    check_file(out, "animate", force=force, written_here=written_by_animate)
     if every < 1:
         raise AnimateError(f"--every {every}: allowed: a whole number >= 1")
     if fps <= 0:
@@ -99,9 +117,9 @@ def animate(
             frames.append(frame.quantize(palette=palette[0], dither=Image.Dither.NONE))
 
         render_frames(workshop, lang, months, every, keep)
-        tmp = out.with_name(f".{out.name}.partial.gif")
-        frames[0].save(tmp, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0, optimize=False)
-        tmp.replace(out)
+        with _partial(out) as tmp:
+            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=int(1000 / fps),
+                           loop=0, optimize=False, comment=SIGNATURE)
         return out
     with tempfile.TemporaryDirectory(prefix="stadtteil-animate-") as tmpdir:
         def write(month: int, frame: Image.Image) -> None:
@@ -110,14 +128,28 @@ def animate(
             frame.crop((0, 0, w - w % 2, h - h % 2)).save(Path(tmpdir) / f"frame_{month:05d}.png", compress_level=1)
 
         render_frames(workshop, lang, months, every, write)
-        tmp = out.with_name(f".{out.name}.partial.mp4")
-        done = subprocess.run(
-            ["ffmpeg", "-y", "-loglevel", "error", "-framerate", str(fps), "-pattern_type", "glob",
-             "-i", str(Path(tmpdir) / "frame_*.png"), "-pix_fmt", "yuv420p", "-c:v", "libx264", str(tmp)],
-            capture_output=True, text=True, check=False,
-        )
-        if done.returncode != 0:
-            tmp.unlink(missing_ok=True)
-            raise AnimateError(f"ffmpeg failed: {done.stderr.strip()}")
-        tmp.replace(out)
+        with _partial(out) as tmp:
+            done = subprocess.run(
+                ["ffmpeg", "-y", "-loglevel", "error", "-framerate", str(fps), "-pattern_type", "glob",
+                 "-i", str(Path(tmpdir) / "frame_*.png"), "-pix_fmt", "yuv420p", "-c:v", "libx264",
+                 "-metadata", f"comment={SIGNATURE}", "-f", "mp4", str(tmp)],
+                capture_output=True, text=True, check=False,
+            )
+            if done.returncode != 0:
+                raise AnimateError(f"ffmpeg failed: {done.stderr.strip()}")
     return out
+
+
+@contextmanager
+def _partial(out: Path) -> Iterator[Path]:
+    """A temporary file beside ``out`` to write; renamed to ``out`` on success, removed otherwise."""
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        shareable(tmp)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,16 +1,15 @@
-"""Writing files and folders so that a reader (or a crash) never sees them half-written:
-everything is written under a temporary dot-name next to its target, then renamed into place."""
+"""Writing files so that a reader (or a crash) never sees them half-written: each is written
+under a temporary dot-name next to its target, then renamed into place."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the command line imports this module; pandas only where a table is written
+    import pandas as pd
 
 
 def _read_umask() -> int:
@@ -22,7 +21,7 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once, at import: os.umask can only be read by setting it
 
 
-def _shareable(path: str | Path, mode: int = 0o666) -> None:
+def shareable(path: str | Path, mode: int = 0o666) -> None:
     """mkstemp/mkdtemp create private (0600/0700) entries; results are for others to read too."""
     os.chmod(path, mode & ~_UMASK)
 
@@ -35,7 +34,7 @@ def write_bytes(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _shareable(tmp)
+        shareable(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -47,32 +46,17 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
-        _shareable(tmp)
+        shareable(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-@contextmanager
-def replaced_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder to fill; on success it takes the place of ``target``
-    (an earlier ``target`` is removed only then); on any error it is removed and ``target``
-    stays as it was."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        _shareable(tmp, 0o777)
-        yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def write_figure(fig, target: Path, **savefig) -> None:
+    """Save a matplotlib figure as PNG (rendered in memory first) via :func:`write_bytes`."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", **savefig)
+    write_bytes(target, buffer.getvalue())

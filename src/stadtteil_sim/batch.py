@@ -13,6 +13,7 @@ import socket
 import sys
 import time
 import traceback
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ import pandas as pd
 
 from stadtteil_sim.executors import ExecutorSpec, execute
 from stadtteil_sim.experiment import Design, Task, load_experiment, metric_value
+from stadtteil_sim.ownership import claim_folder
 from stadtteil_sim.param_sample import value_at
-from stadtteil_sim.store import BatchStore
+from stadtteil_sim.store import BatchStore, is_batch_folder
 
 
 @dataclass
@@ -124,14 +126,18 @@ def run_batch(
     out: str | Path | None = None,
     executor: ExecutorSpec | None = None,
     progress: bool = True,
+    *,
+    force: bool = False,
 ) -> BatchSummary:
     """Run every task of the experiment not yet in ``out`` (default ``results/<name>``).
 
-    Raises ``ScenarioError`` for a broken experiment and ``StoreError`` for a folder that holds
-    another experiment's results, both before any run.
+    Raises ``ScenarioError`` for a broken experiment, ``StoreError`` for a folder that holds
+    another experiment's results and ``OutputError`` for a folder of files the program did not
+    write (unless ``force``: then they stay beside the batch's own), all before any run.
     """
     design = experiment if isinstance(experiment, Design) else load_experiment(experiment)
     folder = Path(out) if out is not None else Path("results") / design.experiment.name
+    claim_folder(folder, "batch", force=force, recognise=is_batch_folder)
     store = BatchStore(folder, design)
     done = store.done()
     todo = [t for t in design.tasks if t.run_id not in done]
@@ -142,19 +148,21 @@ def run_batch(
     bar = Progress(len(design.tasks), summary.skipped, design.experiment.name) if progress else None
     started = time.perf_counter()
     try:
-        for outcome in execute(run_task, todo, executor or ExecutorSpec()):
-            if outcome.failure is not None:
-                store.record_failure(outcome.failure)
-                summary.failures.append(outcome.failure)
-            else:
-                row = outcome.row
-                row["variant_index"] = variant_index[row["variant"]]
-                for factor in factors:  # grid levels as columns; "" for named variants
-                    row[f"factor.{factor}"] = levels[row["variant"]].get(factor, "")
-                store.commit(row, outcome.series)
-                summary.completed += 1
-            if bar is not None:
-                bar.update(outcome.failure is not None)
+        # closed at once on an interrupt, so the executor stops its workers before we report
+        with closing(execute(run_task, todo, executor or ExecutorSpec())) as outcomes:
+            for outcome in outcomes:
+                if outcome.failure is not None:
+                    store.record_failure(outcome.failure)
+                    summary.failures.append(outcome.failure)
+                else:
+                    row = outcome.row
+                    row["variant_index"] = variant_index[row["variant"]]
+                    for factor in factors:  # grid levels as columns; "" for named variants
+                        row[f"factor.{factor}"] = levels[row["variant"]].get(factor, "")
+                    store.commit(row, outcome.series)
+                    summary.completed += 1
+                if bar is not None:
+                    bar.update(outcome.failure is not None)
     finally:
         summary.seconds = time.perf_counter() - started
         if bar is not None:

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import numpy as np
 
 from stadtteil_sim.atomic import write_bytes
 from stadtteil_sim.executors import ExecutorSpec, dask_client
+from stadtteil_sim.ownership import claim_folder
 from stadtteil_sim.targets import (
     CalibrationSpec,
     Target,
@@ -38,6 +40,8 @@ from stadtteil_sim.targets import (
     parameter_path,
     statistics,
 )
+
+MANIFEST = "calibration.json"
 
 
 class CalibrationError(RuntimeError):
@@ -124,16 +128,20 @@ def calibrate(
     budget: int | None = None,
     districts: list[str] | None = None,
     log=print,
+    *,
+    force: bool = False,
 ) -> CalibrationRun:
     """Run (or resume) ABC-SMC until the budget, the generation limit or the epsilon is reached.
 
     ``districts`` fits only the targets of those districts' conditions (out-of-sample checks).
+    A folder holding files the program did not write is refused (``OutputError``) unless
+    ``force``; a ``history.db`` there that this calibration did not start is never removed.
     """
     import pyabc
 
     districts = district_names(spec, districts)
     folder = Path(out) if out is not None else default_folder(spec, districts)
-    folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(folder, "calibrate", force=force, recognise=is_calibration_folder)
     settings = spec.settings
     budget = budget or settings.budget
     fitted = spec.fitted(districts)
@@ -142,53 +150,60 @@ def calibrate(
     model = PatternModel(spec.scenarios, spec.conditions_for(fitted), fitted)
     executor = executor or ExecutorSpec("serial")
     database = folder / "history.db"
-    manifest_path = folder / "calibration.json"
+    manifest_path = folder / MANIFEST
     fingerprint = spec.fingerprint(districts)
     manifest = _read_manifest(manifest_path, fingerprint, folder)
+    if manifest is None and database.exists():
+        raise CalibrationError(
+            f"{database}: a history that this calibration did not start (no {manifest_path.name} beside it); "
+            "allowed: move it away, or choose another --out"
+        )
     resumed = manifest is not None and database.exists() and _generations_done(database) > 0
     if not resumed and database.exists():
-        database.unlink()  # killed before its first generation finished: nothing to keep
+        database.unlink()  # ours, killed before its first generation finished: nothing to keep
     np.random.seed(settings.seed)  # pyabc's single-core sampler draws from numpy's global generator
     sampler, close = _sampler(executor)
     started = time.perf_counter()
-    previous_handler = _quiet_worker_interrupts()
     try:
-        abc = pyabc.ABCSMC(
-            model,
-            prior_distribution(spec),
-            PatternDistance(fitted),
-            population_size=settings.population_size,
-            sampler=sampler,
-        )
-        if resumed:
-            abc.load(f"sqlite:///{database.resolve()}", 1)
-            done = _generations_done(database)
-            log(f"resuming {database} after generation {done - 1}")
-        else:
-            manifest = {
-                "targets": str(spec.source),
-                "fingerprint": fingerprint,
-                "districts": districts or sorted(set(spec.districts.values())),
-                "fitted_targets": [t.name for t in fitted],
-                "conditions": model.conditions,
-                "seed": settings.seed,
-                "executor": executor.describe(),
-                "sessions": [],
-            }
-            abc.new(f"sqlite:///{database.resolve()}", {t.name: t.observed for t in fitted})
-            done = 0
-        manifest["sessions"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "executor": executor.describe()})
-        write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())
-        history = abc.history
-        remaining = settings.max_generations - done
-        if remaining > 0 and history.total_nr_simulations < budget and not _converged(history, settings.min_epsilon):
-            history = abc.run(
-                minimum_epsilon=settings.min_epsilon,
-                max_nr_populations=remaining,
-                max_total_nr_simulations=budget,
+        with _interrupts_outside_the_history():
+            abc = pyabc.ABCSMC(
+                model,
+                prior_distribution(spec),
+                PatternDistance(fitted),
+                population_size=settings.population_size,
+                sampler=sampler,
             )
-        else:
-            log("nothing left to do: generation limit, budget or epsilon already reached")
+            if resumed:
+                abc.load(f"sqlite:///{database.resolve()}", 1)
+                done = _generations_done(database)
+                log(f"resuming {database} after generation {done - 1}")
+            else:
+                manifest = {
+                    "targets": str(spec.source),
+                    "fingerprint": fingerprint,
+                    "districts": districts or sorted(set(spec.districts.values())),
+                    "fitted_targets": [t.name for t in fitted],
+                    "conditions": model.conditions,
+                    "seed": settings.seed,
+                    "executor": executor.describe(),
+                    "sessions": [],
+                }
+            manifest["sessions"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "executor": executor.describe()})
+            # Written before pyabc creates the history: a history.db beside a manifest is ours.
+            write_bytes(manifest_path, json.dumps(manifest, indent=2).encode())
+            if not resumed:
+                abc.new(f"sqlite:///{database.resolve()}", {t.name: t.observed for t in fitted})
+                done = 0
+            history = abc.history
+            remaining = settings.max_generations - done
+            if remaining > 0 and history.total_nr_simulations < budget and not _converged(history, settings.min_epsilon):
+                history = abc.run(
+                    minimum_epsilon=settings.min_epsilon,
+                    max_nr_populations=remaining,
+                    max_total_nr_simulations=budget,
+                )
+            else:
+                log("nothing left to do: generation limit, budget or epsilon already reached")
     except KeyboardInterrupt:
         # pyabc's process sampler waits for its workers; stop them so Ctrl-C ends the run now
         # (the finished generations are in the history, the unfinished one is redone on resume).
@@ -196,7 +211,6 @@ def calibrate(
             child.terminate()
         raise
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
         close()
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0]
@@ -225,17 +239,77 @@ def district_names(spec: CalibrationSpec, requested: list[str] | None) -> list[s
     return sorted({spec.aliases[d] for d in requested})
 
 
-def _quiet_worker_interrupts():
-    """Ctrl-C reaches pyabc's forked workers too; let them leave without a traceback each,
-    while this process raises KeyboardInterrupt as usual. Returns the previous handler."""
+# Where an interrupt must not land: pyabc writes its history through SQLAlchemy to SQLite, and
+# an exception raised inside that code can leave a connection holding the database's lock, so
+# pyabc's own clean-up then waits for it (up to its 120 s timeout) instead of ending; and inside
+# os.fork() the at-fork handlers swallow it, printing a traceback.
+_UNINTERRUPTIBLE_CODE = tuple(
+    os.sep + os.path.join(*parts)
+    for parts in (("pyabc", "storage", ""), ("sqlalchemy", ""), ("sqlite3", ""), ("multiprocessing", "popen_fork.py"))
+)
+_RETRY_SECONDS = 0.05
+
+
+def _in_uninterruptible_code(frame) -> bool:
+    while frame is not None:
+        if any(part in frame.f_code.co_filename for part in _UNINTERRUPTIBLE_CODE):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextmanager
+def _interrupts_outside_the_history():
+    """Ctrl-C (SIGINT) and, where the caller handles it, SIGTERM act in this process as before,
+    but never inside pyabc's database code or a fork: there they wait, rechecked every 50 ms. Once raised,
+    the interrupt is raised again every 50 ms until the block is left, because code such as an
+    at-fork handler swallows it. pyabc's forked workers, which inherit the handlers, leave at
+    once without a traceback."""
     main = os.getpid()
+    previous = {signal.SIGINT: signal.getsignal(signal.SIGINT), signal.SIGTERM: signal.getsignal(signal.SIGTERM)}
+    previous_alarm = signal.getsignal(signal.SIGALRM)
+    handled = [s for s, handler in previous.items() if callable(handler) or s == signal.SIGINT]
+    pending: list[int] = []
 
-    def on_interrupt(signum, frame):
+    def interrupt(signum, frame):
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)
+        raise KeyboardInterrupt  # SIGINT without a Python handler: what Python does by default
+
+    def deliver(signum, frame):
+        if signum not in pending:
+            pending.append(signum)
+        signal.setitimer(signal.ITIMER_REAL, _RETRY_SECONDS)
+        if not _in_uninterruptible_code(frame):
+            interrupt(signum, frame)
+
+    def on_signal(signum, frame):
         if os.getpid() != main:
-            os._exit(130)
-        raise KeyboardInterrupt
+            os._exit(128 + signum)
+        deliver(signum, frame)
 
-    return signal.signal(signal.SIGINT, on_interrupt)
+    def on_alarm(signum, frame):
+        if pending:
+            deliver(pending[0], frame)
+
+    for signum in handled:
+        signal.signal(signum, on_signal)
+    signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_alarm)
+        for signum in handled:
+            signal.signal(signum, previous[signum])
+    if pending:  # the block ended before the interrupt could be raised in it
+        interrupt(pending[0], None)
+
+
+def is_calibration_folder(folder: Path) -> bool:
+    """A calibration folder written before folders carried a marker."""
+    return (folder / MANIFEST).is_file()
 
 
 def _read_manifest(path: Path, fingerprint: str, folder: Path) -> dict | None:
@@ -251,12 +325,18 @@ def _read_manifest(path: Path, fingerprint: str, folder: Path) -> dict | None:
 
 
 def _generations_done(database: Path) -> int:
-    """Finished generations in a history (0 when killed before the first one finished)."""
+    """Finished generations in a history (0 when there is none yet, or it was killed before the
+    first one finished). Opened read-only: asking must not create the file."""
     import sqlite3
 
+    if not Path(database).is_file():
+        return 0
     try:
-        with sqlite3.connect(database) as connection:
+        connection = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
+        try:
             (count,) = connection.execute("SELECT COUNT(*) FROM populations WHERE t >= 0").fetchone()
+        finally:
+            connection.close()
     except sqlite3.DatabaseError:
         return 0
     return int(count)

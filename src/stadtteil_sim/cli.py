@@ -1,13 +1,18 @@
 """Command line: each subcommand calls one library function.
 
 Errors in the input (a broken YAML file, a wrong type, an impossible combination) are printed
-without a traceback, exit with status 2 and leave no output behind.
+without a traceback, exit with status 2 and leave no output behind. An output folder or file
+holding what the program did not write is refused the same way unless ``--force`` is given
+(see :mod:`stadtteil_sim.ownership`). Ctrl-C exits with status 130 and SIGTERM (a job
+scheduler's stop) with 143; the long commands then keep what they finished and resume.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import sys
 import textwrap
 from contextlib import contextmanager
@@ -16,11 +21,22 @@ from typing import Annotated
 
 import typer
 
+from stadtteil_sim.ownership import OutputError, check_file, check_folder
 from stadtteil_sim.scenario import ScenarioError, iter_parameters, load_scenario, parse_override
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="stadtteil_sim: migrant participation in district renewal.")
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so it takes the same way out as Ctrl-C."""
+
+
+Force = Annotated[bool, typer.Option("--force", help="write into an output that holds files stadtteil-sim did not write: "
+                                     "only the command's own files are replaced, every other file stays")]
 
 
 def _report(message: str) -> None:
@@ -49,6 +65,7 @@ def run(
     months: Annotated[int | None, typer.Option(help="months to simulate (default: run.months)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override by dotted path, e.g. office.handover_month=24")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<scenario name>)")] = None,
+    force: Force = False,
 ) -> None:
     """Run one scenario and write its timeseries, summary, resolved scenario and a figure."""
     try:
@@ -61,18 +78,30 @@ def run(
         loaded = load_scenario(scenario, overrides, labels=labels)
     except ScenarioError as exc:
         _fail(str(exc))
-    # The model and plotting are imported only once the scenario is valid: failing is quick.
-    from stadtteil_sim.output import write_run
+    # The model and plotting are imported only once the scenario and the folder are fine: failing is quick.
+    from stadtteil_sim.output import is_run_folder, write_run
+
+    target = out or Path("results") / loaded.name
+    _check_output(check_folder, target, "run", force, recognise=is_run_folder)
     from stadtteil_sim.runner import run as run_scenario
 
     result = run_scenario(loaded)
-    target = out or Path("results") / loaded.name
     try:
-        write_run(result, target)  # atomic: a failed write leaves no half-written folder
+        write_run(result, target, force=force)  # each file atomically; a new folder appears whole
+    except OutputError as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write the results to {target}: {exc}")
     typer.echo(_summary_table(result.summary))
     typer.echo(f"results: {target.resolve()}")
+
+
+def _check_output(check, path: Path, command: str, force: bool, **kwargs) -> None:
+    """Refuse an output path before any work is done (the writers check again)."""
+    try:
+        check(path, command, force=force, **kwargs)
+    except OutputError as exc:
+        _fail(str(exc))
 
 
 def _summary_table(summary: dict) -> str:
@@ -150,9 +179,10 @@ def _resumable(folder: Path, stored: str):
         _report(str(exc))
         typer.echo(f"finished {stored} are stored in {folder}; run the same command again to resume", err=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; finished {stored} are stored in {folder}; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        what, status = ("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(exc, Terminated) else ("interrupted", EXIT_INTERRUPTED)
+        typer.echo(f"{what}; finished {stored} are stored in {folder}; run the same command again to resume", err=True)
+        raise typer.Exit(status) from None
 
 
 @app.command()
@@ -162,11 +192,12 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<experiment name>)")] = None,
+    force: Force = False,
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
     from stadtteil_sim.batch import run_batch
     from stadtteil_sim.experiment import load_experiment
-    from stadtteil_sim.store import StoreError
+    from stadtteil_sim.store import StoreError, is_batch_folder
 
     spec = _executor(workers, scheduler, dask_workers)
     try:
@@ -174,12 +205,13 @@ def batch(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / design.experiment.name
+    _check_output(check_folder, target, "batch", force, recognise=is_batch_folder)
     typer.echo(f"{design.experiment.name}: {len(design.tasks)} runs ({len(design.bases)} scenarios x "
                f"{len(design.variants)} variants x {design.experiment.replicates} replicates) on {spec.describe()}")
     with _resumable(target, "runs"):
         try:
-            summary = run_batch(design, target, spec)
-        except StoreError as exc:
+            summary = run_batch(design, target, spec, force=force)
+        except (StoreError, OutputError) as exc:
             _fail(str(exc))
     typer.echo(f"{summary.completed} runs stored, {summary.skipped} were already there, "
                f"{len(summary.failures)} failed ({summary.seconds:.0f} s); results: {target.resolve()}")
@@ -195,6 +227,7 @@ def batch(
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="results folder of a batch, e.g. results/handover_timing")],
+    force: Force = False,
 ) -> None:
     """Write figures, tables and report.md / report.html into FOLDER/report/."""
     from stadtteil_sim.report import ReportError, write_report
@@ -203,8 +236,8 @@ def report(
     if not folder.is_dir():
         _fail(f"{folder}: no such folder; allowed: a results folder written by 'stadtteil-sim batch'")
     try:
-        path, paragraphs = write_report(folder)
-    except (StoreError, ReportError) as exc:
+        path, paragraphs = write_report(folder, force=force)
+    except (StoreError, ReportError, OutputError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write the report into {folder / 'report'}: {exc}")
@@ -223,6 +256,7 @@ def calibrate(
     district: Annotated[list[str] | None, typer.Option(help="fit only this district's targets (its name or scenario name, e.g. kranichstein_sued; repeatable); the others are predicted out of sample")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/calibration/<name>[_<district>])")] = None,
     install: Annotated[bool, typer.Option(help="replace the shared behaviour file (settings.install) with the posterior medians")] = False,
+    force: Force = False,
 ) -> None:
     """ABC-SMC calibration against the observed patterns; rerun the same command to resume."""
     from stadtteil_sim.calibration import (
@@ -230,6 +264,7 @@ def calibrate(
         default_folder,
         describe_sampler,
         district_names,
+        is_calibration_folder,
         quiet_pyabc_details,
     )
     from stadtteil_sim.calibration import calibrate as run_calibration
@@ -248,6 +283,7 @@ def calibrate(
         _fail(str(exc))
     fitted = spec.fitted(districts)
     folder = out or default_folder(spec, districts)
+    _check_output(check_folder, folder, "calibrate", force, recognise=is_calibration_folder)
     settings = spec.settings
     runs = len(spec.conditions_for(fitted))
     typer.echo(
@@ -258,11 +294,11 @@ def calibrate(
     quiet_pyabc_details()
     with _resumable(folder, "generations"):
         try:
-            result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo)
+            result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo, force=force)
             from stadtteil_sim.posterior import write_outputs
 
             report_path, lines = write_outputs(spec, result, executor, [t.name for t in fitted])
-        except CalibrationError as exc:
+        except (CalibrationError, OutputError) as exc:
             _fail(str(exc))
     for line in lines:
         typer.echo(line)
@@ -283,12 +319,14 @@ def sensitivity(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")] = None,
+    force: Force = False,
 ) -> None:
     """Morris screening and/or Sobol indices of the spec's outputs; rerun the same command to resume."""
     from stadtteil_sim.sensitivity import (
         METHODS,
         budget_lines,
         compact_table,
+        is_sensitivity_folder,
         measure_run_seconds,
         prepare,
         run_sensitivity,
@@ -303,12 +341,13 @@ def sensitivity(
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or analysis.default_folder()
+    _check_output(check_folder, target, "sensitivity", force, recognise=is_sensitivity_folder)
     for line in budget_lines(analysis, target, measure_run_seconds(analysis), executor):
         typer.echo(line)
     with _resumable(target, "runs"):
         try:
-            result = run_sensitivity(analysis, target, executor=executor)
-        except StoreError as exc:
+            result = run_sensitivity(analysis, target, executor=executor, force=force)
+        except (StoreError, OutputError) as exc:
             _fail(str(exc))
     failures = []
     for name, summary in result.batches.items():
@@ -375,27 +414,53 @@ def animate(
     lang: Annotated[str, typer.Option(help="language of the labels: de | en")] = "de",
     compare: Annotated[str | None, typer.Option(help="side by side: the lever that differs in B, e.g. office.handover_month")] = None,
     compare_value: Annotated[str, typer.Option(help="its value in B (default: a clear contrast)")] = "",
+    force: Annotated[bool, typer.Option("--force", help="replace an existing file that stadtteil-sim animate did not write")] = False,
 ) -> None:
     """Render the dashboard's views of a run as an animation (for slides without a server)."""
     _check_lang(lang)
     _check_scenario(scenario)
-    from stadtteil_sim.animate import AnimateError
+    from stadtteil_sim.animate import AnimateError, written_by_animate
     from stadtteil_sim.animate import animate as render
 
+    _check_output(check_file, out, "animate", force, written_here=written_by_animate)
     try:
         written = render(scenario, out, seed=seed, lang=lang, months=months, every=every, fps=fps,
-                         compare=compare or "none", compare_value=compare_value)
-    except (AnimateError, ScenarioError) as exc:
+                         compare=compare or "none", compare_value=compare_value, force=force)
+    except (AnimateError, ScenarioError, OutputError) as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write {out}: {exc}")
     typer.echo(f"animation: {written.resolve()}")
 
 
+def _handle_sigterm() -> None:
+    """Make SIGTERM end this process like Ctrl-C (finished work kept, workers stopped). Worker
+    processes forked from here inherit the handler; they leave at once, without a traceback."""
+    main_pid = os.getpid()
+
+    def on_sigterm(signum, frame):
+        if os.getpid() != main_pid:
+            os._exit(EXIT_TERMINATED)
+        _signals.append(signum)
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+_signals: list[int] = []  # SIGTERMs this process received
+
+
 def main() -> None:
+    _handle_sigterm()
     try:
         app(prog_name="stadtteil-sim")  # the same name in usage lines for `python -m stadtteil_sim`
     except ScenarioError as exc:  # a scenario error raised deeper than a command caught it
         _report(str(exc))
         sys.exit(EXIT_INPUT)
+    except SystemExit as exc:
+        # Outside the resumable commands, click turns the interrupt into "Aborted!" and status 1;
+        # a job scheduler should still see that the job was terminated.
+        if _signals and exc.code != EXIT_TERMINATED:
+            sys.exit(EXIT_TERMINATED)
+        raise
 

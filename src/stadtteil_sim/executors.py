@@ -89,8 +89,21 @@ def _pool(fn, tasks, spec: ExecutorSpec):
                 nxt = next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(fn, nxt))
+    except BaseException:
+        # Ctrl-C, SIGTERM or the caller closing early: the runs in flight are lost anyway, so
+        # end the workers now instead of waiting for them (a job scheduler's SIGTERM reaches
+        # this process only, and waiting would leave them computing).
+        stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes (the pool offers no public way before Python 3.14)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def dask_client(spec: ExecutorSpec):
@@ -122,6 +135,7 @@ def _dask(fn, tasks, spec: ExecutorSpec):
     from dask.distributed import KilledWorker, as_completed
 
     client, close = dask_client(spec)
+    futures = []
     try:
         futures = client.map(fn, tasks, pure=False)
         for future in as_completed(futures):
@@ -131,5 +145,13 @@ def _dask(fn, tasks, spec: ExecutorSpec):
                 raise ExecutorError(f"Dask workers died running a task (killed, or out of memory?): {exc}") from None
             yield result
             future.release()
+    except BaseException:
+        # Interrupted: cancel what is pending; a cluster given by --scheduler stays up (close()
+        # only disconnects from it), a local cluster started here is shut down.
+        try:
+            client.cancel(futures)
+        except Exception:  # noqa: BLE001 - the scheduler may be gone already; closing still follows
+            pass
+        raise
     finally:
         close()

@@ -1,4 +1,5 @@
-"""Writing one run's results to a folder, atomically: a half-written folder never looks like a result."""
+"""Writing one run's results to a folder: a new folder appears whole, an earlier run folder is
+updated file by file (each atomically), and files the program did not write stay."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from stadtteil_sim.atomic import replaced_folder  # noqa: E402
+from stadtteil_sim.ownership import result_folder  # noqa: E402
 from stadtteil_sim.runner import RunResult  # noqa: E402
 
 MAIN_INDICATORS = (
@@ -33,10 +34,16 @@ def _jsonable(value):
     return value
 
 
-def write_run(result: RunResult, target: Path) -> Path:
-    """Write into a temporary sibling folder, then swap it in place of ``target``."""
+def is_run_folder(folder: Path) -> bool:
+    """A run folder written before folders carried a marker."""
+    return (folder / "summary.json").is_file() and (folder / "scenario.yaml").is_file()
+
+
+def write_run(result: RunResult, target: Path, *, force: bool = False) -> Path:
+    """Write the run's files into ``target``; a folder holding files of others is refused
+    (:class:`~stadtteil_sim.ownership.OutputError`) unless ``force``."""
     target = Path(target)
-    with replaced_folder(target) as tmp:
+    with result_folder(target, "run", force=force, recognise=is_run_folder) as tmp:
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
         result.participation.to_csv(tmp / "participation.csv", index=False)

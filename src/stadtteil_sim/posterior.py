@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from stadtteil_sim.atomic import write_bytes  # noqa: E402
+from stadtteil_sim.atomic import write_bytes, write_figure  # noqa: E402
 from stadtteil_sim.calibration import CalibrationRun, simulate_conditions  # noqa: E402
 from stadtteil_sim.executors import ExecutorSpec, execute  # noqa: E402
 from stadtteil_sim.scenario import BEHAVIOUR_HEADER, behaviour_yaml, load_scenario  # noqa: E402
@@ -202,7 +202,7 @@ def pair_plot(spec: CalibrationSpec, sample: pd.DataFrame, path: Path) -> None:
                 ax.set_ylabel(_short(row_name), fontsize=7)
     fig.suptitle("Posterior (last ABC-SMC generation); axes span the prior ranges", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    write_figure(fig, path, dpi=110)
     plt.close(fig)
 
 
@@ -242,7 +242,7 @@ def predictive_figure(spec: CalibrationSpec, simulated: pd.DataFrame, table: pd.
         ax.axis("off")
     fig.suptitle("Posterior predictive check: simulated draws (dots, box) vs observed (green line, allowed band)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    write_figure(fig, path, dpi=110)
     plt.close(fig)
 
 

@@ -32,7 +32,7 @@ from stadtteil_sim.analysis import (  # noqa: E402
     metric_label,
     parameter_sentence,
 )
-from stadtteil_sim.atomic import replaced_folder
+from stadtteil_sim.ownership import check_folder, result_folder
 from stadtteil_sim.store import BatchResults, load_results  # noqa: E402
 
 REPORT_DIR = "report"
@@ -651,18 +651,25 @@ def _failure_blocks(results: BatchResults) -> list[Block]:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_report(folder: str | Path, target: str | Path | None = None) -> tuple[Path, list[str]]:
+def is_report_folder(folder: Path) -> bool:
+    """A report folder written before folders carried a marker."""
+    return (folder / "report.md").is_file() and (folder / "report.html").is_file()
+
+
+def write_report(folder: str | Path, target: str | Path | None = None, *, force: bool = False) -> tuple[Path, list[str]]:
     """Analyse the batch in ``folder`` and write its report to ``target`` (default
     ``folder/report``); returns the path of report.md and the summary paragraphs (one per
     district, and what the intervals include when the runs drew from a parameter sample; for
     the terminal). Raises StoreError for a folder that is not a batch, ReportError
-    when no run has finished."""
+    when no run has finished, OutputError when ``target`` holds files of others (unless
+    ``force``: then only the report's own files are replaced)."""
     results = load_results(folder)
     if results.runs.empty:
         raise ReportError(f"{folder}: no finished runs yet; run 'stadtteil-sim batch' first")
-    analysis = analyse(results.runs, results.manifest)
     target = Path(target) if target is not None else Path(folder) / REPORT_DIR
-    with replaced_folder(target) as tmp:
+    check_folder(target, "report", force=force, recognise=is_report_folder)  # before the analysis
+    analysis = analyse(results.runs, results.manifest)
+    with result_folder(target, "report", force=force, recognise=is_report_folder) as tmp:
         (tmp / FIGURES).mkdir()
         figures = {"fans": plot_fans(results, analysis.plan, tmp),
                    "heatmaps": plot_heatmaps(analysis, tmp),

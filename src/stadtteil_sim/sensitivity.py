@@ -14,7 +14,6 @@ numerics can be checked on test functions without the model.
 from __future__ import annotations
 
 import difflib
-import io
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +29,7 @@ from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from stadtteil_sim.atomic import write_bytes
+from stadtteil_sim.atomic import write_bytes, write_figure
 from stadtteil_sim.batch import BatchSummary, run_batch
 from stadtteil_sim.executors import ExecutorSpec
 from stadtteil_sim.experiment import (
@@ -43,6 +42,7 @@ from stadtteil_sim.experiment import (
     make_design,
     replicate_seed,
 )
+from stadtteil_sim.ownership import claim_folder
 from stadtteil_sim.scenario import (
     ScenarioError,
     Strict,
@@ -53,7 +53,7 @@ from stadtteil_sim.scenario import (
     relative_scenario_file,
     validate_model,
 )
-from stadtteil_sim.store import load_results
+from stadtteil_sim.store import is_batch_folder, load_results
 
 METHODS = ("morris", "sobol")
 COLUMNS = {
@@ -381,25 +381,33 @@ class SensitivityResult:
     files: list[Path] = field(default_factory=list)
 
 
+def is_sensitivity_folder(folder: Path) -> bool:
+    """A sensitivity folder written before folders carried a marker: a method's batch inside."""
+    return any(is_batch_folder(folder / method) for method in METHODS)
+
+
 def run_sensitivity(
     spec: str | Path | Analysis,
     out: str | Path | None = None,
     methods: Sequence[str] = METHODS,
     executor: ExecutorSpec | None = None,
     progress: bool = True,
+    *,
+    force: bool = False,
 ) -> SensitivityResult:
     """Run the design points of each method (``methods`` applies when ``spec`` is a path; an
     :class:`Analysis` brings its own) into ``out`` (default ``results/sensitivity/<name>``), one
     batch folder per method, then write ``indices_<method>.csv`` / ``.png`` and
     ``points_<method>.csv`` (each point's parameters and outputs). A method whose batch
-    recorded failed runs gets no indices: rerun to retry them."""
+    recorded failed runs gets no indices: rerun to retry them. A folder holding files the
+    program did not write is refused (``OutputError``) unless ``force``."""
     analysis = spec if isinstance(spec, Analysis) else prepare(spec, methods)
     folder = Path(out) if out is not None else analysis.default_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(folder, "sensitivity", force=force, recognise=is_sensitivity_folder)
     result = SensitivityResult(folder, {})
     seed = analysis.spec.seed
     for method, plan in analysis.plans.items():
-        result.batches[method] = summary = run_batch(plan.design, folder / method, executor, progress=progress)
+        result.batches[method] = summary = run_batch(plan.design, folder / method, executor, progress=progress, force=force)
         if summary.failures:
             continue
         points, nan_runs = _point_means(analysis, plan, folder / method)
@@ -494,10 +502,8 @@ def plot_indices(table: pd.DataFrame, method: str, path: Path) -> Path:
         axes[0][0].legend(fontsize=7, loc="lower right")
     fig.suptitle("Morris screening: mu* (95 % CI)" if method == "morris" else "Sobol indices: first order S1, total ST (95 % CI)", fontsize=10)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    write_figure(fig, path, dpi=110)
     plt.close(fig)
-    write_bytes(path, buffer.getvalue())
     return path
 
 

@@ -104,8 +104,27 @@ def _sample_manifest(design: Design) -> dict[str, Any] | None:
     }
 
 
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a batch folder, or None where there is none (or a file of that name
+    that a batch did not write)."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and "fingerprint" in manifest and "code_fingerprint" in manifest:
+        return manifest
+    return None
+
+
+def is_batch_folder(folder: Path) -> bool:
+    """A batch folder written before folders carried a marker."""
+    return read_manifest(folder) is not None
+
+
 class BatchStore:
-    """Open (or create) the folder for ``design``; refuses a folder made by a different experiment."""
+    """Open (or create) the folder for ``design``; refuses a folder made by a different
+    experiment. Whether the folder may be written at all is checked before, by
+    :func:`stadtteil_sim.ownership.claim_folder`."""
 
     def __init__(self, folder: Path, design: Design):
         self.folder = Path(folder)
@@ -113,13 +132,9 @@ class BatchStore:
         self.runs_dir = self.folder / "runs"
         self.series_dir = self.folder / "series"
         self.failures_dir = self.folder / "failures"
-        manifest_path = self.folder / MANIFEST
         fingerprint = design.fingerprint()
-        if manifest_path.exists():
-            try:
-                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise StoreError(f"{manifest_path}: cannot be read ({exc}); move the folder away or choose another --out") from None
+        manifest = read_manifest(self.folder)
+        if manifest is not None:
             stored_sample = (manifest.get("parameters") or {}).get("sha256")
             if design.sample is not None and stored_sample not in (None, design.sample.sha256):
                 raise StoreError(
@@ -142,10 +157,8 @@ class BatchStore:
                 )
             self.manifest = manifest
         else:
-            if self.folder.exists() and any(p for p in self.folder.iterdir() if not p.name.startswith(".")):
-                raise StoreError(
-                    f"{self.folder} exists and is not a batch results folder (no {MANIFEST}); choose another --out"
-                )
+            # A new folder, or one the user let us write into with --force: a manifest.json
+            # there that is not a batch's is one of the names this command replaces.
             self.manifest = self._new_manifest(fingerprint)
         for folder in (self.runs_dir, self.series_dir, self.failures_dir):
             folder.mkdir(parents=True, exist_ok=True)
@@ -155,7 +168,7 @@ class BatchStore:
         if design.sample is not None:
             copies.append((design.sample.file, self.folder / f"parameter_sample{design.sample.file.suffix.lower()}"))
         for source, copy in copies:
-            if not copy.exists():
+            if manifest is None or not copy.exists():
                 write_bytes(copy, source.read_bytes())
 
     def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
@@ -184,8 +197,9 @@ class BatchStore:
         write_bytes(self.folder / MANIFEST, data.encode("utf-8"))
 
     def done(self) -> set[str]:
-        """Run ids already committed."""
-        return {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
+        """Run ids of this design already committed."""
+        stored = {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
+        return stored & {task.run_id for task in self.design.tasks}
 
     def commit(self, row: dict[str, Any], series: pd.DataFrame) -> None:
         """Store a finished run: series first, then its row (the row marks the run as done)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from typing import Any
 import mesa
 import yaml
 
+from stadtteil_sim import safe_yaml
+from stadtteil_sim.atomic import shareable
 from stadtteil_sim.model import StadtteilModel
+from stadtteil_sim.ownership import free_name
 from stadtteil_sim.scenario import Mechanisms, Scenario, ScenarioError, load_scenario
 
 
@@ -102,8 +106,8 @@ def parse_value(lever_path: str, text: Any) -> Any:
     if lowered in ("nein", "aus", "no", "false", "off"):
         return False
     try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError:
+        return safe_yaml.load(raw)
+    except safe_yaml.YamlInputError:
         return raw
 
 
@@ -234,8 +238,8 @@ def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = No
     """Write each copy on screen as a small scenario file: it includes the chosen scenario and
     sets every lever and the seed, so an analyst reruns exactly what the room saw.
 
-    Each file is loaded back before this returns; a file that would not load is removed and the
-    error raised.
+    Each file is loaded back before it takes its name, so a file that would not load never
+    appears; a name already taken gets ``-2``, ``-3``, … added, so no file is ever replaced.
     """
     if workshop.error or not workshop.copies:
         raise ScenarioError(workshop.error or "no run to save")
@@ -254,13 +258,29 @@ def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = No
             section, key = path.split(".", 1)
             data.setdefault(section, {})[key] = value
         data["run"] = {"seed": int(copy.model.seed)}
-        target = directory / f"{data['name']}.yaml"
         header = f"# Saved by the stadtteil_sim workshop dashboard: {what}.\n"
-        target.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        try:
-            load_scenario(target)
-        except ScenarioError:
-            target.unlink()
-            raise
+        text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        target = _place_new_file(directory, data["name"], ".yaml", text)
         written.append(target)
     return written
+
+
+def _place_new_file(directory: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write ``text`` under a temporary name, check that it loads as a scenario, then give it
+    the first free name (linking never replaces a file, so a name taken meanwhile is skipped)."""
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=directory)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        shareable(tmp)
+        load_scenario(tmp)
+        while True:
+            target = free_name(directory, stem, suffix)
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                continue
+    finally:
+        tmp.unlink(missing_ok=True)
