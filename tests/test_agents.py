@@ -125,7 +125,8 @@ def test_datacollector_has_one_row_per_month_plus_month_zero():
         m.step()
     frame = m.datacollector.get_model_vars_dataframe()
     assert len(frame) == months + 1
-    assert list(frame.columns) == list(INDICATORS)
+    assert list(frame.columns) == [*INDICATORS, "seed"]  # the seed, so a Mesa batch_run row can be rerun
+    assert (frame["seed"] == m.seed).all()
     # The last row is what the model reports now.
     last = frame.iloc[-1]
     for name in ("migrant_participation_rate", "office_mode", "link_stage"):

@@ -1,8 +1,13 @@
 """stadtteil_sim: migrant participation in district renewal and the timing of an integration office's handover."""
 
+from importlib.metadata import PackageNotFoundError, version
+
 from stadtteil_sim.scenario import Scenario, ScenarioError, load_scenario
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("stadtteil_sim")  # declared once, in pyproject.toml
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "run", "RunResult", "load_results", "__version__"]
 

@@ -9,6 +9,8 @@ scheduler's stop) with 143; the long commands then keep what they finished and r
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import json
 import math
 import os
@@ -16,15 +18,29 @@ import signal
 import sys
 import textwrap
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from stadtteil_sim import __version__
+from stadtteil_sim.app.texts import LANGS
 from stadtteil_sim.ownership import OutputError, check_file, check_folder
 from stadtteil_sim.scenario import ScenarioError, iter_parameters, load_scenario, parse_override
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="stadtteil_sim: migrant participation in district renewal.")
+
+# Options with a fixed set of values: typer lists them in --help and refuses others.
+Language = Enum("Language", {lang: lang for lang in LANGS}, type=str)
+Method = Enum("Method", {name: name for name in ("morris", "sobol", "both")}, type=str)
+
+# What each optional part needs (the extras of pyproject.toml), checked before it is imported.
+EXTRAS = {
+    "calibrate": ("pyabc", "SALib"),
+    "dask": ("distributed",),
+    "live": ("solara", "PIL"),
+}
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
@@ -48,6 +64,29 @@ def _report(message: str) -> None:
 def _fail(message: str) -> None:
     _report(message)
     raise typer.Exit(EXIT_INPUT)
+
+
+def _require(extra: str, command: str) -> None:
+    """One line naming the extra to install when a command's optional packages are missing."""
+    for module in EXTRAS[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            _fail(f"'stadtteil-sim {command}' needs the '{extra}' extra ({module} is not installed); "
+                  f"allowed: install it with pip install 'stadtteil_sim[{extra}]'")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"stadtteil-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit")] = False,
+) -> None:
+    """stadtteil_sim: migrant participation in district renewal."""
 
 
 def _overrides(items: list[str] | None) -> dict:
@@ -134,6 +173,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="scenario YAML fil
 @app.command()
 def params(
     scenario: Annotated[Path | None, typer.Argument(help="scenario YAML file (default: built-in defaults)")] = None,
+    prefix: Annotated[str | None, typer.Argument(help="only paths under this dotted prefix, e.g. office or behaviour.linking")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
     """List every settable path with its type, allowed range, default, value and source."""
@@ -144,6 +184,16 @@ def params(
     except ScenarioError as exc:
         _fail(str(exc))
     rows = iter_parameters(loaded)
+    if prefix:
+        prefix = prefix.strip(".")
+        selected = [r for r in rows if r["path"] == prefix or r["path"].startswith(prefix + ".")]
+        if not selected:
+            sections = sorted({".".join(r["path"].split(".")[:depth]) for r in rows for depth in (1, 2)})
+            close = difflib.get_close_matches(prefix, sections, n=1, cutoff=0.5)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            _fail(f"params {prefix}: no settable path starts with it{hint}; allowed: a dotted prefix such as "
+                  "office, behaviour.linking or district.communities")
+        rows = selected
     if as_json:
         typer.echo(json.dumps(rows, indent=1, default=str, ensure_ascii=False))
         return
@@ -155,7 +205,15 @@ def params(
         )
 
 
-def _executor(workers: int | None, scheduler: str | None, dask_workers: int | None):
+@app.command()
+def schema() -> None:
+    """Print the scenario schema as JSON Schema, for YAML editors that complete and check files."""
+    from stadtteil_sim.scenario import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=1, ensure_ascii=False))
+
+
+def _executor(command: str, workers: int | None, scheduler: str | None, dask_workers: int | None):
     """The executor the flags ask for (at most one of them; default: a pool on all cores)."""
     from stadtteil_sim.executors import ExecutorSpec
 
@@ -163,6 +221,7 @@ def _executor(workers: int | None, scheduler: str | None, dask_workers: int | No
     if len(chosen) > 1:
         _fail(f"{' and '.join(chosen)} given together; allowed: one of --workers, --scheduler, --dask-workers")
     if scheduler is not None or dask_workers is not None:
+        _require("dask", command)
         return ExecutorSpec("dask", scheduler=scheduler, dask_workers=dask_workers)
     return ExecutorSpec("serial" if workers == 1 else "pool", workers=workers)
 
@@ -199,7 +258,7 @@ def batch(
     from stadtteil_sim.experiment import load_experiment
     from stadtteil_sim.store import StoreError, is_batch_folder
 
-    spec = _executor(workers, scheduler, dask_workers)
+    spec = _executor("batch", workers, scheduler, dask_workers)
     try:
         design = load_experiment(experiment)
     except ScenarioError as exc:
@@ -259,6 +318,7 @@ def calibrate(
     force: Force = False,
 ) -> None:
     """ABC-SMC calibration against the observed patterns; rerun the same command to resume."""
+    _require("calibrate", "calibrate")
     from stadtteil_sim.calibration import (
         CalibrationError,
         default_folder,
@@ -270,7 +330,7 @@ def calibrate(
     from stadtteil_sim.calibration import calibrate as run_calibration
     from stadtteil_sim.targets import load_targets
 
-    executor = _executor(workers, scheduler, dask_workers)
+    executor = _executor("calibrate", workers, scheduler, dask_workers)
     try:
         spec = load_targets(targets)
     except ScenarioError as exc:
@@ -314,7 +374,7 @@ def calibrate(
 @app.command()
 def sensitivity(
     spec: Annotated[Path, typer.Argument(help="sensitivity spec file, e.g. calibration/sensitivity.yaml")],
-    method: Annotated[str, typer.Option(help="morris | sobol | both")] = "both",
+    method: Annotated[Method, typer.Option(help="which analysis")] = Method.both,
     workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores; 1 = serial)")] = None,
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
@@ -322,6 +382,7 @@ def sensitivity(
     force: Force = False,
 ) -> None:
     """Morris screening and/or Sobol indices of the spec's outputs; rerun the same command to resume."""
+    _require("calibrate", "sensitivity")
     from stadtteil_sim.sensitivity import (
         METHODS,
         budget_lines,
@@ -333,9 +394,8 @@ def sensitivity(
     )
     from stadtteil_sim.store import StoreError
 
-    if method not in (*METHODS, "both"):
-        _fail(f"--method {method}: allowed: morris, sobol, both")
-    executor = _executor(workers, scheduler, dask_workers)
+    method = method.value
+    executor = _executor("sensitivity", workers, scheduler, dask_workers)
     try:
         analysis = prepare(spec, METHODS if method == "both" else (method,))
     except ScenarioError as exc:
@@ -368,15 +428,6 @@ def sensitivity(
         raise typer.Exit(1)
 
 
-def _check_lang(lang: str) -> None:
-    from stadtteil_sim.app.texts import LanguageError, check_lang
-
-    try:
-        check_lang(lang)
-    except LanguageError as exc:
-        _fail(str(exc))
-
-
 def _check_scenario(scenario: Path) -> None:
     """Fail fast, before the dashboard's heavy imports, on a scenario that does not load."""
     try:
@@ -389,12 +440,13 @@ def _check_scenario(scenario: Path) -> None:
 def live(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")] = Path("scenarios/kranichstein_sued.yaml"),
     port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
-    lang: Annotated[str, typer.Option(help="language of the page: de | en")] = "de",
+    lang: Annotated[Language, typer.Option(help="language of the page")] = Language.de,
     save_dir: Annotated[Path | None, typer.Option(help="where 'save levers' writes (default: <scenario folder>/workshop)")] = None,
 ) -> None:
     """Start the workshop dashboard (Mesa SolaraViz) on 127.0.0.1 and print its address."""
-    _check_lang(lang)
+    lang = lang.value
     _check_scenario(scenario)
+    _require("live", "live")
     from stadtteil_sim.app.server import ServeError, serve
 
     try:
@@ -411,14 +463,15 @@ def animate(
     months: Annotated[int | None, typer.Option(min=0, help="months to show (default: run.months)")] = None,
     every: Annotated[int, typer.Option(help="one frame every N months")] = 1,
     fps: Annotated[float, typer.Option(help="frames per second")] = 4.0,
-    lang: Annotated[str, typer.Option(help="language of the labels: de | en")] = "de",
+    lang: Annotated[Language, typer.Option(help="language of the labels")] = Language.de,
     compare: Annotated[str | None, typer.Option(help="side by side: the lever that differs in B, e.g. office.handover_month")] = None,
     compare_value: Annotated[str, typer.Option(help="its value in B (default: a clear contrast)")] = "",
     force: Annotated[bool, typer.Option("--force", help="replace an existing file that stadtteil-sim animate did not write")] = False,
 ) -> None:
     """Render the dashboard's views of a run as an animation (for slides without a server)."""
-    _check_lang(lang)
+    lang = lang.value
     _check_scenario(scenario)
+    _require("live", "animate")
     from stadtteil_sim.animate import AnimateError, written_by_animate
     from stadtteil_sim.animate import animate as render
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from stadtteil_sim.indicators import INDICATORS, SUMMARY_KEYS
+from stadtteil_sim.indicators import INDICATORS, SUMMARY_KEYS, SUMMARY_MONTHS
 from stadtteil_sim.param_sample import ParameterSample, draw_rows, read_sample
 from stadtteil_sim.scenario import (
     Scenario,
@@ -387,6 +387,7 @@ def _check_months(experiment: Experiment, horizon: int, shown: str) -> None:
             raise ScenarioError(f"{shown}: keep.months = {late}: outside the runs; allowed: 0..{horizon} (run.months)")
     for section in ("objectives", "budget", "metrics"):
         for metric in getattr(experiment, section):
-            _, month = describe_metric(metric)
+            name, month = describe_metric(metric)
+            month = SUMMARY_MONTHS.get(name, month)
             if month is not None and month > horizon:
                 raise ScenarioError(f"{shown}: {section}.{metric}: month {month} is past the runs' end; allowed: 0..{horizon} (run.months)")

@@ -58,17 +58,44 @@ from stadtteil_sim.state import (
     WorkingGroupState,
 )
 
+_FROM_SCENARIO: Any = object()  # no seed given: the scenario's run.seed
+
+
+def resolve_seed(seed: Any, scenario_seed: int) -> int:
+    """The root seed of a model: the scenario's ``run.seed`` when none is given; fresh entropy
+    for an explicit ``None`` (as Mesa's ``batch_run`` passes for unseeded replicates), kept so
+    the run can be repeated; an int as given; a numpy Generator or SeedSequence draws one."""
+    if seed is _FROM_SCENARIO:
+        return int(scenario_seed)
+    if seed is None:
+        seed = np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        seed = np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise TypeError(f"seed/rng {seed!r}: allowed: an int in [0, 2**63), None, a numpy Generator or SeedSequence")
+    return int(seed)
+
 
 class StadtteilModel(mesa.Model):
+    """The model of one district. ``StadtteilModel(scenario, seed=7)`` or ``rng=7`` (Mesa's
+    name); without either, the scenario's ``run.seed``; ``seed=None`` draws a fresh seed, kept in
+    ``model.seed`` and in the ``seed`` model reporter."""
+
     def __init__(
         self,
         scenario: Scenario | str | dict | None = None,
-        seed: int | None = None,
+        seed: Any = _FROM_SCENARIO,
         overrides: dict[str, Any] | None = None,
+        *,
+        rng: Any = _FROM_SCENARIO,
     ):
+        if seed is not _FROM_SCENARIO and rng is not _FROM_SCENARIO:
+            raise TypeError("give seed= or rng=, not both (they mean the same)")
         # Mesa 3.5 reserves `Model.scenario`; our validated scenario is `config`.
         self.config = load_scenario(scenario if scenario is not None else Scenario(), overrides)
-        self.seed = int(self.config.run.seed if seed is None else seed)
+        self.seed = resolve_seed(rng if seed is _FROM_SCENARIO else seed, self.config.run.seed)
         super().__init__(rng=self.seed)
         self.streams = Streams(self.seed)
         self.communities = CommunityTable.build(self.config)
@@ -92,7 +119,10 @@ class StadtteilModel(mesa.Model):
         self.office.step()
         self.indicators: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, name=name: m.indicators[name]) for name in indicators.INDICATORS}
+            model_reporters={
+                **{name: (lambda m, name=name: m.indicators[name]) for name in indicators.INDICATORS},
+                "seed": "seed",  # so every row of a Mesa batch_run can be rerun
+            }
         )
         self._collect()
 

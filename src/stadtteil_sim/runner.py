@@ -37,14 +37,14 @@ def run(
     if months is not None:
         overrides["run.months"] = months
     loaded = load_scenario(scenario, overrides)
-    model = StadtteilModel(loaded, seed=seed)
+    model = StadtteilModel(loaded, seed=loaded.run.seed if seed is None else seed)  # None: the scenario's
     wanted = set(loaded.run.participation_months)
     tables = [indicators.participation_table(model.state, loaded, 0)] if 0 in wanted else []
     for _ in range(loaded.run.months):
         model.step()
         if model.month in wanted:
             tables.append(indicators.participation_table(model.state, loaded, model.month))
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame = model.datacollector.get_model_vars_dataframe().drop(columns="seed").reset_index(drop=True)
     frame.insert(0, "month", range(len(frame)))
     frame.insert(1, "year", loaded.district.start_year + frame["month"] / 12.0)
     summary = indicators.summarise(frame, model.state, loaded)

@@ -399,6 +399,22 @@ class Scenario(Strict):
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
 
+def json_schema() -> dict[str, Any]:
+    """The scenario schema as JSON Schema, with the ``include:`` key the loader adds, so a YAML
+    editor can complete and check a scenario file (``stadtteil-sim schema``)."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "stadtteil_sim scenario"
+    schema["properties"] = {
+        "include": {
+            "description": "scenario files merged under this one (paths relative to this file), in order",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        },
+        **schema["properties"],
+    }
+    return schema
+
+
 # --------------------------------------------------------------------------- loading
 # An empty file (nothing but comments or blanks) is an error, not "all defaults": the built-in
 # defaults describe no real district, and an empty file is far more often a mistake (a file
