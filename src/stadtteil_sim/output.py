@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from stadtteil_sim.atomic import write_figure
+from stadtteil_sim.ownership import result_folder
 
-from stadtteil_sim.ownership import result_folder  # noqa: E402
-from stadtteil_sim.runner import RunResult  # noqa: E402
+if TYPE_CHECKING:  # runner imports this module lazily (RunResult.plot); no import cycle at runtime
+    from stadtteil_sim.runner import RunResult
 
 MAIN_INDICATORS = (
     ("migrant_participation_rate", "migrant participation"),
@@ -56,8 +57,17 @@ def write_run(result: RunResult, target: Path, *, force: bool = False) -> Path:
 
 
 def plot_main_indicators(result: RunResult, path: Path) -> None:
+    """Save :func:`main_indicators_figure` as a PNG (atomically)."""
+    write_figure(main_indicators_figure(result), Path(path), dpi=90)
+
+
+def main_indicators_figure(result: RunResult) -> Figure:
+    """The nine main indicators month by month (3 x 3 panels), with the handover and linking
+    months marked; a Figure of its own, not pyplot's current one (Jupyter shows it as the
+    value of a cell; ``fig.savefig`` writes it)."""
     ts, summary = result.timeseries, result.summary
-    fig, axes = plt.subplots(3, 3, figsize=(13, 9), sharex=True)
+    fig = Figure(figsize=(13, 9))
+    axes = fig.subplots(3, 3, sharex=True)
     for ax, (column, label) in zip(axes.flat, MAIN_INDICATORS, strict=True):
         ax.plot(ts["month"], ts[column], color="tab:blue")
         ax.set_title(label, fontsize=10)
@@ -72,5 +82,4 @@ def plot_main_indicators(result: RunResult, path: Path) -> None:
         ax.set_xlabel("month")
     fig.suptitle(f"{result.scenario.district.name} (seed {result.seed})")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    return fig

@@ -12,18 +12,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from stadtteil_sim.atomic import write_bytes, write_figure  # noqa: E402
-from stadtteil_sim.calibration import CalibrationRun, simulate_conditions  # noqa: E402
-from stadtteil_sim.executors import ExecutorSpec, execute  # noqa: E402
-from stadtteil_sim.scenario import BEHAVIOUR_HEADER, behaviour_yaml, load_scenario  # noqa: E402
-from stadtteil_sim.targets import CalibrationSpec, Target, parameter_path, statistics  # noqa: E402
+from stadtteil_sim.atomic import write_bytes, write_figure
+from stadtteil_sim.calibration import CalibrationRun, simulate_conditions
+from stadtteil_sim.executors import ExecutorSpec, execute
+from stadtteil_sim.scenario import BEHAVIOUR_HEADER, behaviour_yaml, load_scenario
+from stadtteil_sim.targets import CalibrationSpec, Target, parameter_path, statistics
 
 QUANTILES = (0.05, 0.5, 0.95)  # the 90 % interval and the median
 
@@ -178,7 +175,8 @@ def pair_plot(spec: CalibrationSpec, sample: pd.DataFrame, path: Path) -> None:
     """Marginals on the diagonal, particle clouds (size by weight) below, on the prior ranges."""
     names = list(spec.parameters)
     n = len(names)
-    fig, axes = plt.subplots(n, n, figsize=(2.1 * n + 1, 2.1 * n + 1), squeeze=False)
+    fig = Figure(figsize=(2.1 * n + 1, 2.1 * n + 1))
+    axes = fig.subplots(n, n, squeeze=False)
     weights = sample["weight"].to_numpy()
     for i, row_name in enumerate(names):
         for j, col_name in enumerate(names):
@@ -203,7 +201,6 @@ def pair_plot(spec: CalibrationSpec, sample: pd.DataFrame, path: Path) -> None:
     fig.suptitle("Posterior (last ABC-SMC generation); axes span the prior ranges", fontsize=9)
     fig.tight_layout()
     write_figure(fig, path, dpi=110)
-    plt.close(fig)
 
 
 def _short(path: str) -> str:
@@ -216,7 +213,8 @@ def predictive_figure(spec: CalibrationSpec, simulated: pd.DataFrame, table: pd.
     targets = spec.targets
     cols = 4
     rows = math.ceil(len(targets) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     roles = dict(zip(table["target"], table["role"], strict=True))
     for ax, target in zip(axes.flat, targets, strict=False):
         values = simulated[target.name].to_numpy(dtype=float)
@@ -243,7 +241,6 @@ def predictive_figure(spec: CalibrationSpec, simulated: pd.DataFrame, table: pd.
     fig.suptitle("Posterior predictive check: simulated draws (dots, box) vs observed (green line, allowed band)", fontsize=9)
     fig.tight_layout()
     write_figure(fig, path, dpi=110)
-    plt.close(fig)
 
 
 def write_outputs(spec: CalibrationSpec, run: CalibrationRun, executor: ExecutorSpec, fitted: list[str]) -> tuple[Path, list[str]]:

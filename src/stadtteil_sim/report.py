@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure  # Figure is the report's figure block
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from stadtteil_sim.analysis import (  # noqa: E402
+from stadtteil_sim.analysis import (
     Analysis,
     Choice,
     Plan,
@@ -33,7 +32,7 @@ from stadtteil_sim.analysis import (  # noqa: E402
     parameter_sentence,
 )
 from stadtteil_sim.ownership import check_folder, result_folder
-from stadtteil_sim.store import BatchResults, load_results  # noqa: E402
+from stadtteil_sim.store import BatchResults, load_results
 
 REPORT_DIR = "report"
 FIGURES = "figures"
@@ -51,6 +50,7 @@ FAN_ORDER = (
 )
 BAND = (0.05, 0.95)
 DPI = 90
+VIRIDIS, VIRIDIS_R = matplotlib.colormaps["viridis"], matplotlib.colormaps["viridis_r"]  # not pyplot's cm
 
 
 class ReportError(RuntimeError):
@@ -219,12 +219,13 @@ def plot_fans(results: BatchResults, plan: Plan, folder: Path) -> list[Block]:
     bases = [b for b in plan.bases if b in set(keyed["base"])] or list(dict.fromkeys(keyed["base"]))
     order = _ordered_groups(keyed["group"], plan)
     colours = _level_colours(plan) if _grid_axes(plan) else {}
-    spare = iter(plt.cm.viridis(np.linspace(0, 0.9, max(len(order), 1))))
+    spare = iter(VIRIDIS(np.linspace(0, 0.9, max(len(order), 1))))
     colours = {g: colours.get(g, next(spare)) for g in order}
     figures = []
     for indicator in fan_indicators(series):
         stats = merged.groupby(["base", "group", "month"])[indicator].quantile([BAND[0], 0.5, BAND[1]]).unstack()
-        fig, axes = plt.subplots(1, len(bases), figsize=(5.5 * len(bases), 4), sharey=True, squeeze=False)
+        fig = MplFigure(figsize=(5.5 * len(bases), 4))
+        axes = fig.subplots(1, len(bases), sharey=True, squeeze=False)
         for ax, base in zip(axes[0], bases, strict=True):
             for group in order:
                 if (base, group) not in stats.index.droplevel(2):
@@ -246,7 +247,6 @@ def plot_fans(results: BatchResults, plan: Plan, folder: Path) -> list[Block]:
         fig.tight_layout()
         file = f"{FIGURES}/fan_{indicator}.png"
         fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
-        plt.close(fig)
         figures.append(Figure(file, f"{indicator.replace('_', ' ')} over time"))
     intro = Paragraph(f"Median (line) and {int(BAND[0] * 100)}–{int(BAND[1] * 100)}% band over replicates, month by "
                       f"month. {note} Dashed: mean handover month of the runs; dotted: mean month linking began.")
@@ -263,7 +263,7 @@ def _mark_months(ax, runs: pd.DataFrame, colour) -> None:
 
 def _cmap(sense: str):
     """Brighter is better: viridis for maximise, reversed for minimise (and for costs)."""
-    return plt.cm.viridis if sense == "maximise" else plt.cm.viridis_r
+    return VIRIDIS if sense == "maximise" else VIRIDIS_R
 
 
 def plot_heatmaps(analysis: Analysis, folder: Path) -> list[Block]:
@@ -286,8 +286,8 @@ def plot_heatmaps(analysis: Analysis, folder: Path) -> list[Block]:
         finite = np.concatenate([g.to_numpy(dtype=float).ravel() for g in grids.values()])
         finite = finite[np.isfinite(finite)]
         vmin, vmax = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
-        fig, axes = plt.subplots(1, len(grids), figsize=(0.9 * len(cols) * len(grids) + 2.5, 0.55 * len(rows) + 1.8),
-                                 squeeze=False)
+        fig = MplFigure(figsize=(0.9 * len(cols) * len(grids) + 2.5, 0.55 * len(rows) + 1.8))
+        axes = fig.subplots(1, len(grids), squeeze=False)
         for ax, (base, grid) in zip(axes[0], grids.items(), strict=True):
             image = _draw_heatmap(ax, grid, plan, sense, (vmin, vmax), rows_f, cols_f, digits_for(np.abs(finite).max(initial=0)))
             ax.set_title(plan.district(base))
@@ -296,7 +296,6 @@ def plot_heatmaps(analysis: Analysis, folder: Path) -> list[Block]:
         fig.colorbar(image, ax=list(axes[0]), shrink=0.8, label=metric)
         file = f"{FIGURES}/heatmap_{_safe(metric)}.png"
         fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
-        plt.close(fig)
         better = "brighter is better" if sense else "no direction declared"
         figures.append(Figure(file, f"{metric_label(metric)} (`{metric}`); {better}"))
     intro = Paragraph(f"Mean over replicates by {rows_f} (rows) and {cols_f} (columns), one panel per district, "
@@ -322,7 +321,7 @@ def _draw_heatmap(ax, grid: pd.DataFrame, plan: Plan, sense: str, limits: tuple[
     ref = plan.levels.get(plan.reference) or {}
     if rows_f in ref and cols_f in ref and ref[rows_f] in grid.index and ref[cols_f] in grid.columns:
         i, j = list(grid.index).index(ref[rows_f]), list(grid.columns).index(ref[cols_f])
-        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
     return image
 
 
@@ -351,7 +350,8 @@ def plot_tradeoff(analysis: Analysis, folder: Path) -> list[Block]:
         return []
     bases = analysis.bases
     colours = _level_colours(plan)
-    fig, axes = plt.subplots(len(ys), len(bases), figsize=(6 * len(bases), 4.5 * len(ys)), squeeze=False)
+    fig = MplFigure(figsize=(6 * len(bases), 4.5 * len(ys)))
+    axes = fig.subplots(len(ys), len(bases), squeeze=False)
     for row, y in enumerate(ys):
         for col, base in enumerate(bases):
             _draw_tradeoff(axes[row, col], analysis, base, x, y, colours)
@@ -366,7 +366,6 @@ def plot_tradeoff(analysis: Analysis, folder: Path) -> list[Block]:
     fig.tight_layout()
     file = f"{FIGURES}/tradeoff.png"
     fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     axes_label = "/".join(_grid_axes(plan))
     labels = f", labelled {axes_label}" if axes_label else ""
     return [Paragraph(f"Mean {metric_label(x)} (x) against mean {' and '.join(metric_label(y) for y in ys)} (y) per "
@@ -380,9 +379,9 @@ def _level_colours(plan: Plan) -> dict[str, tuple]:
     """A colour per level of the lead grid factor (as in the fan charts); one colour without a grid."""
     axes = _grid_axes(plan)
     if not axes:
-        return {"variant": plt.cm.viridis(0.3)}
+        return {"variant": VIRIDIS(0.3)}
     levels = plan.factors[axes[0]]
-    return {f"{axes[0]} {lv}": c for lv, c in zip(levels, plt.cm.viridis(np.linspace(0, 0.9, len(levels))), strict=True)}
+    return {f"{axes[0]} {lv}": c for lv, c in zip(levels, VIRIDIS(np.linspace(0, 0.9, len(levels))), strict=True)}
 
 
 def _colour_of(plan: Plan, variant: str, colours: dict[str, tuple]):

@@ -5,9 +5,11 @@ Batches, calibration and the dashboard call this (or the model class); nothing e
 
 from __future__ import annotations
 
+import html
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,8 +17,11 @@ from stadtteil_sim import indicators
 from stadtteil_sim.model import StadtteilModel
 from stadtteil_sim.scenario import Scenario, load_scenario
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-@dataclass
+
+@dataclass(repr=False)  # the default repr prints whole tables; see __repr__
 class RunResult:
     scenario: Scenario
     seed: int
@@ -24,6 +29,48 @@ class RunResult:
     summary: dict[str, Any]
     participation: pd.DataFrame  # level x community x gender at the scenario's chosen months
     events: list[str] = field(default_factory=list)
+
+    def plot(self) -> Figure:
+        """The main indicators month by month (the run folder's indicators.png) as a Figure;
+        the last value of a Jupyter cell shows it, ``.savefig(path)`` writes it."""
+        from stadtteil_sim.output import main_indicators_figure  # matplotlib only when plotting
+
+        return main_indicators_figure(self)
+
+    def _title(self) -> str:
+        name, district = self.scenario.name, self.scenario.district.name
+        return district if name in (district, "default") else f"{name}: {district}"
+
+    def __repr__(self) -> str:
+        rows, cols = self.timeseries.shape
+        events = f"{len(self.events)} event{'' if len(self.events) == 1 else 's'}"
+        return (
+            f"RunResult({self._title()}, seed {self.seed}, {self.scenario.run.months} months; "
+            f"summary: {len(self.summary)} values; timeseries {rows} x {cols}; "
+            f"participation {len(self.participation)} rows; {events})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(key))}</th><td>{html.escape(_cell(value))}</td></tr>"
+            for key, value in self.summary.items()
+        )
+        n, m = self.timeseries.shape
+        return (
+            f"<div><strong>RunResult</strong> {html.escape(self._title())}, seed {self.seed}, "
+            f"{self.scenario.run.months} months<br>"
+            f"<small>.timeseries {n} x {m}, .participation {len(self.participation)} rows, "
+            f".events {len(self.events)}, .plot() for the main indicators</small>"
+            f"<table><thead><tr><th style='text-align:left'>summary</th><th>value</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+
+
+def _cell(value: Any) -> str:
+    """A summary value for a table: floats to 4 significant digits, NaN as a dash."""
+    if isinstance(value, float):
+        return "–" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
 
 
 def run(

@@ -467,19 +467,14 @@ def short_name(path: str) -> str:
 def plot_indices(table: pd.DataFrame, method: str, path: Path) -> Path:
     """Bar charts, one panel per scenario (rows) and output (columns): Morris mu_star, Sobol S1
     and ST, each with its 95 % confidence half-width as an error bar."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # matplotlib only when plotting
 
     scenarios = list(dict.fromkeys(table["scenario"]))
     outputs = list(dict.fromkeys(table["output"]))
     parameters = list(dict.fromkeys(table["parameter"]))
     bars = [("mu_star", "mu_star_conf", "tab:blue")] if method == "morris" else [("S1", "S1_conf", "tab:blue"), ("ST", "ST_conf", "tab:orange")]
-    fig, axes = plt.subplots(
-        len(scenarios), len(outputs), figsize=(3.6 * len(outputs) + 1.5, 0.32 * len(parameters) * len(scenarios) + 1.4 * len(scenarios)),
-        squeeze=False, sharey=True,
-    )  # fmt: skip
+    fig = Figure(figsize=(3.6 * len(outputs) + 1.5, 0.32 * len(parameters) * len(scenarios) + 1.4 * len(scenarios)))
+    axes = fig.subplots(len(scenarios), len(outputs), squeeze=False, sharey=True)
     y = np.arange(len(parameters))
     height = 0.8 / len(bars)
     for r, scenario in enumerate(scenarios):
@@ -503,7 +498,6 @@ def plot_indices(table: pd.DataFrame, method: str, path: Path) -> Path:
     fig.suptitle("Morris screening: mu* (95 % CI)" if method == "morris" else "Sobol indices: first order S1, total ST (95 % CI)", fontsize=10)
     fig.tight_layout()
     write_figure(fig, path, dpi=110)
-    plt.close(fig)
     return path
 
 

@@ -220,7 +220,7 @@ class BatchStore:
         self._write_manifest()
 
 
-@dataclass
+@dataclass(repr=False)  # the default repr prints whole tables; see __repr__
 class BatchResults:
     """A batch's results as pandas tables (see :func:`load_results`)."""
 
@@ -229,6 +229,50 @@ class BatchResults:
     runs: pd.DataFrame  # one row per finished run
     series: pd.DataFrame  # one row per run and kept month
     failures: pd.DataFrame  # one row per failed run (empty when none)
+
+    MAX_VARIANTS = 20  # rows of the variants table in _repr_html_
+
+    def _experiment(self) -> str:
+        return str((self.manifest.get("experiment") or {}).get("name", "?"))
+
+    def _runs_total(self) -> int | str:
+        return self.manifest.get("runs_total", "?")
+
+    def __repr__(self) -> str:
+        variants = len(self.manifest.get("variants") or [])
+        return (
+            f"BatchResults({self.folder}: experiment '{self._experiment()}', {variants} variants; "
+            f"runs {len(self.runs)}/{self._runs_total()} finished, {len(self.failures)} failed; "
+            f"runs {self.runs.shape[0]} x {self.runs.shape[1]}, series {self.series.shape[0]} x {self.series.shape[1]})"
+        )
+
+    def _variant_table(self) -> pd.DataFrame:
+        """One row per variant of the experiment: runs finished and failed, of how many planned."""
+        variants = [v.get("name", "?") for v in self.manifest.get("variants") or []]
+        per_variant = len(self.manifest.get("bases") or {}) * len(self.manifest.get("replicate_seeds") or {})
+        done = self.runs["variant"].value_counts() if "variant" in self.runs else pd.Series(dtype=int)
+        failed = self.failures["variant"].value_counts() if "variant" in self.failures else pd.Series(dtype=int)
+        return pd.DataFrame({
+            "variant": variants,
+            "finished": [int(done.get(v, 0)) for v in variants],
+            "failed": [int(failed.get(v, 0)) for v in variants],
+            "planned": [per_variant] * len(variants),
+        })  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self._variant_table()
+        more = len(table) - self.MAX_VARIANTS
+        shown = table.head(self.MAX_VARIANTS).to_html(index=False, border=0)
+        note = f"<small>… and {more} more variants</small>" if more > 0 else ""
+        return (
+            f"<div><strong>BatchResults</strong> {html.escape(str(self.folder))}<br>"
+            f"experiment <code>{html.escape(self._experiment())}</code>: {len(self.runs)} of {self._runs_total()} "
+            f"runs finished, {len(self.failures)} failed<br>"
+            f"<small>.runs {self.runs.shape[0]} x {self.runs.shape[1]}, .series {self.series.shape[0]} x "
+            f"{self.series.shape[1]}, .failures, .manifest</small>{shown}{note}</div>"
+        )
 
 
 def load_results(folder: str | Path) -> BatchResults:
