@@ -471,7 +471,8 @@ def frame(copies: list[tuple[str, StadtteilModel]], district_views: list[Distric
         text_rows.append(head + "  ·  ".join(f"{k} {v}".strip() for k, v in values[1:3] + values[5:6] + values[7:9]))
         text_rows.extend(("    " + e) for e in ticker(model, lang, last=3))
     width = max(sum(p.width for p in row) for row in rows)
-    height = sum(max(p.height for p in row) for row in rows) + 18 * len(text_rows) + 10
+    # 14 px below the last text row: its descenders reach 4 px into it, 10 px stay clear
+    height = sum(max(p.height for p in row) for row in rows) + 18 * len(text_rows) + 14
     canvas = Image.new("RGB", (width, height), "white")
     y = 0
     for row in rows:
