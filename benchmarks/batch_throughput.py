@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from stadtteil_sim.batch import run_batch
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.experiment import load_experiment
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.design import load_experiment
+from stadtteil_sim.experiments.executors import ExecutorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 

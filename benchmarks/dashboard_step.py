@@ -73,7 +73,7 @@ def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
     from solara.server import kernel, kernel_context
 
     from stadtteil_sim.app import texts
-    from stadtteil_sim.app.config import ENV_SCENARIO
+    from stadtteil_sim.app.defaults import ENV_SCENARIO
     from stadtteil_sim.app.page import Page
 
     os.environ[ENV_SCENARIO] = str(SCENARIO)

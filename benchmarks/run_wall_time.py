@@ -25,7 +25,7 @@ TARGET_SECONDS = 5.0
 
 
 def one_run(scenario, seed: int) -> tuple[float, float, int]:
-    from stadtteil_sim.model import StadtteilModel
+    from stadtteil_sim.model.district import StadtteilModel
 
     t0 = time.perf_counter()
     model = StadtteilModel(scenario, seed=seed)
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     import mesa
     import numpy as np
 
-    from stadtteil_sim.model import StadtteilModel
-    from stadtteil_sim.scenario import load_scenario
+    from stadtteil_sim.config.loading import load_scenario
+    from stadtteil_sim.model.district import StadtteilModel
 
     scenario = load_scenario(SCENARIO, {"run.scale": 1.0, "run.months": MONTHS})
     # Warm-up (imports, first-call caches) outside the timed repeats.

@@ -10,7 +10,8 @@ import json
 import re
 from pathlib import Path
 
-from stadtteil_sim.scenario import iter_parameters, load_scenario
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.schema import iter_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

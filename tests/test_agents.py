@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from stadtteil_sim import load_scenario
-from stadtteil_sim.agents import (
+from stadtteil_sim.model.agents import (
     Association,
     DistrictCommittee,
     DistrictManagement,
@@ -17,10 +17,10 @@ from stadtteil_sim.agents import (
     Resident,
     WorkingGroup,
 )
-from stadtteil_sim.indicators import INDICATORS
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.population import LEVEL_NAMES, MEMBER
-from stadtteil_sim.state import GROUP_KIND_NAMES, WOMENS_GROUP
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.indicators import INDICATORS
+from stadtteil_sim.model.population import LEVEL_NAMES, MEMBER
+from stadtteil_sim.model.state import GROUP_KIND_NAMES, WOMENS_GROUP
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stadtteil_sim.analysis import (
+from stadtteil_sim.experiments.analysis import (
     Plan,
     analyse,
     choose_best,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM
-from stadtteil_sim.app.config import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
+from stadtteil_sim.app.defaults import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

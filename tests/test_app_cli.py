@@ -20,7 +20,7 @@ import pytest
 from PIL import GifImagePlugin, Image, ImageSequence
 from typer.testing import CliRunner
 
-from stadtteil_sim import animate as animate_module
+from stadtteil_sim.app import animate as animate_module
 from stadtteil_sim.app import views
 from stadtteil_sim.cli import app
 

@@ -14,7 +14,7 @@ from solara.server import kernel, kernel_context
 from solara.widgets import HTML
 
 from stadtteil_sim.app import texts
-from stadtteil_sim.app.config import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
+from stadtteil_sim.app.defaults import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
 from stadtteil_sim.app.page import Page
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from PIL import Image
 
 from stadtteil_sim.app import views
 from stadtteil_sim.app.workshop import WorkshopModel
-from stadtteil_sim.population import ATTENDS, DELEGATE, UNREACHED
+from stadtteil_sim.model.population import ATTENDS, DELEGATE, UNREACHED
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

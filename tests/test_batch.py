@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 
 from samples import SMALL
-from stadtteil_sim.batch import run_batch
-from stadtteil_sim.executors import ExecutorError, ExecutorSpec, execute
-from stadtteil_sim.experiment import load_experiment, replicate_seed
-from stadtteil_sim.ownership import OutputError
-from stadtteil_sim.store import StoreError, load_results
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.design import load_experiment, replicate_seed
+from stadtteil_sim.experiments.executors import ExecutorError, ExecutorSpec, execute
+from stadtteil_sim.experiments.ownership import OutputError
+from stadtteil_sim.experiments.store import StoreError, load_results
 
 # Columns that describe how a run was executed, not what it computed.
 BOOKKEEPING = ["duration_s", "worker"]
@@ -149,7 +149,7 @@ def test_changed_experiment_is_refused(serial_batch):
 
 
 def test_runs_of_other_model_code_are_not_mixed_in(tmp_path, monkeypatch):
-    import stadtteil_sim.store as store
+    import stadtteil_sim.experiments.store as store
 
     exp = experiment(tmp_path, replicates=1)
     run_batch(exp, tmp_path / "out", ExecutorSpec("serial"), progress=False)
@@ -172,7 +172,7 @@ def test_a_folder_that_is_not_a_batch_is_refused_unless_forced(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
-    import stadtteil_sim.runner as runner
+    import stadtteil_sim.model.runner as runner
 
     real_run = runner.run
 

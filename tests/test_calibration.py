@@ -18,12 +18,13 @@ import yaml
 from typer.testing import CliRunner
 
 import stadtteil_sim
-from stadtteil_sim.calibration import CalibrationError, _generations_done, calibrate
+from stadtteil_sim.calibration.abc import CalibrationError, _generations_done, calibrate
+from stadtteil_sim.calibration.posterior import write_outputs
+from stadtteil_sim.calibration.targets import Target, distance, load_targets
 from stadtteil_sim.cli import app
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.posterior import write_outputs
-from stadtteil_sim.scenario import ScenarioError, load_scenario
-from stadtteil_sim.targets import Target, distance, load_targets
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.experiments.executors import ExecutorSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"
@@ -143,7 +144,7 @@ def test_single_worker_calibration_is_reproducible_by_seed(tmp_path):
 
 
 def _posterior(folder: Path) -> pd.DataFrame:
-    from stadtteil_sim.posterior import posterior_sample
+    from stadtteil_sim.calibration.posterior import posterior_sample
 
     return posterior_sample(folder)
 

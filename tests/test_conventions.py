@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 import stadtteil_sim
 from samples import SMALL
 from stadtteil_sim.cli import app
-from stadtteil_sim.experiment import load_experiment
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.scenario import ScenarioError
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.experiments.design import load_experiment
+from stadtteil_sim.model.district import StadtteilModel
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

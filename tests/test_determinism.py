@@ -22,9 +22,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import stadtteil_sim
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.rng import Streams
-from stadtteil_sim.scenario import load_scenario
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.rng import Streams
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from samples import SMALL
-from stadtteil_sim.experiment import load_experiment
-from stadtteil_sim.scenario import ScenarioError
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.experiments.design import load_experiment
 
 GOOD = """\
 name: tiny

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from samples import SMALL
-from stadtteil_sim import safe_yaml
+from stadtteil_sim.config import safe_yaml
 
 MEMORY_LIMIT = 200 * 2**20
 SECRET = "Protokoll der Sitzung, vertraulich, Frau K. sagt"
@@ -110,7 +110,7 @@ def test_a_bad_include_names_the_including_file_and_key_and_never_echoes_the_fil
 # space, so there the limit is 200 MB on top of what the imported program already holds.
 HEADROOM = """\
 import resource, sys
-import stadtteil_sim.batch, stadtteil_sim.cli
+import stadtteil_sim.experiments.batch, stadtteil_sim.cli
 size = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (size + {limit}, size + {limit}))
 sys.argv = ["stadtteil-sim", *sys.argv[1:]]

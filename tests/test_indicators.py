@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from stadtteil_sim import load_scenario
-from stadtteil_sim.indicators import (
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.indicators import (
     INDICATORS,
     SUMMARY_KEYS,
     SUSTAINABILITY_FLOOR,
@@ -20,10 +21,16 @@ from stadtteil_sim.indicators import (
     summarise,
     token_index,
 )
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.network import bridging_share
-from stadtteil_sim.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, MEMBER, WORKING_GROUP
-from stadtteil_sim.state import (
+from stadtteil_sim.model.network import bridging_share
+from stadtteil_sim.model.population import (
+    ATTENDS,
+    DELEGATE,
+    INFORMED,
+    LEVEL_NAMES,
+    MEMBER,
+    WORKING_GROUP,
+)
+from stadtteil_sim.model.state import (
     CommitteeState,
     Counters,
     DistrictState,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stadtteil_sim.network import (
+from stadtteil_sim.model.network import (
     Ties,
     bridging_share,
     decay_ties,

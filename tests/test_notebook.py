@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 
 import stadtteil_sim
 from samples import SMALL
-from stadtteil_sim.batch import run_batch
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.store import load_results
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.executors import ExecutorSpec
+from stadtteil_sim.experiments.store import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,8 @@ def imported_all() -> dict:
 def test_importing_every_module_keeps_the_chosen_backend(imported_all):
     assert imported_all["backend"] == "svg"
     names = set(imported_all["imported"])
-    for module in ("report", "output", "posterior", "sensitivity", "runner", "store", "cli", "animate"):
+    for module in ("experiments.report", "experiments.run_folder", "calibration.posterior", "calibration.sensitivity",
+                   "model.runner", "experiments.store", "cli", "app.animate"):
         assert f"stadtteil_sim.{module}" in names
     assert len(names) + len(imported_all["skipped"]) > 30  # the walk found the whole package
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from stadtteil_sim import Scenario, load_scenario
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.office import OfficePolicy
-from stadtteil_sim.state import (
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.office import OfficePolicy
+from stadtteil_sim.model.state import (
     MODERATION,
     NOT_ACTIVE,
     SUPPORT,

@@ -17,11 +17,11 @@ import yaml
 from typer.testing import CliRunner
 
 from samples import SMALL
-from stadtteil_sim.animate import SIGNATURE
-from stadtteil_sim.batch import run_batch
+from stadtteil_sim.app.animate import SIGNATURE
 from stadtteil_sim.cli import app
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.ownership import MARKER, OutputError, result_folder
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.executors import ExecutorSpec
+from stadtteil_sim.experiments.ownership import MARKER, OutputError, result_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from stadtteil_sim.batch import run_batch
 from stadtteil_sim.cli import app
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.experiment import Experiment, load_experiment, make_design
-from stadtteil_sim.param_sample import draw_rows, value_at
-from stadtteil_sim.scenario import display_path, read_yaml, validate_model
-from stadtteil_sim.store import StoreError, load_results
+from stadtteil_sim.config.errors import validate_model
+from stadtteil_sim.config.loading import display_path, read_yaml
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.design import Experiment, load_experiment, make_design
+from stadtteil_sim.experiments.executors import ExecutorSpec
+from stadtteil_sim.experiments.param_sample import draw_rows, value_at
+from stadtteil_sim.experiments.store import StoreError, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "posterior_sample.csv"
@@ -116,7 +117,7 @@ def test_the_example_experiment_is_valid_with_a_sample():
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, monkeypatch_module):
     """The tiny experiment run serially; the scenarios the runs actually used are recorded."""
-    import stadtteil_sim.runner as runner
+    import stadtteil_sim.model.runner as runner
 
     folder = tmp_path_factory.mktemp("posterior")
     shutil.copy(SAMPLE, folder / "sample.csv")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from stadtteil_sim import ScenarioError, load_scenario
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.population import (
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.population import (
     ADULT,
     CHILD,
     NATIVE,
@@ -19,7 +19,7 @@ from stadtteil_sim.population import (
     build_population,
     strain_probabilities,
 )
-from stadtteil_sim.rng import Streams
+from stadtteil_sim.model.rng import Streams
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 KS = SCENARIOS / "kranichstein_sued.yaml"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from stadtteil_sim import Scenario, load_scenario
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.population import (
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.population import (
     ATTENDS,
     DELEGATE,
     INFORMED,
@@ -18,7 +18,7 @@ from stadtteil_sim.population import (
     UNREACHED,
     WORKING_GROUP,
 )
-from stadtteil_sim.processes import (
+from stadtteil_sim.model.processes import (
     activation,
     groups,
     linking,
@@ -27,8 +27,8 @@ from stadtteil_sim.processes import (
     recognition,
     working_group,
 )
-from stadtteil_sim.processes.context import CommunityTable, MonthContext, covered_languages
-from stadtteil_sim.state import MODERATION, SUPPORT, WOMENS_GROUP
+from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
+from stadtteil_sim.model.state import MODERATION, SUPPORT, WOMENS_GROUP
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 
@@ -577,7 +577,7 @@ def test_scenario_default_builds_a_context():
 
 # --------------------------------------------------------------------------- turnover (M13)
 def test_turnover_replaces_households_and_cuts_their_ties():
-    from stadtteil_sim.processes import turnover
+    from stadtteil_sim.model.processes import turnover
 
     model = small_model({"behaviour.context.turnover_rate": 0.2})
     for _ in range(12):
@@ -601,7 +601,7 @@ def test_turnover_replaces_households_and_cuts_their_ties():
 
 
 def test_no_turnover_without_the_context_mechanism():
-    from stadtteil_sim.processes import turnover
+    from stadtteil_sim.model.processes import turnover
 
     model = small_model({"behaviour.context.turnover_rate": 0.2, "mechanisms.context": False})
     before = model.state.pop.threshold.copy()

@@ -18,10 +18,12 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import stadtteil_sim
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.population import LEVEL_NAMES
-from stadtteil_sim.scenario import Scenario, ScenarioError, iter_parameters, load_scenario
-from stadtteil_sim.state import OFFICE_MODE_NAMES
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.schema import Scenario, iter_parameters
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.population import LEVEL_NAMES
+from stadtteil_sim.model.state import OFFICE_MODE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_PATHS = {p.stem: p for p in sorted((ROOT / "scenarios").glob("*.yaml"))}

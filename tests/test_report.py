@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from stadtteil_sim.batch import run_batch
 from stadtteil_sim.cli import app
-from stadtteil_sim.executors import ExecutorSpec
+from stadtteil_sim.experiments.batch import run_batch
+from stadtteil_sim.experiments.executors import ExecutorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "handover=24 link_month=18"

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from stadtteil_sim.rng import Streams, stream_key
+from stadtteil_sim.model.rng import Streams, stream_key
 
 N = 64
 
@@ -81,7 +81,7 @@ def test_draws_are_uniform_on_unit_interval():
 
 def test_stream_key_is_stable_across_interpreters():
     # crc32, not hash(): the key must not depend on PYTHONHASHSEED.
-    code = "from stadtteil_sim.rng import stream_key; print(stream_key('activation'), stream_key('groups'))"
+    code = "from stadtteil_sim.model.rng import stream_key; print(stream_key('activation'), stream_key('groups'))"
     outputs = set()
     for hashseed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=hashseed)

@@ -12,13 +12,9 @@ from pathlib import Path
 import pytest
 
 from samples import SMALL
-from stadtteil_sim.scenario import (
-    Scenario,
-    ScenarioError,
-    iter_parameters,
-    load_scenario,
-    parse_override,
-)
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario, parse_override
+from stadtteil_sim.config.schema import Scenario, iter_parameters
 
 
 @pytest.fixture(autouse=True)

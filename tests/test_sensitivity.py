@@ -18,10 +18,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from stadtteil_sim.cli import app
-from stadtteil_sim.executors import ExecutorSpec
-from stadtteil_sim.scenario import ScenarioError
-from stadtteil_sim.sensitivity import (
+from stadtteil_sim.calibration.sensitivity import (
     MorrisSettings,
     SobolSettings,
     design_points,
@@ -31,6 +28,9 @@ from stadtteil_sim.sensitivity import (
     run_sensitivity,
     second_order_indices,
 )
+from stadtteil_sim.cli import app
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.experiments.executors import ExecutorSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from stadtteil_sim.calibration import _generations_done
-from stadtteil_sim.store import load_results
+from stadtteil_sim.calibration.abc import _generations_done
+from stadtteil_sim.experiments.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = ROOT / "scenarios" / "kranichstein_sued.yaml"

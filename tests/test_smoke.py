@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import stadtteil_sim
-from stadtteil_sim.scenario import load_scenario
+from stadtteil_sim.config.loading import load_scenario
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 

@@ -3,7 +3,7 @@
 Errors in the input (a broken YAML file, a wrong type, an impossible combination) are printed
 without a traceback, exit with status 2 and leave no output behind. An output folder or file
 holding what the program did not write is refused the same way unless ``--force`` is given
-(see :mod:`stadtteil_sim.ownership`). Ctrl-C exits with status 130 and SIGTERM (a job
+(see :mod:`stadtteil_sim.experiments.ownership`). Ctrl-C exits with status 130 and SIGTERM (a job
 scheduler's stop) with 143; the long commands then keep what they finished and resume.
 """
 
@@ -24,10 +24,12 @@ from typing import Annotated
 
 import typer
 
-from stadtteil_sim import __version__
+from stadtteil_sim._version import __version__
 from stadtteil_sim.app.texts import LANGS
-from stadtteil_sim.ownership import OutputError, check_file, check_folder
-from stadtteil_sim.scenario import ScenarioError, iter_parameters, load_scenario, parse_override
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario, parse_override
+from stadtteil_sim.config.schema import iter_parameters
+from stadtteil_sim.experiments.ownership import OutputError, check_file, check_folder
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="stadtteil_sim: migrant participation in district renewal.")
 
@@ -118,11 +120,11 @@ def run(
     except ScenarioError as exc:
         _fail(str(exc))
     # The model and plotting are imported only once the scenario and the folder are fine: failing is quick.
-    from stadtteil_sim.output import is_run_folder, write_run
+    from stadtteil_sim.experiments.run_folder import is_run_folder, write_run
 
     target = out or Path("results") / loaded.name
     _check_output(check_folder, target, "run", force, recognise=is_run_folder)
-    from stadtteil_sim.runner import run as run_scenario
+    from stadtteil_sim.model.runner import run as run_scenario
 
     result = run_scenario(loaded)
     try:
@@ -177,7 +179,7 @@ def params(
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
     """List every settable path with its type, allowed range, default, value and source."""
-    from stadtteil_sim.scenario import Scenario
+    from stadtteil_sim.config.schema import Scenario
 
     try:
         loaded = load_scenario(scenario) if scenario else Scenario()
@@ -208,14 +210,14 @@ def params(
 @app.command()
 def schema() -> None:
     """Print the scenario schema as JSON Schema, for YAML editors that complete and check files."""
-    from stadtteil_sim.scenario import json_schema
+    from stadtteil_sim.config.schema import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=1, ensure_ascii=False))
 
 
 def _executor(command: str, workers: int | None, scheduler: str | None, dask_workers: int | None):
     """The executor the flags ask for (at most one of them; default: a pool on all cores)."""
-    from stadtteil_sim.executors import ExecutorSpec
+    from stadtteil_sim.experiments.executors import ExecutorSpec
 
     chosen = [flag for flag, value in (("--workers", workers), ("--scheduler", scheduler), ("--dask-workers", dask_workers)) if value is not None]
     if len(chosen) > 1:
@@ -230,7 +232,7 @@ def _executor(command: str, workers: int | None, scheduler: str | None, dask_wor
 def _resumable(folder: Path, stored: str):
     """A long job that resumes: a failing executor exits 1 and Ctrl-C exits 130, each saying
     what is kept and how to go on, without a traceback."""
-    from stadtteil_sim.executors import ExecutorError
+    from stadtteil_sim.experiments.executors import ExecutorError
 
     try:
         yield
@@ -254,9 +256,9 @@ def batch(
     force: Force = False,
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
-    from stadtteil_sim.batch import run_batch
-    from stadtteil_sim.experiment import load_experiment
-    from stadtteil_sim.store import StoreError, is_batch_folder
+    from stadtteil_sim.experiments.batch import run_batch
+    from stadtteil_sim.experiments.design import load_experiment
+    from stadtteil_sim.experiments.store import StoreError, is_batch_folder
 
     spec = _executor("batch", workers, scheduler, dask_workers)
     try:
@@ -289,8 +291,8 @@ def report(
     force: Force = False,
 ) -> None:
     """Write figures, tables and report.md / report.html into FOLDER/report/."""
-    from stadtteil_sim.report import ReportError, write_report
-    from stadtteil_sim.store import StoreError
+    from stadtteil_sim.experiments.report import ReportError, write_report
+    from stadtteil_sim.experiments.store import StoreError
 
     if not folder.is_dir():
         _fail(f"{folder}: no such folder; allowed: a results folder written by 'stadtteil-sim batch'")
@@ -319,7 +321,7 @@ def calibrate(
 ) -> None:
     """ABC-SMC calibration against the observed patterns; rerun the same command to resume."""
     _require("calibrate", "calibrate")
-    from stadtteil_sim.calibration import (
+    from stadtteil_sim.calibration.abc import (
         CalibrationError,
         default_folder,
         describe_sampler,
@@ -327,8 +329,8 @@ def calibrate(
         is_calibration_folder,
         quiet_pyabc_details,
     )
-    from stadtteil_sim.calibration import calibrate as run_calibration
-    from stadtteil_sim.targets import load_targets
+    from stadtteil_sim.calibration.abc import calibrate as run_calibration
+    from stadtteil_sim.calibration.targets import load_targets
 
     executor = _executor("calibrate", workers, scheduler, dask_workers)
     try:
@@ -355,7 +357,7 @@ def calibrate(
     with _resumable(folder, "generations"):
         try:
             result = run_calibration(spec, folder, executor, budget, districts, log=typer.echo, force=force)
-            from stadtteil_sim.posterior import write_outputs
+            from stadtteil_sim.calibration.posterior import write_outputs
 
             report_path, lines = write_outputs(spec, result, executor, [t.name for t in fitted])
         except (CalibrationError, OutputError) as exc:
@@ -363,7 +365,7 @@ def calibrate(
     for line in lines:
         typer.echo(line)
     if install:
-        from stadtteil_sim.atomic import write_bytes
+        from stadtteil_sim.experiments.atomic import write_bytes
 
         destination = targets.parent / settings.install
         write_bytes(destination, (folder / "behaviour.yaml").read_bytes())
@@ -383,7 +385,7 @@ def sensitivity(
 ) -> None:
     """Morris screening and/or Sobol indices of the spec's outputs; rerun the same command to resume."""
     _require("calibrate", "sensitivity")
-    from stadtteil_sim.sensitivity import (
+    from stadtteil_sim.calibration.sensitivity import (
         METHODS,
         budget_lines,
         compact_table,
@@ -392,7 +394,7 @@ def sensitivity(
         prepare,
         run_sensitivity,
     )
-    from stadtteil_sim.store import StoreError
+    from stadtteil_sim.experiments.store import StoreError
 
     method = method.value
     executor = _executor("sensitivity", workers, scheduler, dask_workers)
@@ -472,8 +474,8 @@ def animate(
     lang = lang.value
     _check_scenario(scenario)
     _require("live", "animate")
-    from stadtteil_sim.animate import AnimateError, written_by_animate
-    from stadtteil_sim.animate import animate as render
+    from stadtteil_sim.app.animate import AnimateError, written_by_animate
+    from stadtteil_sim.app.animate import animate as render
 
     _check_output(check_file, out, "animate", force, written_here=written_by_animate)
     try:

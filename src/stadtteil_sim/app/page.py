@@ -18,7 +18,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from stadtteil_sim.app import texts, views
-from stadtteil_sim.app.config import AppConfig
+from stadtteil_sim.app.defaults import AppConfig
 from stadtteil_sim.app.workshop import (
     COMPARE_LEVERS,
     LEVERS,
@@ -27,7 +27,7 @@ from stadtteil_sim.app.workshop import (
     save_levers,
     scenario_files,
 )
-from stadtteil_sim.model import StadtteilModel
+from stadtteil_sim.model.district import StadtteilModel
 
 # One district layout per model (its background is drawn once); forgotten with the model.
 _district_views: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from stadtteil_sim.app import assets
-from stadtteil_sim.app.config import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
+from stadtteil_sim.app.defaults import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
 
 HOST = "127.0.0.1"
 APP_MODULE = "stadtteil_sim.app.page"

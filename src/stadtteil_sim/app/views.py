@@ -20,9 +20,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from stadtteil_sim.app import texts
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.population import ATTENDS, INFORMED, WORKING_GROUP
-from stadtteil_sim.state import (
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
+from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
     MODERATION,
     NATIVE_ASSOCIATION,
@@ -333,7 +333,7 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
 
 
 def _mode_name(mode: int) -> str:
-    from stadtteil_sim.state import OFFICE_MODE_NAMES
+    from stadtteil_sim.model.state import OFFICE_MODE_NAMES
 
     return OFFICE_MODE_NAMES[mode]
 

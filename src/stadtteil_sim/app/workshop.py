@@ -20,11 +20,13 @@ from typing import Any
 import mesa
 import yaml
 
-from stadtteil_sim import safe_yaml
-from stadtteil_sim.atomic import shareable
-from stadtteil_sim.model import StadtteilModel
-from stadtteil_sim.ownership import free_name
-from stadtteil_sim.scenario import Mechanisms, Scenario, ScenarioError, load_scenario
+from stadtteil_sim.config import safe_yaml
+from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.schema import Mechanisms, Scenario
+from stadtteil_sim.experiments.atomic import shareable
+from stadtteil_sim.experiments.ownership import free_name
+from stadtteil_sim.model.district import StadtteilModel
 
 
 @dataclass(frozen=True)

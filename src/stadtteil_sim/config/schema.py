@@ -1,0 +1,457 @@
+"""The scenario schema: every section and parameter as a typed, strict pydantic model.
+
+A scenario is one typed object (:class:`Scenario`). The same dotted names are used in YAML,
+on the command line (``--set office.handover_month=24``) and by the dashboard. Every numeric
+default carries its source: ``text`` (the Darmstadt report), ``literature``, ``assumption``
+or ``calibrated``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SOURCES = ("text", "literature", "assumption", "calibrated")
+
+
+def P(default: Any, lo: float | None = None, hi: float | None = None, *, source: str, doc: str):
+    """A parameter field with its range, its source and a one-line meaning."""
+    assert source in SOURCES, source
+    return Field(default, ge=lo, le=hi, description=doc, json_schema_extra={"source": source})
+
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, validate_default=True)
+
+
+# --------------------------------------------------------------------------- district inputs
+class Community(Strict):
+    """One community of origin living in the district (sizes are assumptions: the text has none)."""
+
+    name: str = Field(min_length=1, description="community name")
+    size: int = P(100, 0, 100_000, source="assumption", doc="residents of the community in the district")
+    foreign_nationals: bool = Field(
+        True, description="counted in the share of foreign nationals (Russian-Germans are German citizens: false)"
+    )
+    language: str = Field(min_length=1, description="language a bilingual mediator must speak to reach it")
+    closure: float = P(0.2, 0, 1, source="assumption", doc="closure tendency of the community (IfS 2004 in the text)")
+    association: Literal["local", "citywide", "none"] = Field(
+        "local", description="seat of its main association: in the district, in the city centre, or none"
+    )
+    association_openness: float = P(
+        0.5, 0, 1, source="assumption", doc="main association as integration pilot (1) or identity guardian (0)"
+    )
+    association_formality: float = P(0.4, 0, 1, source="assumption", doc="how formal the main association's meetings are")
+    district_orientation: float = P(
+        0.5, 0, 1, source="assumption", doc="share of the community's interests that are about the district (rest: city, country of origin)"
+    )
+    women_interests_served: float = P(
+        0.4, 0, 1, source="assumption", doc="how active the main association is for women's interests (low: women's groups split off)"
+    )
+    german_mean: float = P(0.35, 0, 1, source="assumption", doc="mean German proficiency of adults")
+    committee_experience_mean: float = P(0.2, 0, 1, source="assumption", doc="mean experience with committee work and democratic participation")
+
+
+class District(Strict):
+    name: str = Field("Kranichstein-Süd", min_length=1)
+    start_year: int = P(2000, 1950, 2100, source="text", doc="calendar year of month 0 (the office starts)")
+    population: int = P(6926, 50, 1_000_000, source="text", doc="inhabitants (Sozialatlas Darmstadt, 31.12.2000)")
+    foreign_share: float = P(0.247, 0, 1, source="text", doc="share of foreign nationals")
+    unemployment_density: float = P(7.3, 0, 100, source="text", doc="unemployment density (Sozialatlas)")
+    welfare_density: float = P(18.1, 0, 100, source="text", doc="welfare density (Sozialatlas)")
+    city_unemployment_density: float = P(5.1, 0, 100, source="text", doc="city-wide unemployment density")
+    city_welfare_density: float = P(5.5, 0, 100, source="text", doc="city-wide welfare density")
+    migrant_strain_factor: float = P(
+        1.8, 1, 5, source="assumption", doc="how many times the district density migrants carry (text: above average)"
+    )
+    rooms: bool = Field(True, description="rooms for civic use exist (text: Kranichstein-Süd yes, Eberstadt-Süd none)")
+    room_slots: int = P(16, 0, 200, source="assumption", doc="self-organised groups the rooms can host at once")
+    housing_blocks: int = P(40, 1, 2000, source="assumption", doc="housing blocks residents live in")
+    child_share: float = P(0.22, 0, 0.6, source="assumption", doc="share of residents under 18")
+    young_adult_share: float = P(0.18, 0, 0.6, source="assumption", doc="share of residents aged 18-29")
+    senior_share: float = P(0.14, 0, 0.6, source="assumption", doc="share of residents aged 65+")
+    parent_share: float = P(0.35, 0, 1, source="assumption", doc="share of working-age adults with a child at a local school or kindergarten")
+    communities: list[Community] = Field(default_factory=list, description="every sizeable community of origin")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> District:
+        names = [c.name for c in self.communities]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"community names must be unique, repeated: {dupes}")
+        migrants = sum(c.size for c in self.communities)
+        if migrants > self.population:
+            raise ValueError(
+                f"communities add up to {migrants} residents, more than the population of {self.population}"
+            )
+        foreign = sum(c.size for c in self.communities if c.foreign_nationals)
+        expected = self.foreign_share * self.population
+        if self.communities and abs(foreign - expected) > max(0.05 * expected, 5):
+            raise ValueError(
+                f"foreign-national communities add up to {foreign}, but foreign_share x population = "
+                f"{expected:.0f}; allowed: within 5 %"
+            )
+        if self.child_share + self.young_adult_share + self.senior_share > 0.95:
+            raise ValueError("child_share + young_adult_share + senior_share must stay below 0.95")
+        return self
+
+
+# --------------------------------------------------------------------------- policy levers
+class Office(Strict):
+    """The Interkulturelles Büro: its timing rules and staff effort (M12)."""
+
+    enabled: bool = Field(True, description="false removes the office only; district management and committees go on")
+    start_month: int = P(0, 0, 600, source="text", doc="month the office starts moderating (month 0 by definition)")
+    handover_rule: Literal["fixed", "stable"] = Field("fixed", description="hand over at a fixed month, or once the working group's cycles are stable")
+    handover_month: int = P(36, 0, 600, source="text", doc="month of the switch to support-only (text: 2003 / 2004, after 3 years)")
+    handover_stable_months: int = P(
+        6, 1, 120, source="assumption", doc="'stable' rule: months the group must have been stable and linked"
+    )
+    link_rule: Literal["fixed", "stable"] = Field("fixed", description="start linking at a fixed month, or once the group is stable")
+    link_month: int = P(18, 0, 600, source="assumption", doc="month linking to the committees starts (waits for the group to form)")
+    link_stable_months: int = P(6, 1, 120, source="assumption", doc="'stable' rule: months of stable meetings before linking")
+    withdraw_month: int | None = Field(None, ge=0, le=600, description="month the office withdraws completely (none: stays in support)")
+    staff_hours_moderation: float = P(80, 0, 1000, source="assumption", doc="office staff hours per month while moderating")
+    staff_hours_support: float = P(12, 0, 1000, source="assumption", doc="office staff hours per month for advice in support mode")
+    staff_hours_intervention: float = P(10, 0, 1000, source="assumption", doc="staff hours of one occasional intervention")
+    support_effort: float = P(0.3, 0, 1, source="assumption", doc="instrument effort in support mode relative to moderation")
+
+    @model_validator(mode="after")
+    def _timing(self) -> Office:
+        if self.handover_rule == "fixed" and self.handover_month < self.start_month:
+            raise ValueError(
+                f"handover_month={self.handover_month} is before start_month={self.start_month}: "
+                "the office cannot hand over before it starts"
+            )
+        if self.withdraw_month is not None and self.withdraw_month < max(self.start_month, 0):
+            raise ValueError(f"withdraw_month={self.withdraw_month} is before start_month={self.start_month}")
+        return self
+
+
+class Instruments(Strict):
+    """The office's and district management's instruments (levers)."""
+
+    bilingual_mediators: int = P(4, 0, 30, source="assumption", doc="bilingual mediators, each covering one language (M1)")
+    qualification_intensity: float = P(1.0, 0, 1, source="assumption", doc="reach of the qualification offensive (M8)")
+    agenda_transparency: float = P(0.9, 0, 1, source="text", doc="working group's agenda made transparent to the committees (M4/M9)")
+    festival_codesigned: bool = Field(True, description="natives take part in festivals as actors, not only as audience (M9)")
+    migrant_staff: bool = Field(False, description="professional staff with a migrant background in district management (M2)")
+    project_funds_detached: bool = Field(False, description="project funds given to groups detached from district work (M4 'separate work')")
+
+
+class DistrictManagement(Strict):
+    """Stadtteilwerkstatt / Quartiersmanagement; carries the self-running phase."""
+
+    capacity: float = P(0.6, 0, 1, source="assumption", doc="staff capacity for events and for keeping working groups functioning")
+    events_per_year: float = P(6, 0, 52, source="assumption", doc="festivals, clean-up actions, activating surveys (M5)")
+
+
+class Committees(Strict):
+    """Stadtteilrunde and citizens' working groups."""
+
+    formality: float = P(0.7, 0, 1, source="text", doc="formalistic meetings (text: deter migrants)")
+    translation: bool = Field(False, description="time for translation in meetings (text: missing)")
+    openness: float = P(0.4, 0, 1, source="assumption", doc="initial intercultural opening of the committees")
+    political_will: float = P(0.8, 0, 1, source="text", doc="political will to take responsibility for participation (M13)")
+    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full")
+
+
+class Mechanisms(Strict):
+    """Switches for the mechanisms M1-M13 of MODEL.md and the dependency assumption."""
+
+    outreach: bool = Field(True, description="M1 outreach through bilingual mediators and city-wide associations")
+    barriers: bool = Field(True, description="M2 barriers: language, committee experience, formality, time, closure")
+    working_group: bool = Field(True, description="M3 migrant working group formation and agenda")
+    linking: bool = Field(True, description="M4 gradual linking to the committees, delegates and proposals")
+    visibility: bool = Field(True, description="M5 activities, festivals and contact with neighbours")
+    interests: bool = Field(True, description="M6 the office uses city and origin interests to draw people in")
+    differentiation: bool = Field(True, description="M7 women's and youth groups split from main associations")
+    qualification: bool = Field(True, description="M8 courses and multiplier training")
+    recognition: bool = Field(True, description="M9 recognition work: information, trainings, mediator pool")
+    education: bool = Field(True, description="M10 opening projects at schools and kindergartens")
+    rooms: bool = Field(True, description="M11 rooms for civic use host self-organised groups")
+    office_role: bool = Field(True, description="M12 office modes and the handover to support")
+    context: bool = Field(True, description="M13 socio-economic strain lowers time and resources")
+    dependency: bool = Field(True, description="assumption (Kitts 2006, Datta 2005): moderation crowds out the group's own capacity")
+
+
+# --------------------------------------------------------------------------- behaviour (shared, calibratable)
+class Activation(Strict):
+    threshold_mean: float = P(0.4, 0, 3, source="calibrated", doc="mean personal activation threshold (Granovetter 1978)")
+    threshold_sd: float = P(0.25, 0, 1, source="calibrated", doc="spread of personal thresholds")
+    weight_social: float = P(0.35, 0, 3, source="calibrated", doc="pull of the share of active contacts")
+    weight_events: float = P(0.25, 0, 3, source="assumption", doc="pull of visible activities and events")
+    weight_interest: float = P(0.3, 0, 3, source="assumption", doc="pull of interests the activity serves")
+    weight_office: float = P(0.5, 0, 3, source="calibrated", doc="pull of the office's moderated invitation")
+    weight_group: float = P(0.4, 0, 3, source="calibrated", doc="pull of a functioning working group the community belongs to")
+    up_rate: float = P(0.12, 0, 1, source="assumption", doc="monthly probability of acting once pull exceeds threshold")
+    down_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly probability of dropping out once pull falls short")
+    margin: float = P(0.08, 0, 1, source="assumption", doc="hysteresis: pull must fall this far below threshold to drop out")
+
+
+class Barriers(Strict):
+    language: float = P(0.25, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by missing German (IfS 2004)")
+    experience: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by unfamiliarity with committee work")
+    time: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by lacking time and resources")
+    closure: float = P(0.3, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by community closure")
+    identification_figure: float = P(0.1, 0, 3, source="calibrated", doc="(text: Seidel 2005) threshold added when no one to identify with is present")
+    formality: float = P(0.2, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by formal meetings without translation")
+
+
+class Outreach(Strict):
+    contact_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of the office's contact to a community via a mediator")
+    uncovered_language_factor: float = P(0.15, 0, 1, source="assumption", doc="contact speed without a mediator for the language")
+    citywide_access_factor: float = P(0.6, 0, 1, source="text", doc="contact speed through a city-wide association (M1)")
+    no_association_factor: float = P(0.35, 0, 1, source="assumption", doc="contact speed when a community has no association")
+    inform_office: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of informing residents of a contacted community")
+    inform_management: float = P(0.012, 0, 1, source="calibrated", doc="monthly rate of informing through district management (German only)")
+    inform_social: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of hearing from active contacts")
+    inform_school: float = P(0.05, 0, 1, source="assumption", doc="monthly rate of reaching parents through school projects (M10)")
+
+
+class Ties(Strict):
+    slots: int = P(8, 2, 32, source="assumption", doc="tie slots per resident")
+    initial: int = P(4, 0, 32, source="assumption", doc="initial ties per adult, in the block and community")
+    meet_rate: float = P(0.25, 0, 1, source="assumption", doc="monthly chance an active resident makes a new tie at an activity")
+    mixing_base: float = P(0.1, 0, 1, source="assumption", doc="share of new ties across communities at ordinary activities")
+    mixing_shared: float = P(0.45, 0, 1, source="text", doc="share across communities at rooms and joint festivals (M5, M11)")
+    decay: float = P(0.03, 0, 1, source="assumption", doc="monthly loss of strength of a tie without contact (Putnam)")
+
+
+class Associations(Strict):
+    join_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly chance an attending resident joins a group of the community")
+    core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
+    form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
+    no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
+    dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
+    no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
+    split_rate: float = P(0.04, 0, 1, source="assumption", doc="monthly chance activated women/youth split from an inactive main association (M7)")
+    reactivation: float = P(0.3, 0, 1, source="text", doc="chance a split re-activates the main association (M7)")
+    exclusion: float = P(0.4, 0, 1, source="text", doc="chance a split handled carelessly makes a group withdraw (M7)")
+    founding_min_months: int = P(9, 0, 120, source="calibrated", doc="months a group must have run before it can register as an association")
+    founding_capacity: float = P(0.42, 0, 1, source="calibrated", doc="capacity of the group's core needed to found an association")
+    founding_rate: float = P(0.035, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
+    youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", doc="youth groups form less often than women's groups")
+
+
+class Qualification(Strict):
+    course_rate: float = P(0.1, 0, 1, source="assumption", doc="monthly chance an informed migrant attends a course")
+    german_gain: float = P(0.06, 0, 1, source="assumption", doc="German gained per course month (share of the gap)")
+    experience_gain: float = P(0.05, 0, 1, source="assumption", doc="committee experience gained per training month (multipliers)")
+    women_weight: float = P(2.0, 0, 10, source="text", doc="women are reached by courses this many times as often ('insbesondere Migrantinnen')")
+
+
+class WorkingGroup(Strict):
+    rep_rate: float = P(0.35, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
+    max_reps: int = P(3, 1, 20, source="assumption", doc="representatives per community")
+    contact_needed: float = P(0.4, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
+    members_needed: int = P(5, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
+    moderated_regularity: float = P(0.9, 0, 1, source="assumption", doc="meeting regularity the moderator secures")
+    management_regularity: float = P(0.5, 0, 1, source="assumption", doc="regularity district management secures at full capacity")
+    capacity_growth: float = P(0.05, 0, 1, source="assumption", doc="monthly growth of the group's own capacity by regular meetings")
+    rep_dropout: float = P(0.04, 0, 1, source="assumption", doc="monthly chance a representative drifts back when meetings thin out")
+    stable_regularity: float = P(0.7, 0, 1, source="assumption", doc="regularity counted as a stable cycle")
+    intervention_below: float = P(0.55, 0, 1, source="assumption", doc="support mode: the office intervenes when regularity falls below")
+
+
+class Linking(Strict):
+    stage_rate: float = P(0.15, 0, 1, source="assumption", doc="monthly chance to advance a link stage when the group can carry it")
+    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra={"source": "calibrated"})
+    overlap_gain: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of agenda overlap per link stage")
+    overlap_drift: float = P(0.05, 0, 1, source="assumption", doc="monthly drift of an unlinked group's agenda away from the committees")
+    committee_german: float = P(0.55, 0, 1, source="text", doc="German a delegate needs to follow formal meetings")
+    delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months the group must have met before it can choose its own delegates")
+    proposal_rate: float = P(0.5, 0, 1, source="calibrated", doc="monthly chance a delegate with a voice carries a proposal")
+    delegate_dropout: float = P(0.08, 0, 1, source="assumption", doc="monthly chance a delegate whose proposals are ignored gives up")
+
+
+class Recognition(Strict):
+    contact_gain: float = P(0.04, 0, 1, source="literature", doc="acceptance gained by a native per month with a bridging tie (contact hypothesis)")
+    info_gain: float = P(0.02, 0, 1, source="text", doc="acceptance gained from regular information and a transparent agenda")
+    training_gain: float = P(0.01, 0, 1, source="text", doc="acceptance gained from intercultural trainings")
+    speculation_loss: float = P(0.03, 0, 1, source="text", doc="acceptance lost when the group's agenda is opaque")
+    backlash_loss: float = P(0.02, 0, 1, source="text", doc="acceptance lost at festivals natives do not find themselves in")
+    conflict_loss: float = P(0.03, 0, 1, source="assumption", doc="acceptance lost per escalated conflict")
+    drift: float = P(0.01, 0, 1, source="assumption", doc="monthly drift of acceptance back to its initial level")
+    initial: float = P(0.35, 0, 1, source="assumption", doc="initial acceptance of migrant participation among natives")
+
+
+class Conflicts(Strict):
+    rate: float = P(1.0, 0, 50, source="assumption", doc="conflicts per month in a district at city-average strain")
+    mediation_half_pool: float = P(15, 0.1, 1000, source="assumption", doc="mediator pool at which half the conflicts are mediated")
+    pool_training_rate: float = P(0.004, 0, 1, source="text", doc="monthly chance an active resident joins the mediator pool through trainings")
+
+
+class Dependency(Strict):
+    strength: float = P(0.5, 0, 1, source="literature", doc="how strongly moderation crowds out the group's own norm-building (Kitts 2006)")
+    reliance_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly growth of the group's reliance on the moderator")
+    unlearn_rate: float = P(0.02, 0, 1, source="calibrated", doc="monthly loss of reliance once the group runs itself")
+
+
+class Context(Strict):
+    strain_weight: float = P(0.5, 0, 3, source="assumption", doc="how strongly unemployment and welfare cut time and resources")
+    turnover_rate: float = P(0.008, 0, 0.2, source="assumption", doc="monthly share of households moving out and replaced by newcomers (about 10 % a year in large estates)")
+
+
+class Behaviour(Strict):
+    """Behavioural parameters shared by both districts (one included file; calibration replaces it)."""
+
+    burn_in_months: int = P(12, 0, 120, source="assumption", doc="months the district runs before the office starts (gives month 0's state)")
+    activation: Activation = Field(default_factory=Activation)
+    barriers: Barriers = Field(default_factory=Barriers)
+    outreach: Outreach = Field(default_factory=Outreach)
+    ties: Ties = Field(default_factory=Ties)
+    associations: Associations = Field(default_factory=Associations)
+    qualification: Qualification = Field(default_factory=Qualification)
+    working_group: WorkingGroup = Field(default_factory=WorkingGroup)
+    linking: Linking = Field(default_factory=Linking)
+    recognition: Recognition = Field(default_factory=Recognition)
+    conflicts: Conflicts = Field(default_factory=Conflicts)
+    dependency: Dependency = Field(default_factory=Dependency)
+    context: Context = Field(default_factory=Context)
+
+
+class RunSettings(Strict):
+    months: int = P(120, 1, 1200, source="assumption", doc="months to simulate (MODEL.md: 120)")
+    seed: int = P(1, 0, 2**63 - 1, source="assumption", doc="root seed of every random stream")
+    scale: float = P(1.0, 0.01, 1.0, source="assumption", doc="residents per inhabitant (1.0 = 1:1, the reference)")
+    participation_months: list[int] = Field(default_factory=lambda: [0, 12, 24, 36, 48, 60, 84, 120], description="months of the participation table (months past the horizon are skipped)")
+
+
+def behaviour_yaml(behaviour: Behaviour, header: str = "", notes: dict[str, str] | None = None) -> str:
+    """The shared behaviour file: every value with its source and meaning as a comment.
+
+    ``notes`` replaces the comment of some values (dotted paths below ``behaviour``), e.g. with
+    the calibration that set them."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] + ["behaviour:"]
+    notes = notes or {}
+
+    def walk(model: BaseModel, indent: int, prefix: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            pad = "  " * indent
+            if isinstance(value, BaseModel):
+                lines.append(f"{pad}{name}:")
+                walk(value, indent + 1, f"{prefix}{name}.")
+                continue
+            source = (field.json_schema_extra or {}).get("source", "assumption")
+            shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+            comment = notes.get(f"{prefix}{name}", f"[{source}] {field.description}")
+            lines.append(f"{pad}{name}: {shown}  # {comment}")
+
+    walk(behaviour, 1, "")
+    return "\n".join(lines) + "\n"
+
+
+BEHAVIOUR_HEADER = """Behavioural parameters shared by both districts.
+Included by every district scenario (`include: shared/behaviour.yaml`): a calibration
+replaces this one file and the calibrated values are used everywhere.
+Each value is marked with its source: [text] the Darmstadt report, [literature],
+[assumption] a judgement with the reason given, [calibrated] tuned to the patterns
+(docs/ODD.md, 'Calibration', says how). Written by stadtteil_sim.config.schema.behaviour_yaml."""
+
+
+def _default_communities() -> list[Community]:
+    return [
+        Community(name="Turkish", size=1711, language="Turkish"),
+    ]
+
+
+class Scenario(Strict):
+    """A complete scenario: district inputs, policy levers, mechanisms, behaviour and run settings."""
+
+    name: str = Field("default", min_length=1)
+    description: str = ""
+    district: District = Field(default_factory=lambda: District(communities=_default_communities()))
+    office: Office = Field(default_factory=Office)
+    instruments: Instruments = Field(default_factory=Instruments)
+    district_management: DistrictManagement = Field(default_factory=DistrictManagement)
+    committees: Committees = Field(default_factory=Committees)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    run: RunSettings = Field(default_factory=RunSettings)
+
+    @model_validator(mode="after")
+    def _months(self) -> Scenario:
+        if any(m < 0 for m in self.run.participation_months):
+            raise ValueError(f"run.participation_months must be months >= 0, got {self.run.participation_months}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario schema as JSON Schema, with the ``include:`` key the loader adds, so a YAML
+    editor can complete and check a scenario file (``stadtteil-sim schema``)."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "stadtteil_sim scenario"
+    schema["properties"] = {
+        "include": {
+            "description": "scenario files merged under this one (paths relative to this file), in order",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        },
+        **schema["properties"],
+    }
+    return schema
+
+
+def describe_field(field: Any) -> tuple[str, str]:
+    """(type name, allowed range) of a pydantic field, for messages and ``params``."""
+    ann = field.annotation
+    type_name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
+    if getattr(ann, "__origin__", None) is Literal:
+        return "choice", " | ".join(map(str, ann.__args__))
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", lo)
+        hi = getattr(meta, "le", hi)
+    if lo is not None or hi is not None:
+        return type_name, f"{type_name} in [{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+    if ann is bool:
+        return "bool", "true | false"
+    return type_name, type_name
+
+
+def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every settable path with its type, range, default, current value and source (for ``params``)."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            path = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, path + ".")
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                for item in value:
+                    walk(item, f"{path}.{getattr(item, 'name', '?')}.")
+            else:
+                type_name, allowed = describe_field(field)
+                required = field.is_required()
+                default = None if required else field.get_default(call_default_factory=True)
+                extra = field.json_schema_extra or {}
+                rows.append(
+                    {
+                        "path": path,
+                        "type": type_name,
+                        "allowed": allowed,
+                        "default": default if not isinstance(default, BaseModel) else "",
+                        "required": required,
+                        "value": value,
+                        "source": extra.get("source", "lever" if prefix.split(".")[0] in {"office", "instruments", "mechanisms", "district_management", "committees"} else "input"),
+                        "description": field.description or "",
+                    }
+                )
+
+    walk(scenario, "")
+    return rows

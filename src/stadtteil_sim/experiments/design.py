@@ -1,0 +1,391 @@
+"""Experiment files: base scenarios, factors (a grid and/or named variants), replicates, seeds,
+what to keep and the objectives, expanded into one task per run.
+
+The design is paired: replicate r has the same seed in every variant and base scenario, so with
+the model's common random numbers a difference between two timings is estimated per replicate.
+With a parameter sample (``parameters.sample``), replicate r also uses the same draw from it
+everywhere, so differences stay paired while the spread over replicates includes parameter
+uncertainty. This module only describes runs; :mod:`stadtteil_sim.experiments.batch` executes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from stadtteil_sim.config.errors import ScenarioError, validate_model
+from stadtteil_sim.config.loading import (
+    display_path,
+    load_scenario,
+    read_yaml,
+    relative_scenario_file,
+)
+from stadtteil_sim.config.schema import Scenario, Strict
+from stadtteil_sim.experiments.param_sample import ParameterSample, draw_rows, read_sample
+from stadtteil_sim.model.indicators import INDICATORS, SUMMARY_KEYS, SUMMARY_MONTHS
+
+# A metric is a summary key (``sustainability_ratio_24m``) or an indicator at a month
+# (``token_index@36``).
+METRIC = re.compile(r"^(?P<indicator>[a-z_0-9]+)@(?P<month>\d+)$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def check_name(name: str) -> str:
+    """Names that become folder or file names (experiments, targets, analyses)."""
+    if not NAME.match(name):
+        raise ValueError("not usable as a folder name; allowed: letters, digits, _ . - (not starting with . _ or -)")
+    return name
+
+
+SafeName = Annotated[str, AfterValidator(check_name)]
+
+
+def describe_metric(metric: str) -> tuple[str, int | None]:
+    """``'token_index@36'`` -> ``('token_index', 36)``; a summary key -> ``(key, None)``."""
+    match = METRIC.match(metric)
+    if match:
+        return match["indicator"], int(match["month"])
+    return metric, None
+
+
+def metric_value(timeseries: pd.DataFrame, summary: dict[str, Any], metric: str) -> float:
+    """The value of a metric in one run (NaN for a month past the run's end)."""
+    name, month = describe_metric(metric)
+    if month is None:
+        return float(summary[name])
+    by_month = timeseries.set_index("month")[name]
+    return float(by_month.at[month]) if month in by_month.index else math.nan
+
+
+def check_metric(metric: str) -> str:
+    name, month = describe_metric(metric)
+    if month is None and name not in SUMMARY_KEYS:
+        raise ValueError(
+            f"unknown metric '{metric}'; allowed: a summary value ({', '.join(SUMMARY_KEYS)}) "
+            f"or INDICATOR@MONTH with an indicator of {', '.join(INDICATORS)}"
+        )
+    if month is not None and name not in INDICATORS:
+        raise ValueError(f"unknown indicator '{name}' in '{metric}'; allowed: {', '.join(INDICATORS)}")
+    return metric
+
+
+class Keep(Strict):
+    """Which indicators of the monthly series to store, and at which months (default: all)."""
+
+    indicators: Literal["all"] | list[str] = Field("all", description="indicator names, or 'all'")
+    months: Literal["all"] | list[int] = Field("all", description="months to store, or 'all'")
+
+    @field_validator("indicators")
+    @classmethod
+    def _known(cls, value):
+        if isinstance(value, list):
+            unknown = [v for v in value if v not in INDICATORS]
+            if unknown:
+                raise ValueError(f"unknown indicator(s) {unknown}; allowed: {', '.join(INDICATORS)}")
+        return value
+
+
+class Parameters(Strict):
+    """Where the replicates' parameter values come from (see :mod:`stadtteil_sim.experiments.param_sample`)."""
+
+    sample: str = Field(
+        min_length=1,
+        description="CSV or Parquet file, relative to the experiment file: a column per dotted path, optional 'weight'",
+    )
+
+
+class Experiment(Strict):
+    """One experiment file (see experiments/handover_timing.yaml for a commented example)."""
+
+    name: SafeName = Field(description="folder name under results/ (letters, digits, _ . -)")
+    description: str = Field("", description="what the experiment asks")
+    scenarios: list[str] = Field(min_length=1, description="base scenario files, relative to the experiment file")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths set in every run, e.g. run.months: 96")
+    grid: dict[str, list[Any] | dict[str, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="factors crossed in full: a dotted path with a list of values, or a factor name with named levels, each a mapping of dotted paths",
+    )
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="named variants (mappings of dotted paths), run besides the grid"
+    )
+    reference: str | None = Field(None, description="the variant the others are compared with (default: the first)")
+    replicates: int = Field(10, ge=1, le=100_000, description="replicates per variant and base scenario (paired: same seeds)")
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed; replicate r's seed is derived from it and r")
+    keep: Keep = Field(default_factory=Keep, description="what of the monthly series to store")
+    objectives: dict[str, Literal["maximise", "minimise"]] = Field(
+        default_factory=dict, description="metric -> maximise | minimise; the first is the primary objective"
+    )
+    budget: dict[str, float] = Field(
+        default_factory=dict, description="metric -> upper bound on its mean, e.g. office_staff_hours_total: 5000"
+    )
+    metrics: list[str] = Field(
+        default_factory=list, description="further metrics (INDICATOR@MONTH) stored in each run's row, e.g. token_index@36"
+    )
+    parameters: Parameters | None = Field(
+        None, description="replicate r uses draw r of a weighted resample of a parameter sample, in every variant"
+    )
+
+    @field_validator("grid")
+    @classmethod
+    def _levels(cls, grid):
+        for factor, levels in grid.items():
+            if len(levels) == 0:
+                raise ValueError(f"factor '{factor}' has no levels; allowed: a non-empty list or mapping")
+            if isinstance(levels, dict):
+                if "." in factor:
+                    raise ValueError(
+                        f"factor '{factor}' with named levels needs a plain name (no dots); "
+                        "allowed: e.g. handover: {{'36': {{office.handover_month: 36}}, stable: {{office.handover_rule: stable}}}}"
+                    )
+                for label in levels:
+                    if not NAME.match(str(label)):
+                        raise ValueError(f"level name '{label}' of factor '{factor}'; allowed: letters, digits, _ . -")
+            elif len({json.dumps(v, sort_keys=True, default=str) for v in levels}) != len(levels):
+                raise ValueError(f"factor '{factor}' lists a value twice; allowed: each value once")
+        return grid
+
+    @field_validator("objectives", "budget", "metrics")
+    @classmethod
+    def _metrics(cls, value):
+        for metric in value:
+            check_metric(metric)
+        return value
+
+    @model_validator(mode="after")
+    def _reference(self) -> Experiment:
+        names = [v.name for v in expand_variants(self)]
+        for name in self.variants:
+            if name in names[: len(names) - len(self.variants)]:
+                raise ValueError(f"variant name '{name}' is also a grid variant's name; allowed: a different name")
+        if self.reference is not None and self.reference not in names:
+            raise ValueError(f"reference '{self.reference}' is not a variant; allowed: one of {names}")
+        return self
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One setting of the factors: its name, the overrides it applies and its grid levels."""
+
+    name: str
+    overrides: dict[str, Any]
+    levels: dict[str, str] = field(default_factory=dict)  # factor -> level label (grid variants only)
+
+
+def factor_name(factor: str) -> str:
+    """Short name of a factor: the last part of a dotted path (``office.handover_month`` -> ``handover_month``)."""
+    return factor.rsplit(".", 1)[-1]
+
+
+def factor_levels(experiment: Experiment) -> dict[str, list[str]]:
+    """Factor short name -> its level labels, in the order the file gives them."""
+    return {factor_name(f): [_label(v) for v in levels] for f, levels in experiment.grid.items()}
+
+
+def _label(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def expand_variants(experiment: Experiment) -> list[Variant]:
+    """The grid's full factorial (in file order, last factor fastest), then the named variants."""
+    variants = []
+    if experiment.grid:
+        axes = []
+        for factor, levels in experiment.grid.items():
+            if isinstance(levels, dict):
+                axes.append([(factor_name(factor), str(label), dict(over)) for label, over in levels.items()])
+            else:
+                axes.append([(factor_name(factor), _label(v), {factor: v}) for v in levels])
+        for combo in itertools.product(*axes):
+            levels = {name: label for name, label, _ in combo}
+            overrides: dict[str, Any] = {}
+            for _, _, over in combo:
+                overrides.update(over)
+            variants.append(Variant(" ".join(f"{k}={v}" for k, v in levels.items()), overrides, levels))
+    variants += [Variant(name, dict(over)) for name, over in experiment.variants.items()]
+    return variants or [Variant("base", {})]
+
+
+def replicate_seed(root_seed: int, replicate: int) -> int:
+    """Seed of replicate r: the same for every variant and base scenario (paired design)."""
+    return int(np.random.SeedSequence([root_seed, replicate]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs for one run; plain data, so it travels to other processes and machines."""
+
+    run_id: str
+    base: str  # base scenario name
+    variant: str
+    replicate: int
+    seed: int
+    scenario: dict  # the resolved scenario
+    keep_indicators: tuple[str, ...]
+    keep_months: tuple[int, ...] | None  # None: all months
+    metrics: tuple[str, ...]  # INDICATOR@MONTH values to extract into the run table
+    parameter_draw: int | None = None  # row of the parameter sample this replicate uses (None: no sample)
+    parameters: dict = field(default_factory=dict)  # that row's values the experiment does not set itself
+    parameter_paths: tuple[str, ...] = ()  # the sample's columns, stored as param.<path> with the value used
+
+
+@dataclass
+class Design:
+    """An experiment resolved against its base scenarios."""
+
+    experiment: Experiment
+    source: Path
+    bases: dict[str, Path]  # base scenario name -> file
+    variants: list[Variant]
+    scenarios: dict[tuple[str, str], dict]  # (base, variant) -> resolved scenario (without a draw)
+    tasks: list[Task]
+    sample: ParameterSample | None = None
+    draws: tuple[int, ...] = ()  # replicate r uses sample row draws[r]
+    set_by_experiment: dict[str, list[str]] = field(default_factory=dict)  # variant -> sampled paths it sets itself
+
+    @property
+    def reference(self) -> str:
+        return self.experiment.reference or self.variants[0].name
+
+    def fingerprint(self) -> str:
+        """Hash of everything that decides the results: the experiment, every resolved scenario
+        and, with a parameter sample, the sample's content and the rows drawn."""
+        payload = {
+            "experiment": self.experiment.model_dump(mode="json"),
+            "scenarios": {f"{b}|{v}": s for (b, v), s in sorted(self.scenarios.items())},
+        }
+        if self.sample is not None:
+            payload["parameters"] = {"sha256": self.sample.sha256, "draws": list(self.draws)}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load_experiment(path: str | Path) -> Design:
+    """Read, validate and expand an experiment file; every scenario it makes is validated too,
+    so an impossible combination fails here, before any run, naming the experiment file."""
+    path = Path(path)
+    experiment = validate_model(Experiment, read_yaml(path), display_path(path))
+    return make_design(experiment, path)
+
+
+def make_design(experiment: Experiment, path: Path) -> Design:
+    """Expand a validated experiment into tasks; scenario files are relative to ``path``'s
+    folder and messages name ``path`` (built in memory by, e.g., the sensitivity analysis)."""
+    path = Path(path)
+    shown = display_path(path)
+    variants = expand_variants(experiment)
+    bases: dict[str, Path] = {}
+    loaded: dict[str, Scenario] = {}  # base name -> its scenario with the experiment's overrides
+    scenarios: dict[tuple[str, str], dict] = {}
+    for entry in experiment.scenarios:
+        file = relative_scenario_file(path, entry, "scenarios")
+        labels = {k: f"{shown}: overrides" for k in experiment.overrides}
+        base = load_scenario(file, experiment.overrides, labels=labels)
+        if base.name in bases:
+            raise ScenarioError(f"{shown}: scenarios: two files have the scenario name '{base.name}'; allowed: distinct names")
+        bases[base.name] = file
+        loaded[base.name] = base
+        for variant in variants:
+            where = f"variant '{variant.name}'" if not variant.levels else "grid"
+            labels = {k: f"{shown}: {where}" for k in variant.overrides}
+            try:
+                resolved = load_scenario(base, variant.overrides, labels=labels)
+            except ScenarioError as exc:
+                raise ScenarioError(f"{exc}\n{shown}: (in variant '{variant.name}' of scenario '{base.name}')") from None
+            scenarios[(base.name, variant.name)] = resolved.to_dict()
+    horizon = min(s["run"]["months"] for s in scenarios.values())
+    _check_months(experiment, horizon, shown)
+    keep_ind = tuple(INDICATORS) if experiment.keep.indicators == "all" else tuple(experiment.keep.indicators)
+    keep_months = None if experiment.keep.months == "all" else tuple(sorted(set(experiment.keep.months)))
+    metrics = tuple(
+        m for m in (*experiment.objectives, *experiment.budget, *experiment.metrics) if describe_metric(m)[1] is not None
+    )
+    sample, draws, own = None, (), {v.name: set() for v in variants}
+    if experiment.parameters is not None:
+        sample = read_sample(path.parent / experiment.parameters.sample, loaded, f"{shown}: parameters.sample")
+        draws = tuple(int(r) for r in draw_rows(sample.weights, len(sample.values), experiment.replicates, experiment.seed))
+        own = {v.name: _set_by(sample.columns, [*experiment.overrides, *v.overrides]) for v in variants}
+        _check_draws(sample, sorted(set(draws)), loaded, scenarios, variants, experiment, own, shown)
+    # One dict per drawn row, shared by every task that applies all of it (tasks already share
+    # their (base, variant) scenario), so a large design holds no copies of scenarios or rows.
+    rows = {row: sample.row(row) for row in set(draws)} if sample is not None else {}
+    tasks = []
+    for base_name in bases:
+        for index, variant in enumerate(variants):
+            for r in range(experiment.replicates):
+                values = rows[draws[r]] if sample is not None else {}
+                if own[variant.name]:
+                    values = {p: v for p, v in values.items() if p not in own[variant.name]}
+                tasks.append(
+                    Task(
+                        run_id=f"{base_name}__v{index:03d}__r{r:04d}",
+                        base=base_name,
+                        variant=variant.name,
+                        replicate=r,
+                        seed=replicate_seed(experiment.seed, r),
+                        scenario=scenarios[(base_name, variant.name)],
+                        keep_indicators=keep_ind,
+                        keep_months=keep_months,
+                        metrics=tuple(dict.fromkeys(metrics)),
+                        parameter_draw=draws[r] if sample is not None else None,
+                        parameters=values,
+                        parameter_paths=tuple(sample.columns) if sample is not None else (),
+                    )
+                )
+    set_by = {name: sorted(paths) for name, paths in own.items() if paths}
+    return Design(experiment, path, bases, variants, scenarios, tasks, sample, draws, set_by)
+
+
+def _set_by(columns: list[str], paths: list[str]) -> set[str]:
+    """The sampled columns the experiment sets itself (the path, or a section holding it):
+    its own value wins over the draw, since the analyst asked for it."""
+    return {c for c in columns if any(c == p or c.startswith(p + ".") for p in paths)}
+
+
+def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Scenario],
+                 scenarios: dict[tuple[str, str], dict], variants: list[Variant], experiment: Experiment,
+                 own: dict[str, set[str]], shown: str) -> None:
+    """Every drawn row must make a valid scenario wherever it is used (ranges and types of all
+    rows were checked on reading; what is left are checks across values, e.g. of the office's
+    months). The schema's cross-checks stay within one top-level section (district, office,
+    ...), so a row checked against a base scenario holds in every variant that sets nothing in
+    the sections the sample touches; the other variants are checked row by row."""
+    sections = {c.split(".")[0] for c in sample.columns}
+    fixed = _set_by(sample.columns, list(experiment.overrides))
+    sample_shown = display_path(sample.file)
+    for base_name, base in loaded.items():
+        checks: list[tuple[Scenario | dict, set[str], str]] = [(base, fixed, "")]
+        checks += [(scenarios[(base_name, v.name)], own[v.name], f" in variant '{v.name}'")
+                   for v in variants if sections & {p.split(".")[0] for p in v.overrides}]
+        for source, skip, where in checks:
+            for row in rows:
+                values = {p: v for p, v in sample.row(row).items() if p not in skip}
+                labels = {p: f"{sample_shown}: row {row}, column '{p}'" for p in values}
+                try:
+                    load_scenario(source, values, labels=labels)
+                except ScenarioError as exc:
+                    raise ScenarioError(
+                        f"{exc}\n{shown}: (parameters.sample, row {row}{where} of scenario '{base_name}')"
+                    ) from None
+
+
+def _check_months(experiment: Experiment, horizon: int, shown: str) -> None:
+    """Months named by keep.months or by INDICATOR@MONTH metrics must lie within every run."""
+    if isinstance(experiment.keep.months, list):
+        late = [m for m in experiment.keep.months if m > horizon or m < 0]
+        if late:
+            raise ScenarioError(f"{shown}: keep.months = {late}: outside the runs; allowed: 0..{horizon} (run.months)")
+    for section in ("objectives", "budget", "metrics"):
+        for metric in getattr(experiment, section):
+            name, month = describe_metric(metric)
+            month = SUMMARY_MONTHS.get(name, month)
+            if month is not None and month > horizon:
+                raise ScenarioError(f"{shown}: {section}.{metric}: month {month} is past the runs' end; allowed: 0..{horizon} (run.months)")

@@ -1,0 +1,305 @@
+"""The results folder of a batch: one Parquet file per finished run, committed atomically.
+
+Layout of ``results/<experiment>/``::
+
+    manifest.json        experiment, resolved scenarios, fingerprint, versions, git commit, seeds, times
+    experiment.yaml      the experiment file as given
+    parameter_sample.csv the parameter sample as given (.parquet for Parquet), if the experiment has one
+    runs/<run_id>.parquet    one row: variant, replicate, seed, summary values, metrics
+    series/<run_id>.parquet  the kept monthly indicators of that run
+    failures/<run_id>.json   a run that raised: variant, seed, traceback
+
+A run counts as done once its ``runs/`` file exists; it is written after its series file, and
+both by rename from a temporary file, so a kill at any moment loses at most the runs in flight.
+Readers ignore the temporary files (their names start with a dot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stadtteil_sim.config.loading import display_path
+from stadtteil_sim.experiments.atomic import write_bytes, write_parquet
+from stadtteil_sim.experiments.design import Design, factor_levels
+
+MANIFEST = "manifest.json"
+# Modules that only present results; changing them does not make stored runs stale.
+PRESENTATION = {
+    "cli.py", "__main__.py", "app", "experiments/report.py", "experiments/analysis.py",
+    "experiments/run_folder.py",
+    # analyses built on batches: they choose the runs, the runs themselves do not use them
+    "calibration",
+}
+PACKAGES = ("stadtteil_sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed")
+
+
+class StoreError(RuntimeError):
+    """The folder cannot take this batch (another experiment's results, unreadable manifest)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def code_fingerprint() -> str:
+    """Hash of the package's source that computes results: runs stored by other code are stale."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.parts[0] in PRESENTATION or relative.as_posix() in PRESENTATION:
+            continue
+        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _git_commit() -> str | None:
+    """The commit of the code that ran, with '+dirty' for uncommitted changes; None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def _sample_manifest(design: Design) -> dict[str, Any] | None:
+    """The parameter sample of a design: file, content hash, size, weighting and the row each
+    replicate drew (the same in every variant and base), for the report and for resuming."""
+    sample = design.sample
+    if sample is None:
+        return None
+    return {
+        "sample": display_path(sample.file),
+        "sha256": sample.sha256,
+        "rows": len(sample.values),
+        "columns": sample.columns,
+        "weighted": sample.weights is not None,
+        "draws": {str(r): row for r, row in enumerate(design.draws)},
+        "set_by_experiment": design.set_by_experiment,
+    }
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a batch folder, or None where there is none (or a file of that name
+    that a batch did not write)."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and "fingerprint" in manifest and "code_fingerprint" in manifest:
+        return manifest
+    return None
+
+
+def is_batch_folder(folder: Path) -> bool:
+    """A batch folder written before folders carried a marker."""
+    return read_manifest(folder) is not None
+
+
+class BatchStore:
+    """Open (or create) the folder for ``design``; refuses a folder made by a different
+    experiment. Whether the folder may be written at all is checked before, by
+    :func:`stadtteil_sim.experiments.ownership.claim_folder`."""
+
+    def __init__(self, folder: Path, design: Design):
+        self.folder = Path(folder)
+        self.design = design
+        self.runs_dir = self.folder / "runs"
+        self.series_dir = self.folder / "series"
+        self.failures_dir = self.folder / "failures"
+        fingerprint = design.fingerprint()
+        manifest = read_manifest(self.folder)
+        if manifest is not None:
+            stored_sample = (manifest.get("parameters") or {}).get("sha256")
+            if design.sample is not None and stored_sample not in (None, design.sample.sha256):
+                raise StoreError(
+                    f"{self.folder} holds results drawn from another version of the parameter sample "
+                    f"{manifest['parameters'].get('sample', '?')}; {display_path(design.sample.file)} has changed since. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
+            if manifest.get("fingerprint") != fingerprint:
+                raise StoreError(
+                    f"{self.folder} holds results of a different experiment "
+                    f"('{manifest.get('experiment', {}).get('name', '?')}' from {manifest.get('experiment_file', '?')}); "
+                    f"{design.source} has changed since, or is another experiment. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
+            if manifest.get("code_fingerprint") != code_fingerprint():
+                raise StoreError(
+                    f"{self.folder} holds runs computed by a different version of stadtteil_sim's model code "
+                    f"(git {manifest.get('git_commit') or 'unknown'}); mixing them with new runs would be wrong. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
+            self.manifest = manifest
+        else:
+            # A new folder, or one the user let us write into with --force: a manifest.json
+            # there that is not a batch's is one of the names this command replaces.
+            self.manifest = self._new_manifest(fingerprint)
+        for folder in (self.runs_dir, self.series_dir, self.failures_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.manifest.setdefault("sessions", []).append({"started": _now(), "ended": None})
+        self._write_manifest()
+        copies = [(design.source, self.folder / "experiment.yaml")]
+        if design.sample is not None:
+            copies.append((design.sample.file, self.folder / f"parameter_sample{design.sample.file.suffix.lower()}"))
+        for source, copy in copies:
+            if manifest is None or not copy.exists():
+                write_bytes(copy, source.read_bytes())
+
+    def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
+        d = self.design
+        return {
+            "experiment_file": str(d.source),
+            "experiment": d.experiment.model_dump(mode="json"),
+            "fingerprint": fingerprint,
+            "reference": d.reference,
+            "bases": {name: str(path) for name, path in d.bases.items()},
+            "variants": [{"name": v.name, "overrides": v.overrides, "levels": v.levels} for v in d.variants],
+            "factors": factor_levels(d.experiment),
+            "scenarios": {f"{b}|{v}": s for (b, v), s in d.scenarios.items()},
+            "root_seed": d.experiment.seed,
+            "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},  # the same in every variant
+            "parameters": _sample_manifest(d),
+            "runs_total": len(d.tasks),
+            "code_fingerprint": code_fingerprint(),
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "created": _now(),
+        }
+
+    def _write_manifest(self) -> None:
+        data = json.dumps(self.manifest, indent=1, default=str, ensure_ascii=False) + "\n"
+        write_bytes(self.folder / MANIFEST, data.encode("utf-8"))
+
+    def done(self) -> set[str]:
+        """Run ids of this design already committed."""
+        stored = {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
+        return stored & {task.run_id for task in self.design.tasks}
+
+    def commit(self, row: dict[str, Any], series: pd.DataFrame) -> None:
+        """Store a finished run: series first, then its row (the row marks the run as done)."""
+        run_id = row["run_id"]
+        write_parquet(series, self.series_dir / f"{run_id}.parquet")
+        write_parquet(pd.DataFrame([row]), self.runs_dir / f"{run_id}.parquet")
+        (self.failures_dir / f"{run_id}.json").unlink(missing_ok=True)  # an earlier attempt failed
+
+    def record_failure(self, failure: dict[str, Any]) -> None:
+        data = json.dumps(failure, indent=1, default=str) + "\n"
+        write_bytes(self.failures_dir / f"{failure['run_id']}.json", data.encode("utf-8"))
+
+    def close(self, failures: int) -> None:
+        session = self.manifest["sessions"][-1]
+        session["ended"] = _now()
+        session["runs_done"] = len(self.done())
+        session["failures"] = failures
+        self._write_manifest()
+
+
+@dataclass(repr=False)  # the default repr prints whole tables; see __repr__
+class BatchResults:
+    """A batch's results as pandas tables (see :func:`load_results`)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame  # one row per finished run
+    series: pd.DataFrame  # one row per run and kept month
+    failures: pd.DataFrame  # one row per failed run (empty when none)
+
+    MAX_VARIANTS = 20  # rows of the variants table in _repr_html_
+
+    def _experiment(self) -> str:
+        return str((self.manifest.get("experiment") or {}).get("name", "?"))
+
+    def _runs_total(self) -> int | str:
+        return self.manifest.get("runs_total", "?")
+
+    def __repr__(self) -> str:
+        variants = len(self.manifest.get("variants") or [])
+        return (
+            f"BatchResults({self.folder}: experiment '{self._experiment()}', {variants} variants; "
+            f"runs {len(self.runs)}/{self._runs_total()} finished, {len(self.failures)} failed; "
+            f"runs {self.runs.shape[0]} x {self.runs.shape[1]}, series {self.series.shape[0]} x {self.series.shape[1]})"
+        )
+
+    def _variant_table(self) -> pd.DataFrame:
+        """One row per variant of the experiment: runs finished and failed, of how many planned."""
+        variants = [v.get("name", "?") for v in self.manifest.get("variants") or []]
+        per_variant = len(self.manifest.get("bases") or {}) * len(self.manifest.get("replicate_seeds") or {})
+        done = self.runs["variant"].value_counts() if "variant" in self.runs else pd.Series(dtype=int)
+        failed = self.failures["variant"].value_counts() if "variant" in self.failures else pd.Series(dtype=int)
+        return pd.DataFrame({
+            "variant": variants,
+            "finished": [int(done.get(v, 0)) for v in variants],
+            "failed": [int(failed.get(v, 0)) for v in variants],
+            "planned": [per_variant] * len(variants),
+        })  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self._variant_table()
+        more = len(table) - self.MAX_VARIANTS
+        shown = table.head(self.MAX_VARIANTS).to_html(index=False, border=0)
+        note = f"<small>… and {more} more variants</small>" if more > 0 else ""
+        return (
+            f"<div><strong>BatchResults</strong> {html.escape(str(self.folder))}<br>"
+            f"experiment <code>{html.escape(self._experiment())}</code>: {len(self.runs)} of {self._runs_total()} "
+            f"runs finished, {len(self.failures)} failed<br>"
+            f"<small>.runs {self.runs.shape[0]} x {self.runs.shape[1]}, .series {self.series.shape[0]} x "
+            f"{self.series.shape[1]}, .failures, .manifest</small>{shown}{note}</div>"
+        )
+
+
+def load_results(folder: str | Path) -> BatchResults:
+    """Load a batch results folder: ``load_results("results/handover_timing").runs`` is a DataFrame."""
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise StoreError(f"{folder}: no {MANIFEST}; allowed: a folder written by 'stadtteil-sim batch'")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{manifest_path}: cannot be read ({exc}); allowed: a folder written by 'stadtteil-sim batch'") from None
+    runs = _read_folder(folder / "runs")
+    series = _read_folder(folder / "series")
+    if not runs.empty:
+        runs = runs.sort_values(["base", "variant_index", "replicate"], ignore_index=True)
+    if not series.empty:
+        series = series.sort_values(["run_id", "month"], ignore_index=True)
+    failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((folder / "failures").glob("*.json"))]
+    return BatchResults(folder, manifest, runs, series, pd.DataFrame(failures))
+
+
+def _read_folder(folder: Path) -> pd.DataFrame:
+    """All committed files of a folder as one table (pyarrow skips the dot-named temporary files)."""
+    import pyarrow.dataset as ds
+
+    if not any(p for p in folder.glob("*.parquet") if not p.name.startswith(".")):
+        return pd.DataFrame()
+    return ds.dataset(folder, format="parquet").to_table().to_pandas()

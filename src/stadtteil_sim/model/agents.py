@@ -1,0 +1,120 @@
+"""Mesa agents. Residents and associations are thin views onto the model's arrays, so AgentSet,
+DataCollector and the dashboard work while the monthly processes stay vectorized. The few
+organisational agents carry the steps of their own mechanisms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from stadtteil_sim.model.office import OfficePolicy
+from stadtteil_sim.model.population import LEVEL_NAMES
+from stadtteil_sim.model.processes import linking, working_group
+from stadtteil_sim.model.state import GROUP_KIND_NAMES, OFFICE_MODE_NAMES
+
+if TYPE_CHECKING:
+    from stadtteil_sim.model.district import StadtteilModel
+
+
+class Resident(mesa.Agent):
+    """One inhabitant: a view onto row ``index`` of the population arrays."""
+
+    def __init__(self, model: StadtteilModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    def _get(self, column: str):
+        return getattr(self.model.state.pop, column)[self.index]
+
+    community = property(lambda self: self.model.community_names[self._get("community")])
+    female = property(lambda self: bool(self._get("female")))
+    age_band = property(lambda self: int(self._get("age_band")))
+    block = property(lambda self: int(self._get("block")))
+    german = property(lambda self: float(self._get("german")))
+    experience = property(lambda self: float(self._get("experience")))
+    identification = property(lambda self: float(self._get("identification")))
+    trust = property(lambda self: float(self._get("trust")))
+    resources = property(lambda self: float(self._get("resources")))
+    level = property(lambda self: int(self._get("level")))
+    level_name = property(lambda self: LEVEL_NAMES[self._get("level")])
+    group = property(lambda self: int(self._get("group")))
+    is_migrant = property(lambda self: bool(self._get("community") != 0))
+
+
+class Association(mesa.Agent):
+    """A migrant main association, women's or youth group, or the native neighbourhood
+    association: a view onto row ``index`` of the group table."""
+
+    def __init__(self, model: StadtteilModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    def _get(self, column: str):
+        return getattr(self.model.state.groups, column)[self.index]
+
+    kind = property(lambda self: GROUP_KIND_NAMES[self._get("kind")])
+    community = property(lambda self: self.model.community_names[self._get("community")])
+    alive = property(lambda self: bool(self._get("alive")))
+    registered = property(lambda self: bool(self._get("registered")))
+    in_rooms = property(lambda self: bool(self._get("in_rooms")))
+    activity = property(lambda self: float(self._get("activity")))
+    openness = property(lambda self: float(self._get("openness")))
+
+    @property
+    def members(self) -> int:
+        return int((self.model.state.pop.group == self.index).sum())
+
+
+class WorkingGroup(mesa.Agent):
+    """The migrant working group (MIKRA in Kranichstein-Süd, Interkulturelle Stadtteilarbeit in
+    Eberstadt-Süd): recruits representatives and meets (M3)."""
+
+    def step(self) -> None:
+        self.intervened = working_group.step(self.model.month_context)
+
+    @property
+    def state(self):
+        return self.model.state.wg
+
+
+class DistrictCommittee(mesa.Agent):
+    """Stadtteilrunde and citizens' working groups: link stages, seats and proposals (M4)."""
+
+    def step(self) -> None:
+        linking.step(self.model.month_context, self.model.native_recognition())
+
+    @property
+    def state(self):
+        return self.model.state.committee
+
+
+class DistrictManagement(mesa.Agent):
+    """Stadtteilwerkstatt / Quartiersmanagement: district events (M5), co-moderation, and the
+    working groups' upkeep in the self-running phase (its capacity enters M1, M3)."""
+
+    def step(self) -> None:
+        draw = self.model.streams("events", self.model.state.month).random()
+        cfg = self.model.config.district_management
+        rate = cfg.events_per_year / 12.0 * cfg.capacity
+        self.event_this_month = bool(self.model.config.mechanisms.visibility and draw < rate)
+        self.model.state.counters.event_this_month = self.event_this_month
+
+
+class IntegrationOffice(mesa.Agent):
+    """The Interkulturelles Büro: its mode and rules (M12) live in :class:`OfficePolicy`."""
+
+    def __init__(self, model: StadtteilModel):
+        super().__init__(model)
+        self.policy = OfficePolicy(model.config)
+
+    def step(self) -> None:
+        self.policy.decide(self.model.state)
+
+    def book_hours(self, intervened: bool) -> None:
+        self.policy.book_hours(self.model.state, intervened)
+
+    @property
+    def mode(self) -> str:
+        return OFFICE_MODE_NAMES[self.model.state.office.mode]
+

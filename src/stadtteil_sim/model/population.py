@@ -1,0 +1,154 @@
+"""Resident column arrays and their initialisation from the census figures.
+
+Residents are rows; each attribute is one numpy array. Processes change them with boolean masks
+over the whole population, so a month costs a few dozen array operations, not a Python loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from stadtteil_sim.config.schema import Scenario
+
+# Participation ladder (Milbrath; Arnstein for the quality of representation).
+UNREACHED, INFORMED, ATTENDS, MEMBER, WORKING_GROUP, DELEGATE = range(6)
+LEVEL_NAMES = ("unreached", "informed", "attends", "member", "working_group", "delegate")
+
+CHILD, YOUNG_ADULT, ADULT, SENIOR = range(4)
+NATIVE = 0  # community code of natives; migrant communities are 1..K in scenario order
+
+
+@dataclass
+class Population:
+    community: np.ndarray  # int16, 0 = native
+    female: np.ndarray  # bool
+    age_band: np.ndarray  # int8
+    parent: np.ndarray  # bool: a child at a local school or kindergarten
+    block: np.ndarray  # int32 housing block
+    unemployed: np.ndarray  # bool
+    welfare: np.ndarray  # bool
+    german: np.ndarray  # float, 0..1
+    experience: np.ndarray  # committee work / democratic participation, 0..1
+    identification: np.ndarray  # with the district, 0..1
+    trust: np.ndarray  # in institutions, 0..1
+    resources: np.ndarray  # time and resources, 0..1
+    threshold: np.ndarray  # personal activation threshold
+    level: np.ndarray  # int8 participation ladder
+    group: np.ndarray  # int32 group/association index, -1 = none
+    acceptance: np.ndarray  # natives' acceptance of migrant participation, 0..1
+    mediator_pool: np.ndarray  # bool: trained in conflict mediation (M9)
+    efficacy: np.ndarray  # delegates' sense of influence, 0..1
+    representative: np.ndarray  # bool: represents a community in the working group
+
+    @property
+    def size(self) -> int:
+        return int(self.community.size)
+
+    @property
+    def adult(self) -> np.ndarray:
+        return self.age_band != CHILD
+
+    @property
+    def migrant(self) -> np.ndarray:
+        return self.community != NATIVE
+
+    def native_acceptance(self, default: float = 0.0) -> float:
+        """Mean acceptance of migrant participation among adult natives (M9)."""
+        natives = self.adult & ~self.migrant
+        return float(self.acceptance[natives].mean()) if natives.any() else default
+
+    def columns(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+
+def strain_probabilities(density: float, migrant_share: float, factor: float) -> tuple[float, float]:
+    """Split a district density (per 100) between migrants and natives so the mean is kept.
+
+    The text: migrants carry above-average unemployment and welfare dependence.
+    """
+    d = density / 100.0
+    # Capped so that natives' share never has to fall below zero to keep the district mean.
+    migrant_p = min(0.95, d * factor, d / max(migrant_share, 1e-9))
+    native_p = (d - migrant_share * migrant_p) / max(1e-9, 1.0 - migrant_share)
+    return float(migrant_p), float(np.clip(native_p, 0.0, 0.95))
+
+
+TRAITS = ("unemployed", "welfare", "german", "experience", "identification", "trust", "resources", "threshold")
+
+
+def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator) -> dict:
+    """Strain, German, experience, identification, trust, resources and the activation threshold,
+    drawn for every row (at start, and for households moving in). Thresholds do not depend on
+    origin: migrants and natives draw them alike."""
+    d = scenario.district
+    n = community.size
+    migrant = community != NATIVE
+    migrant_share = float(migrant.mean()) if n else 0.0
+    u = rng.random((n, 2))
+    strain_on = scenario.mechanisms.context
+    factor = d.migrant_strain_factor if strain_on else 1.0
+    mu, nu = strain_probabilities(d.unemployment_density, migrant_share, factor)
+    mw, nw = strain_probabilities(d.welfare_density, migrant_share, factor)
+    working_age = np.isin(age_band, (YOUNG_ADULT, ADULT))
+    unemployed = working_age & (u[:, 0] < np.where(migrant, mu, nu))
+    welfare = (age_band != CHILD) & (u[:, 1] < np.where(migrant, mw, nw))
+
+    german_mean = np.array([1.0] + [c.german_mean for c in d.communities])[community]
+    exp_mean = np.array([0.45] + [c.committee_experience_mean for c in d.communities])[community]
+    noise = rng.normal(0.0, 1.0, size=(n, 6))
+    strain = 0.5 * unemployed + 0.5 * welfare
+    weight = scenario.behaviour.context.strain_weight if strain_on else 0.0
+    act = scenario.behaviour.activation
+    return {
+        "unemployed": unemployed,
+        "welfare": welfare,
+        "german": np.where(migrant, np.clip(german_mean + 0.15 * noise[:, 0], 0.02, 1.0), 1.0),
+        "experience": np.clip(exp_mean + 0.12 * noise[:, 1], 0.0, 1.0),
+        "identification": np.clip(np.where(migrant, 0.35, 0.5) + 0.12 * noise[:, 2], 0.0, 1.0),
+        "trust": np.clip(np.where(migrant, 0.4, 0.5) + 0.12 * noise[:, 3], 0.0, 1.0),
+        "resources": np.clip(0.75 + 0.15 * noise[:, 4] - weight * strain, 0.0, 1.0),
+        "threshold": act.threshold_mean + act.threshold_sd * noise[:, 5],
+    }
+
+
+def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+    d = scenario.district
+    scale = scenario.run.scale
+    sizes = [max(0, round(c.size * scale)) for c in d.communities]
+    n = max(sum(sizes) + 10, round(d.population * scale))
+    community = np.zeros(n, dtype=np.int16)
+    start = 0
+    for k, size in enumerate(sizes, start=1):
+        community[start : start + size] = k
+        start += size
+    migrant = community != NATIVE
+
+    u = rng.random((n, 5))
+    female = u[:, 0] < 0.5
+    # Age bands from the district's shares (assumptions in the scenario file).
+    cuts = np.cumsum([d.child_share, d.young_adult_share, 1.0 - d.child_share - d.young_adult_share - d.senior_share])
+    age_band = np.searchsorted(cuts, u[:, 1], side="right").astype(np.int8)
+    parent = (np.isin(age_band, (YOUNG_ADULT, ADULT))) & (u[:, 2] < d.parent_share)
+    # Residents live in all blocks; half of each migrant community clusters in one home block.
+    blocks = d.housing_blocks
+    home = (community.astype(np.int64) * 7919) % blocks
+    anywhere = np.minimum(np.floor(u[:, 4] * blocks), blocks - 1)
+    block = np.where(migrant & (u[:, 3] < 0.5), home, anywhere).astype(np.int32)
+
+    traits = personal_traits(scenario, community, age_band, rng)
+    return Population(
+        community=community,
+        female=female,
+        age_band=age_band,
+        parent=parent,
+        block=block,
+        **traits,
+        level=np.zeros(n, dtype=np.int8),
+        group=np.full(n, -1, dtype=np.int32),
+        acceptance=np.where(migrant, 0.0, scenario.behaviour.recognition.initial),
+        mediator_pool=np.zeros(n, dtype=bool),
+        efficacy=np.full(n, 0.5),
+        representative=np.zeros(n, dtype=bool),
+    )

@@ -1,0 +1,105 @@
+"""What every process of a month needs: the state, the scenario, the streams, the office's effort,
+and per-community attributes as arrays indexed by community code (0 = natives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model.network import share_of_ties
+from stadtteil_sim.model.population import ATTENDS
+from stadtteil_sim.model.rng import Streams
+from stadtteil_sim.model.state import DistrictState
+
+ASSOCIATION_KINDS = ("none", "local", "citywide")
+
+
+@dataclass(frozen=True)
+class CommunityTable:
+    """Community attributes from the scenario; index 0 is the native population."""
+
+    names: tuple[str, ...]
+    closure: np.ndarray
+    orientation: np.ndarray
+    german_mean: np.ndarray
+    openness: np.ndarray  # main association as integration pilot (1) or identity guardian (0)
+    covered: np.ndarray  # a bilingual mediator speaks its language
+    association: np.ndarray  # 0 none, 1 local, 2 citywide
+    sizes: np.ndarray
+
+    @classmethod
+    def build(cls, scenario: Scenario) -> CommunityTable:
+        comms = scenario.district.communities
+        covered = covered_languages(scenario)
+        return cls(
+            names=("native", *(c.name for c in comms)),
+            closure=np.array([0.0] + [c.closure for c in comms]),
+            orientation=np.array([1.0] + [c.district_orientation for c in comms]),
+            german_mean=np.array([1.0] + [c.german_mean for c in comms]),
+            openness=np.array([1.0] + [c.association_openness for c in comms]),
+            covered=np.array([True] + [c.language in covered for c in comms]),
+            association=np.array([0] + [ASSOCIATION_KINDS.index(c.association) for c in comms]),
+            sizes=np.array([0] + [c.size for c in comms]),
+        )
+
+
+def covered_languages(scenario: Scenario) -> frozenset[str]:
+    """Mediators are hired for the languages where most people need one: speakers weighted by
+    their missing German (M1; an assumption, the text does not say how mediators were chosen)."""
+    if not (scenario.office.enabled and scenario.mechanisms.outreach):
+        return frozenset()
+    speakers: dict[str, float] = {}
+    for c in scenario.district.communities:
+        speakers[c.language] = speakers.get(c.language, 0.0) + c.size * (1.0 - c.german_mean)
+    ranked = sorted(speakers, key=lambda lang: (-speakers[lang], lang))
+    return frozenset(ranked[: scenario.instruments.bilingual_mediators])
+
+
+@dataclass
+class MonthContext:
+    scenario: Scenario
+    state: DistrictState
+    streams: Streams
+    communities: CommunityTable
+    effort: float  # office instrument effort this month (1 moderation, <1 support, 0 otherwise)
+    moderating: bool
+    active_share: np.ndarray  # per resident, share of contacts attending activities
+    in_working_group: np.ndarray  # per community code, represented in the working group
+
+    @classmethod
+    def begin(cls, scenario, state, streams, communities, effort, moderating) -> MonthContext:
+        pop = state.pop
+        in_wg = np.zeros(len(communities.names), dtype=bool)
+        if state.wg.exists:
+            in_wg[list(state.wg.communities)] = True
+        return cls(
+            scenario=scenario,
+            state=state,
+            streams=streams,
+            communities=communities,
+            effort=effort,
+            moderating=moderating,
+            active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
+            in_working_group=in_wg,
+        )
+
+    def district_interest(self) -> np.ndarray:
+        """Per community, how much district work serves its interests; the office can use city
+        and country-of-origin interests to draw people in (M6)."""
+        c = self.communities
+        if not self.switches.interests:
+            return c.orientation
+        return c.orientation + (1.0 - c.orientation) * 0.3 * self.effort
+
+    def rng(self, name: str) -> np.random.Generator:
+        return self.streams(name, self.state.month)
+
+    @property
+    def switches(self):
+        return self.scenario.mechanisms
+
+    @property
+    def behaviour(self):
+        return self.scenario.behaviour

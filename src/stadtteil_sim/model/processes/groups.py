@@ -1,0 +1,201 @@
+"""Associations and self-organised groups: joining, rooms (M11), differentiation (M7), founding.
+
+Attending residents join a group of their community. Where enough activated women (or young
+people) are not served by their main association, a women's (youth) group forms: much more
+easily where rooms for civic use exist (M11). A group that splits from a main association may
+re-activate it, or, handled carelessly (no office accompanying it), make it withdraw (M7).
+A group that has run for a while and whose core has the capacity registers as an association.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.population import ATTENDS, MEMBER, NATIVE, YOUNG_ADULT
+from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.state import (
+    MAIN_ASSOCIATION,
+    NATIVE_ASSOCIATION,
+    WOMENS_GROUP,
+    YOUTH_GROUP,
+)
+
+GROUP_DRAWS = 1024  # fixed shape of the group stream's per-group draws
+
+
+def member_counts(ctx: MonthContext) -> np.ndarray:
+    pop, n_groups = ctx.state.pop, len(ctx.state.groups)
+    attending = (pop.group >= 0) & (pop.level >= ATTENDS)
+    return np.bincount(pop.group[attending], minlength=n_groups)
+
+
+def usable(ctx: MonthContext) -> np.ndarray:
+    g, month = ctx.state.groups, ctx.state.month
+    return np.array(g.alive, dtype=bool) & (np.array(g.withdrawn_until) < month)
+
+
+def step(ctx: MonthContext) -> None:
+    rng = ctx.rng("groups")
+    draw = rng.random((ctx.state.pop.size, 2))
+    community_draw = rng.random((len(ctx.communities.names), 2, 3))
+    group_draw = rng.random((GROUP_DRAWS, 2))
+    _dissolve(ctx, group_draw)
+    _join(ctx, draw)
+    for kind in (WOMENS_GROUP, YOUTH_GROUP):
+        _form(ctx, kind, community_draw[:, kind - 1, :])
+    _found(ctx, group_draw)
+    _sync_levels(ctx)
+
+
+def _rooms_free(ctx: MonthContext) -> bool:
+    d = ctx.scenario.district
+    if not (d.rooms and ctx.switches.rooms):
+        return False
+    g = ctx.state.groups
+    in_rooms = sum(1 for alive, room in zip(g.alive, g.in_rooms, strict=True) if alive and room)
+    return in_rooms < d.room_slots
+
+
+def _dissolve(ctx: MonthContext, group_draw: np.ndarray) -> None:
+    g, a, pop = ctx.state.groups, ctx.behaviour.associations, ctx.state.pop
+    counts = member_counts(ctx)
+    for i in range(len(g)):
+        if not g.alive[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
+            continue
+        g.activity[i] = 0.9 * g.activity[i] + 0.1 * min(1.0, counts[i] / a.core_size)
+        weak = counts[i] < a.core_size / 2
+        rate = a.dissolve_rate * (1.0 if g.in_rooms[i] else a.no_rooms_dissolve_factor)
+        if weak and not g.registered[i] and group_draw[i % GROUP_DRAWS, 0] < rate * (2.0 - g.activity[i]):
+            g.alive[i] = False
+            pop.group[pop.group == i] = -1
+            ctx.state.log(f"a {KIND_WORD[g.kind[i]]} of the {ctx.communities.names[g.community[i]]} community dissolves")
+
+
+KIND_WORD = {MAIN_ASSOCIATION: "main association", WOMENS_GROUP: "women's group", YOUTH_GROUP: "youth group", NATIVE_ASSOCIATION: "neighbourhood association"}
+
+
+def _target_groups(ctx: MonthContext, kind: int, counts: np.ndarray, open_only: bool) -> np.ndarray:
+    """Per community code, the group of this kind a newcomer joins (-1 if none)."""
+    g, a = ctx.state.groups, ctx.behaviour.associations
+    ok = usable(ctx)
+    target = np.full(len(ctx.communities.names), -1, dtype=np.int64)
+    for i in range(len(g)):
+        if ok[i] and g.kind[i] == kind and (not open_only or counts[i] < 3 * a.core_size):
+            if target[g.community[i]] < 0 or counts[i] < counts[target[g.community[i]]]:
+                target[g.community[i]] = i
+    return target
+
+
+def _join(ctx: MonthContext, draw: np.ndarray) -> None:
+    pop, a, g = ctx.state.pop, ctx.behaviour.associations, ctx.state.groups
+    counts = member_counts(ctx)
+    k = pop.community
+    main = _target_groups(ctx, MAIN_ASSOCIATION, counts, open_only=False)
+    main[NATIVE] = _target_groups(ctx, NATIVE_ASSOCIATION, counts, open_only=False)[NATIVE]
+    women = _target_groups(ctx, WOMENS_GROUP, counts, open_only=True)
+    youth = _target_groups(ctx, YOUTH_GROUP, counts, open_only=True)
+    served = np.array([1.0] * len(ctx.communities.names))
+    for i in range(len(g)):
+        if g.alive[i] and g.kind[i] == MAIN_ASSOCIATION:
+            served[g.community[i]] = g.women_served[i]
+    # Open associations take newcomers in; formalistic meetings put them off (M2).
+    openness = np.ones(len(ctx.communities.names))
+    for i in range(len(g)):
+        if g.alive[i] and g.kind[i] in (MAIN_ASSOCIATION, NATIVE_ASSOCIATION):
+            formality = g.formality[i] if ctx.switches.barriers else 0.0
+            openness[g.community[i]] = (0.5 + 0.5 * g.openness[i]) * (1.0 - 0.5 * formality)
+    seeking = pop.adult & (pop.level >= ATTENDS) & (pop.group < 0) & (draw[:, 0] < a.join_rate * openness[k])
+    choice = main[k]
+    migrant_woman = pop.female & pop.migrant
+    # Women go to a women's group if there is one; the main association keeps them only if it serves them.
+    choice = np.where(migrant_woman & (women[k] >= 0), women[k], choice)
+    choice = np.where(migrant_woman & (women[k] < 0) & (draw[:, 1] > served[k]), -1, choice)
+    young = pop.migrant & (pop.age_band == YOUNG_ADULT) & ~pop.female
+    choice = np.where(young & (youth[k] >= 0), youth[k], choice)
+    joins = seeking & (choice >= 0)
+    pop.group[joins] = choice[joins]
+
+
+def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
+    """Women's (youth) groups form where a core of activated, unserved members exists."""
+    pop, a, state = ctx.state.pop, ctx.behaviour.associations, ctx.state
+    g = state.groups
+    if kind == WOMENS_GROUP:
+        who = pop.migrant & pop.female & pop.adult
+        rate_factor = 1.0
+    else:
+        who = pop.migrant & (pop.age_band == YOUNG_ADULT) & ~pop.female
+        rate_factor = a.youth_rate_factor
+    kinds = np.array(g.kind + [-1])
+    in_own_kind = (pop.group >= 0) & (kinds[pop.group] == kind)
+    candidates = who & (pop.level >= ATTENDS) & ~in_own_kind
+    pool = np.bincount(pop.community[candidates], minlength=len(ctx.communities.names))
+    for k in np.flatnonzero(pool >= a.core_size):
+        if k == NATIVE:
+            continue
+        main = next((i for i in range(len(g)) if g.alive[i] and g.kind[i] == MAIN_ASSOCIATION and g.community[i] == k), -1)
+        rooms = _rooms_free(ctx)
+        rate = a.form_rate * (1.0 if rooms else a.no_rooms_factor)
+        splitting = ctx.switches.differentiation and main >= 0
+        if splitting:
+            rate += a.split_rate * (1.0 - g.women_served[main]) * (1.0 if rooms else a.no_rooms_factor)
+        if draws[k, 0] >= rate * rate_factor:
+            continue
+        new = g.add(kind=kind, community=int(k), month=state.month, in_rooms=rooms, activity=0.6,
+                    openness=0.7, formality=0.1)
+        members = np.flatnonzero(candidates & (pop.community == k))[: 2 * a.core_size]
+        from_main = members[pop.group[members] == main] if main >= 0 else members[:0]
+        pop.group[members] = new
+        where = "in the rooms" if rooms else "without rooms of its own"
+        state.log(f"a {KIND_WORD[kind]} of the {ctx.communities.names[k]} community forms {where}")
+        if splitting and from_main.size:
+            g.split_from[new] = main
+            _after_split(ctx, main, draws[k, 1:])
+
+
+def _after_split(ctx: MonthContext, main: int, draws: np.ndarray) -> None:
+    """M7: a split may re-activate the main association, or, unaccompanied, make it withdraw."""
+    g, a, state = ctx.state.groups, ctx.behaviour.associations, ctx.state
+    name = ctx.communities.names[g.community[main]]
+    state.log(f"a group splits from the {name} main association")
+    if draws[0] < a.reactivation:
+        g.activity[main] = min(1.0, g.activity[main] + 0.3)
+        g.women_served[main] = min(1.0, g.women_served[main] + 0.2)
+        state.log(f"the {name} main association is re-activated by the split")
+    elif draws[1] < a.exclusion * (1.0 - ctx.effort):
+        g.withdrawn_until[main] = state.month + 12
+        state.log(f"the {name} main association feels excluded and withdraws for a year")
+
+
+def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
+    """A running group whose core is capable registers as an association (eingetragener Verein)."""
+    g, a, state, pop = ctx.state.groups, ctx.behaviour.associations, ctx.state, ctx.state.pop
+    counts = member_counts(ctx)
+    capacity = (pop.german + pop.experience + pop.resources) / 3.0
+    sums = np.bincount(pop.group[pop.group >= 0], weights=capacity[pop.group >= 0], minlength=len(g))
+    members = np.bincount(pop.group[pop.group >= 0], minlength=len(g))
+    advice = 0.5 + 0.5 * min(1.0, ctx.effort + 0.5 * ctx.scenario.district_management.capacity)
+    for i in range(len(g)):
+        if not g.alive[i] or g.registered[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
+            continue
+        if state.month - g.born[i] < a.founding_min_months or counts[i] < a.core_size / 2:
+            continue
+        core_capacity = sums[i] / max(1, members[i])
+        if core_capacity >= a.founding_capacity and group_draw[i % GROUP_DRAWS, 1] < a.founding_rate * advice:
+            g.registered[i] = True
+            if state.month >= 0:
+                g.founded[i] = state.month
+                state.counters.associations_founded += 1
+                state.counters.womens_associations_founded += int(g.kind[i] == WOMENS_GROUP)
+            state.log(f"the {KIND_WORD[g.kind[i]]} of the {ctx.communities.names[g.community[i]]} community registers as an association")
+
+
+def _sync_levels(ctx: MonthContext) -> None:
+    """Attending members of a usable group are members (level 3); without one they attend (2)."""
+    pop = ctx.state.pop
+    ok = np.append(usable(ctx), False)
+    in_group = ok[np.where(pop.group >= 0, pop.group, -1)]
+    promote = (pop.level == ATTENDS) & in_group
+    demote = (pop.level == MEMBER) & ~in_group
+    pop.level[promote] = MEMBER
+    pop.level[demote] = ATTENDS

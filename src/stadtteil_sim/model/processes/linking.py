@@ -1,0 +1,129 @@
+"""M4 linking the working group to the committees, step by step, and its two failure modes.
+
+Once linking is decided (and the group exists) it sends observers, then delegates with a voice,
+then becomes a full part of the committees, each stage only when its capacity can carry it and
+its agenda still overlaps with the committees'. Seats the group cannot fill with its own
+representatives (formal meetings demand German) go to migrants with language skills but without
+contact to the groups: token ("Alibi") representation. An unlinked group's agenda drifts away
+from the committees' (detachment of the parallel structure), faster with detached project funds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.network import ties_to
+from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
+from stadtteil_sim.model.processes.context import MonthContext
+
+MAX_SEATS = 16  # fixed shape of the per-seat draws
+
+
+def constituency_ties(ctx: MonthContext) -> np.ndarray:
+    """Per resident, contact to the migrant groups of the district: 1 with two or more ties to
+    organised members of communities in the working group, 0.5 with one, 0 with none."""
+    return contact_to_groups(ctx.state.pop, ctx.state.ties, ctx.in_working_group)
+
+
+def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
+    # The groups' base: their members and the working group's representatives, not fellow delegates.
+    organised = np.isin(pop.level, (MEMBER, WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
+    return np.minimum(1.0, ties_to(ties, organised) / 2.0)
+
+
+def step(ctx: MonthContext, native_recognition: float) -> None:
+    rng = ctx.rng("linking")
+    seat_draw = rng.random((MAX_SEATS, 3))
+    stage_draw = rng.random()
+    pick_draw = rng.random(ctx.state.pop.size)
+    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
+    if not wg.exists:
+        return
+    funds = 1.0 if ctx.scenario.instruments.project_funds_detached else 0.0
+    if wg.link_stage == 0:
+        # The parallel structure develops its own agenda, the faster the more it runs itself.
+        drift = lk.overlap_drift * (0.5 + wg.own_capacity + funds)
+        wg.agenda_overlap -= drift * wg.agenda_overlap
+        if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
+            wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
+            state.log("the working group sends observers to the Stadtteilrunde")
+        else:
+            return
+    else:
+        wg.months_at_stage += 1
+        wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
+    _advance_stage(ctx, stage_draw)
+    _fill_seats(ctx, pick_draw)
+    _proposals(ctx, seat_draw, native_recognition)
+
+
+def _advance_stage(ctx: MonthContext, draw: float) -> None:
+    wg, lk = ctx.state.wg, ctx.behaviour.linking
+    if wg.link_stage >= 3 or wg.months_at_stage < 3:
+        return
+    # The group is opened at the pace at which it stabilises, and only as far as it wants to be.
+    if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap:
+        wg.link_stage += 1
+        wg.months_at_stage = 0
+        words = {2: "delegates with a voice in the committees", 3: "a full part of the committees"}
+        ctx.state.log(f"the working group now has {words[wg.link_stage]}")
+
+
+def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
+    pop, lk = ctx.state.pop, ctx.behaviour.linking
+    seats = ctx.scenario.committees.seats_per_stage[ctx.state.wg.link_stage - 1]
+    need = seats - int((pop.level == DELEGATE).sum())
+    if need <= 0:
+        return
+    able = pop.german >= lk.committee_german
+    # Only a group that has met for a while, and meets regularly, can choose its own delegates.
+    wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity
+    ready = ctx.state.month - wg.formed_month >= lk.delegate_readiness_months and wg.regularity >= threshold
+    own = np.flatnonzero((pop.level == WORKING_GROUP) & pop.representative & able & ready)
+    # The group sends those anchored in it and able to follow the meetings.
+    anchored = constituency_ties(ctx)[own]
+    own = own[np.argsort(-(anchored + pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
+    pop.level[own] = DELEGATE
+    need -= own.size
+    if need > 0:
+        # Seats the group cannot fill go to individually integrated migrants: token representation.
+        # They come from outside the community structures: no group, few ties to organised members.
+        outsiders = np.flatnonzero(
+            pop.migrant & pop.adult & ~pop.representative & able & (pop.group < 0)
+            & (pop.level >= INFORMED) & (pop.level < DELEGATE)
+        )
+        ties = constituency_ties(ctx)[outsiders]
+        outsiders = outsiders[np.argsort(ties + 0.2 * draw[outsiders], kind="stable")][:need]
+        pop.level[outsiders] = DELEGATE
+        pop.efficacy[outsiders] = 0.5
+        if outsiders.size:
+            ctx.state.log(f"{outsiders.size} migrant(s) without ties to the groups take committee seats")
+
+
+def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -> None:
+    state, pop, lk, wg = ctx.state, ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
+    delegates = np.flatnonzero(pop.level == DELEGATE)[:MAX_SEATS]
+    ties = constituency_ties(ctx)[delegates]
+    own = pop.representative[delegates]
+    voice = wg.link_stage >= 2
+    rate = lk.proposal_rate * wg.agenda_maturity * np.where(own, 1.0, 0.3) * voice
+    proposed = draw[: delegates.size, 0] < rate
+    committee = state.committee
+    stage_bonus = 1.2 if wg.link_stage == 3 else 1.0
+    # Committees take up proposals as far as they are open and natives accept the group, and
+    # as far as the delegate speaks for groups behind them (legitimacy).
+    receptive = 0.3 + 0.7 * (0.5 * committee.openness + 0.5 * native_recognition)
+    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus
+    adopted = proposed & (draw[: delegates.size, 1] < adopt_p)
+    committee.record(int(proposed.sum()), int(adopted.sum()))
+    # Efficacy: delegates whose proposals are taken up stay engaged; a seat without influence wears.
+    e = pop.efficacy[delegates]
+    e = np.where(adopted, e + 0.2 * (1 - e), np.where(proposed, e - 0.1 * e, e - 0.02 * e))
+    pop.efficacy[delegates] = e
+    wg.agenda_overlap += lk.overlap_gain * (wg.link_stage / 3.0) * (1.0 - wg.agenda_overlap)
+    wg.agenda_overlap = min(1.0, wg.agenda_overlap + 0.02 * adopted.sum())
+    # A seat gives status even without influence: delegates no group holds to account stay longer.
+    accountable = np.where(own, 1.0, 0.3)
+    quits = draw[: delegates.size, 2] < lk.delegate_dropout * (1.0 - e) * accountable
+    leaving = delegates[quits]
+    pop.level[leaving] = np.where(pop.representative[leaving], WORKING_GROUP, np.where(pop.group[leaving] >= 0, MEMBER, INFORMED))

@@ -1,0 +1,61 @@
+"""M1 outreach and the first rung of the ladder: who gets informed about district work.
+
+The office's contact to a community grows through bilingual mediators (or, slower, through a
+city-wide association or without a common language); contacted communities are informed at
+info events and by multilingual leaflets. District management informs in German only, which
+reaches migrants in proportion to their German (M2). School projects reach parents (M10).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.population import INFORMED, UNREACHED
+from stadtteil_sim.model.processes.context import MonthContext
+
+
+def community_access(ctx: MonthContext) -> np.ndarray:
+    """Speed of building contact to each community, relative to a mediator-covered one."""
+    o = ctx.behaviour.outreach
+    c = ctx.communities
+    if not ctx.switches.outreach:
+        return np.full(c.closure.shape, o.uncovered_language_factor * o.no_association_factor)
+    # Without a mediator for its language, the office gets through as far as German carries.
+    uncovered = o.uncovered_language_factor + (1.0 - o.uncovered_language_factor) * c.german_mean**2
+    language = np.where(c.covered, 1.0, uncovered)
+    association = np.select(
+        [c.association == 1, c.association == 2], [1.0, o.citywide_access_factor], o.no_association_factor
+    )
+    return language * association
+
+
+def step(ctx: MonthContext) -> None:
+    rng = ctx.rng("outreach")
+    noise = rng.random(len(ctx.communities.names))
+    draw = rng.random(ctx.state.pop.size)
+    state, o = ctx.state, ctx.behaviour.outreach
+    pop, c = state.pop, ctx.communities
+    dm = ctx.scenario.district_management.capacity
+
+    # Contact to communities: the office through mediators; district management slowly, in German.
+    office_rate = ctx.effort * o.contact_rate * community_access(ctx)
+    management_rate = 0.25 * dm * o.contact_rate * o.uncovered_language_factor
+    rate = (office_rate + management_rate) * (1.0 - 0.6 * c.closure) * (0.5 + noise)
+    state.contact += rate * (1.0 - state.contact)
+    state.contact[0] = 1.0
+
+    # Informing residents.
+    migrant = pop.migrant
+    contact = state.contact[pop.community]
+    gateway = 1.0 + 2.0 * (pop.group >= 0)  # associations are the way into a community (M1)
+    german_only = pop.german if ctx.switches.barriers else np.ones(pop.size)
+    rate_i = (
+        o.inform_office * ctx.effort * contact * gateway * migrant
+        + o.inform_management * dm * np.where(migrant, german_only, 2.0)
+        + o.inform_social * ctx.active_share
+    )
+    if ctx.switches.education:
+        rate_i = rate_i + o.inform_school * ctx.effort * pop.parent
+    p = 1.0 - np.exp(-rate_i)
+    newly = pop.adult & (pop.level == UNREACHED) & (draw < p)
+    pop.level[newly] = INFORMED

@@ -1,0 +1,93 @@
+"""M9 recognition by natives, district conflicts and their mediation; committees' opening (M13).
+
+Natives' acceptance of migrant participation grows with contact (a bridging tie), with regular
+information and a transparent agenda, and with intercultural trainings; it falls when the
+working group's agenda is opaque (speculation), at "multicultural" festivals natives do not find
+themselves in, and with escalated conflicts. Trainings build a pool of multipliers who mediate
+conflicts. The committees open as far as natives accept it and political will carries it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.network import bridging_share
+from stadtteil_sim.model.population import ATTENDS
+from stadtteil_sim.model.processes.context import MonthContext
+
+MAX_CONFLICTS = 32  # fixed shape of the conflict draws
+
+
+def step(ctx: MonthContext, event: bool) -> None:
+    rng = ctx.rng("recognition")
+    draw = rng.random(ctx.state.pop.size)
+    conflict_draw = rng.random(MAX_CONFLICTS + 1)
+    state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
+    instruments, switches = ctx.scenario.instruments, ctx.switches
+    natives = pop.adult & ~pop.migrant
+    alive = state.ties.alive
+    bridged = (alive & pop.migrant[np.where(alive, state.ties.partner, 0)]).any(axis=1)
+    work = ctx.effort if switches.recognition else 0.0
+    a = pop.acceptance
+    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
+    gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
+    # Without anyone informing natives about the group, its agenda is opaque to them.
+    reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
+    loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
+    if event and switches.visibility and not instruments.festival_codesigned:
+        loss += r.backlash_loss
+    loss += r.conflict_loss * state.counters.last_escalated
+    new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
+    pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
+
+    c = ctx.behaviour.conflicts
+    if switches.recognition:
+        trained = (pop.level >= ATTENDS) & (draw < c.pool_training_rate * ctx.effort)
+        pop.mediator_pool |= trained
+    _conflicts(ctx, conflict_draw)
+    _open_committees(ctx)
+
+
+def strain_ratio(ctx: MonthContext) -> float:
+    d = ctx.scenario.district
+    if not ctx.switches.context:
+        return 1.0
+    return (d.unemployment_density + d.welfare_density) / max(1e-9, d.city_unemployment_density + d.city_welfare_density)
+
+
+def _conflicts(ctx: MonthContext, draw: np.ndarray) -> None:
+    state, pop, c = ctx.state, ctx.state.pop, ctx.behaviour.conflicts
+    mixing = bridging_share(state.ties, pop.community)[pop.adult].mean() if pop.adult.any() else 0.0
+    # Poisson count by inversion of one uniform: one draw per month whatever the rate.
+    lam = c.rate * strain_ratio(ctx) * (1.0 - mixing) * (pop.size / 7000.0)
+    count = int(min(MAX_CONFLICTS, _poisson_inverse(lam, draw[0])))
+    pool = float(pop.mediator_pool.sum())
+    mediated_p = pool / (pool + c.mediation_half_pool)
+    mediated = int((draw[1 : 1 + count] < mediated_p).sum())
+    escalated = count - mediated
+    counters = state.counters
+    counters.last_escalated = escalated
+    if state.month >= 0:
+        counters.conflicts += count
+        counters.conflicts_mediated += mediated
+        counters.conflicts_escalated += escalated
+    if escalated:
+        pop.identification[pop.migrant] *= 1.0 - 0.005 * escalated
+
+
+def _poisson_inverse(lam: float, u: float) -> int:
+    k, p = 0, np.exp(-lam)
+    cumulative = p
+    while u > cumulative and k < MAX_CONFLICTS:
+        k += 1
+        p *= lam / k
+        cumulative += p
+    return k
+
+
+def _open_committees(ctx: MonthContext) -> None:
+    """Intercultural opening follows native acceptance, as far as political will carries it."""
+    pop, committee = ctx.state.pop, ctx.state.committee
+    accept = pop.native_acceptance(default=0.5)
+    target = ctx.scenario.committees.political_will * accept if ctx.switches.context else accept
+    committee.openness += 0.05 * (max(ctx.scenario.committees.openness * 0.5, target) - committee.openness)

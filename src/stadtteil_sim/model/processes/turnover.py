@@ -1,0 +1,36 @@
+"""M13 context: residential fluctuation. Each month a share of households moves out and a
+similar household moves in (same community, gender, age band and block): unreached, in no
+group, without ties. Large "Soziale Stadt" estates have high fluctuation, so what participation
+has built must keep being rebuilt."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.population import TRAITS, UNREACHED, personal_traits
+from stadtteil_sim.model.processes.context import MonthContext
+
+
+def step(ctx: MonthContext) -> None:
+    rng = ctx.rng("turnover")
+    pop = ctx.state.pop
+    leaving = rng.random(pop.size)
+    newcomers = personal_traits(ctx.scenario, pop.community, pop.age_band, rng)  # fixed shape
+    rate = ctx.behaviour.context.turnover_rate if ctx.switches.context else 0.0
+    movers = leaving < rate
+    if not movers.any():
+        return
+    for name in TRAITS:
+        getattr(pop, name)[movers] = newcomers[name][movers]
+    pop.level[movers] = UNREACHED
+    pop.group[movers] = -1
+    pop.representative[movers] = False
+    pop.mediator_pool[movers] = False
+    pop.efficacy[movers] = 0.5
+    pop.acceptance[movers & ~pop.migrant] = ctx.behaviour.recognition.initial
+    ties = ctx.state.ties
+    ties.partner[movers] = -1
+    ties.strength[movers] = 0.0
+    to_movers = ties.alive & movers[np.where(ties.alive, ties.partner, 0)]
+    ties.partner[to_movers] = -1
+    ties.strength[to_movers] = 0.0

@@ -1,0 +1,116 @@
+"""M3 the migrant working group: representatives, formation, regular meetings, own capacity.
+
+Communities the office has contacted and that have organised members send representatives
+(the largest and most open first, as it emerges). The group exists once two communities meet.
+Its regularity is secured by the moderator, by district management and by its own capacity;
+its own capacity grows by meeting regularly. Dependency (an assumption, Kitts 2006; Datta
+2005): while the office moderates, own norm-building is crowded out and the group comes to rely
+on the moderator; that reliance has to be unlearned after the handover.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
+from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.state import SUPPORT
+
+
+def step(ctx: MonthContext) -> bool:
+    """Advance the working group one month; return whether the office intervened."""
+    rng = ctx.rng("working_group")
+    draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
+    community_draw = rng.random(len(ctx.communities.names))
+    noise = rng.random(4)
+    if not ctx.switches.working_group:
+        return False
+    _recruit(ctx, draw[:, 0], community_draw)
+    return _meet(ctx, draw[:, 1], noise)
+
+
+def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) -> None:
+    """Groups the office has reached through its mediators are invited to send representatives
+    (M1, M3). Whether a community sends one is the community's decision: as far as it is open,
+    its association acts as an integration pilot rather than an identity guardian, and district
+    work serves its interests. It sends its most capable informed member of a group."""
+    pop, state, w = ctx.state.pop, ctx.state, ctx.behaviour.working_group
+    k = pop.community
+    c = ctx.communities
+    n_comm = len(c.names)
+    organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
+    members = np.bincount(k[organised], minlength=n_comm)
+    reps = np.bincount(k[pop.representative], minlength=n_comm)
+    invited = (state.contact >= w.contact_needed) & (members >= w.members_needed) & (reps < w.max_reps)
+    invited[0] = False
+    # The office invites; district management can, more weakly and without mediators.
+    inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
+    acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
+    sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
+    capability = (pop.german + pop.experience) / 2.0 + 0.3 * draw
+    for community in np.flatnonzero(sends):
+        candidates = np.flatnonzero(organised & (k == community))
+        chosen = candidates[np.argmax(capability[candidates])]
+        pop.level[chosen] = WORKING_GROUP
+        pop.representative[chosen] = True
+    _update_membership(ctx)
+    if state.wg.formed_month is None and len(state.wg.communities) >= 2:
+        state.wg.formed_month = state.month
+        state.log("the migrant working group meets for the first time")
+
+
+def _update_membership(ctx: MonthContext) -> int:
+    """Recompute which communities have representatives; log who joined or left."""
+    state, pop = ctx.state, ctx.state.pop
+    before = state.wg.communities
+    counts = np.bincount(pop.community[pop.representative], minlength=len(ctx.communities.names))
+    now = frozenset(np.flatnonzero(counts).tolist())
+    for joined in sorted(now - before):
+        state.log(f"the {ctx.communities.names[joined]} community joins the working group")
+    for left in sorted(before - now):
+        state.log(f"the {ctx.communities.names[left]} community leaves the working group")
+    state.wg.communities = now
+    return len(before)
+
+
+def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
+    state, pop, w = ctx.state, ctx.state.pop, ctx.behaviour.working_group
+    wg = state.wg
+    if not wg.exists:
+        wg.stable_months = wg.meeting_stable_months = 0
+        return False
+    dep = ctx.behaviour.dependency
+    dependency = dep.strength if ctx.switches.dependency else 0.0
+    moderated = w.moderated_regularity if ctx.moderating else 0.0
+    advice = 0.5 * ctx.effort if state.office.mode == SUPPORT else 0.0
+    intervened = state.office.mode == SUPPORT and wg.regularity < w.intervention_below
+    if intervened:
+        advice += 0.3  # an occasional intervention
+    management = ctx.scenario.district_management.capacity * w.management_regularity
+    target = 1.0 - (1.0 - moderated) * (1.0 - management) * (1.0 - wg.own_capacity) * (1.0 - advice)
+    wg.regularity = float(np.clip(wg.regularity + 0.3 * (target - wg.regularity) + 0.08 * (noise[0] - 0.5), 0.0, 1.0))
+
+    crowding = 1.0 - dependency * ctx.moderating
+    wg.capacity += w.capacity_growth * wg.regularity * (1.0 - wg.capacity) * crowding
+    if ctx.moderating:
+        wg.reliance += dep.reliance_rate * dependency * (1.0 - wg.reliance)
+    else:
+        wg.reliance -= dep.unlearn_rate * wg.reliance
+    growth = min(1.0, len(wg.communities) / 6.0)  # the agenda grows as groups join
+    wg.agenda_maturity += 0.08 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
+
+    # When meetings thin out, representatives drift back to their own circles.
+    reps = pop.representative
+    drop = reps & (pop.level == WORKING_GROUP) & (draw < w.rep_dropout * (1.0 - wg.regularity))
+    if reps.any():
+        wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.sum()
+    pop.level[drop] = MEMBER
+    pop.representative[drop] = False
+
+    count_before = _update_membership(ctx)
+    stable = wg.regularity >= w.stable_regularity and len(wg.communities) >= count_before
+    networked = wg.link_stage >= 2
+    wg.meeting_stable_months = wg.meeting_stable_months + 1 if stable else 0
+    wg.stable_months = wg.stable_months + 1 if (stable and networked) else 0
+    return intervened
+

@@ -1,0 +1,156 @@
+"""The district's state besides residents: groups, the working group, committees, the office.
+
+Plain data, owned by the model; the Mesa agents of the organisations are views onto it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stadtteil_sim.model.network import Ties
+from stadtteil_sim.model.population import Population
+
+# Group kinds.
+MAIN_ASSOCIATION, WOMENS_GROUP, YOUTH_GROUP, NATIVE_ASSOCIATION = range(4)
+GROUP_KIND_NAMES = ("main association", "women's group", "youth group", "native association")
+
+# Office modes (M12).
+NOT_ACTIVE, MODERATION, SUPPORT, WITHDRAWN = range(4)
+OFFICE_MODE_NAMES = ("not active", "moderation", "support", "withdrawn")
+
+
+@dataclass
+class Groups:
+    """Associations and informal groups, as small arrays (a few dozen rows)."""
+
+    kind: list[int] = field(default_factory=list)
+    community: list[int] = field(default_factory=list)
+    alive: list[bool] = field(default_factory=list)
+    registered: list[bool] = field(default_factory=list)  # a registered association (Verein)
+    citywide: list[bool] = field(default_factory=list)  # seat in the city centre
+    in_rooms: list[bool] = field(default_factory=list)
+    activity: list[float] = field(default_factory=list)
+    openness: list[float] = field(default_factory=list)  # integration pilot 1 <-> identity guardian 0
+    formality: list[float] = field(default_factory=list)
+    women_served: list[float] = field(default_factory=list)
+    born: list[int] = field(default_factory=list)
+    founded: list[int | None] = field(default_factory=list)  # month registered during the run
+    split_from: list[int] = field(default_factory=list)
+    withdrawn_until: list[int] = field(default_factory=list)
+
+    def add(self, *, kind, community, month, registered=False, citywide=False, in_rooms=False, activity=0.6,
+            openness=0.5, formality=0.3, women_served=0.5, split_from=-1) -> int:
+        self.kind.append(kind)
+        self.community.append(community)
+        self.alive.append(True)
+        self.registered.append(registered)
+        self.citywide.append(citywide)
+        self.in_rooms.append(in_rooms)
+        self.activity.append(activity)
+        self.openness.append(openness)
+        self.formality.append(formality)
+        self.women_served.append(women_served)
+        self.born.append(month)
+        self.founded.append(None)
+        self.split_from.append(split_from)
+        self.withdrawn_until.append(-10**6)
+        return len(self.kind) - 1
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+@dataclass
+class WorkingGroupState:
+    """The migrant working group (MIKRA / Interkulturelle Stadtteilarbeit) and its link."""
+
+    formed_month: int | None = None
+    regularity: float = 0.0
+    capacity: float = 0.0  # own capacity to organise itself
+    reliance: float = 0.0  # reliance on the moderator (dependency assumption)
+    agenda_maturity: float = 0.0
+    agenda_overlap: float = 0.6  # overlap of its agenda with the committees'
+    communities: frozenset = frozenset()
+    meeting_stable_months: int = 0  # regular meetings, membership not shrinking
+    stable_months: int = 0  # ... and networked: linked with a voice
+    link_decided_month: int | None = None
+    link_month: int | None = None  # first month with observers in the committees
+    link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part
+    months_at_stage: int = 0
+
+    @property
+    def exists(self) -> bool:
+        return self.formed_month is not None and len(self.communities) >= 2
+
+    @property
+    def own_capacity(self) -> float:
+        """What the group can do without a moderator: its capacity net of reliance."""
+        return self.capacity * (1.0 - self.reliance)
+
+
+@dataclass
+class CommitteeState:
+    """Stadtteilrunde and citizens' working groups: openness and the fate of proposals."""
+
+    WINDOW = 24  # months over which the share of proposals taken up is measured
+
+    openness: float = 0.4
+    proposals: list[int] = field(default_factory=list)  # per month, last WINDOW months
+    adopted: list[int] = field(default_factory=list)
+    total_proposals: int = 0
+    total_adopted: int = 0
+
+    def record(self, proposed: int, adopted: int) -> None:
+        self.proposals = (self.proposals + [proposed])[-self.WINDOW :]
+        self.adopted = (self.adopted + [adopted])[-self.WINDOW :]
+        self.total_proposals += proposed
+        self.total_adopted += adopted
+
+    @property
+    def adopted_share(self) -> float:
+        p = sum(self.proposals)
+        return sum(self.adopted) / p if p else 0.0
+
+
+@dataclass
+class OfficeState:
+    mode: int = NOT_ACTIVE
+    handover_month: int | None = None
+    withdraw_month: int | None = None
+    staff_hours: float = 0.0
+    staff_hours_total: float = 0.0
+    interventions: int = 0
+    covered_languages: frozenset = frozenset()
+
+
+@dataclass
+class Counters:
+    """Events of the month and totals since month 0."""
+
+    associations_founded: int = 0
+    womens_associations_founded: int = 0
+    conflicts: int = 0
+    conflicts_mediated: int = 0
+    conflicts_escalated: int = 0
+    event_this_month: bool = False
+    last_escalated: int = 0
+    events: list[str] = field(default_factory=list)  # plain-language log: "Month 27: ..."
+
+
+@dataclass
+class DistrictState:
+    pop: Population
+    ties: Ties
+    groups: Groups
+    contact: np.ndarray  # office contact to each community (index = community code), 0..1
+    wg: WorkingGroupState
+    committee: CommitteeState
+    office: OfficeState
+    counters: Counters
+    month: int = 0
+
+    def log(self, text: str) -> None:
+        if self.month >= 0:
+            self.counters.events.append(f"Month {self.month}: {text}")

@@ -1,0 +1,83 @@
+"""The package's architecture: subpackages as layers, imports pointing one way.
+
+config (scenarios) < model (one district, one run) < experiments (many runs) < calibration and
+app < cli. A module may import its own layer and those below; every import counts, also one
+inside a function or under ``TYPE_CHECKING``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "stadtteil_sim"
+LAYER = {"_version": 0, "config": 0, "model": 1, "experiments": 2, "calibration": 3, "app": 3, "cli": 4, "__main__": 4}
+TOP = {"__init__": 4}  # the package's front door re-exports from every layer (lazily)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return TOP["__init__"]
+    return LAYER[parts[1]]
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every stadtteil_sim module this file imports (a name imported from a package that is a
+    module of its own counts as that module)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("stadtteil_sim")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("stadtteil_sim"):
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                out.add(sub if sub in MODULES else node.module)
+    return out
+
+
+def test_every_module_sits_in_a_layer():
+    assert all(layer_of(m) is not None for m in MODULES)
+    assert {m.split(".")[1] for m in MODULES if "." in m} <= set(LAYER)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down(module):
+    own = layer_of(module)
+    upward = sorted(m for m in imports_of(MODULES[module]) if layer_of(m) > own)
+    assert upward == [], f"{module} (layer {own}) imports {upward}"
+
+
+def test_calibration_and_app_do_not_import_each_other():
+    for module, path in MODULES.items():
+        side = module.split(".")[1] if "." in module else None
+        other = {"calibration": "stadtteil_sim.app", "app": "stadtteil_sim.calibration"}.get(side)
+        if other:
+            assert not [m for m in imports_of(path) if m.startswith(other)], module
+
+
+def test_public_paths_keep_working():
+    import stadtteil_sim
+    from stadtteil_sim import calibration, model
+    from stadtteil_sim.calibration.sensitivity import run_sensitivity
+    from stadtteil_sim.experiments.store import load_results
+    from stadtteil_sim.model.district import StadtteilModel
+    from stadtteil_sim.model.runner import RunResult, run
+
+    assert stadtteil_sim.run is run and stadtteil_sim.RunResult is RunResult
+    assert stadtteil_sim.StadtteilModel is StadtteilModel is model.StadtteilModel
+    assert model.run is run
+    assert stadtteil_sim.load_results is load_results
+    assert calibration.run_sensitivity is run_sensitivity
+    assert stadtteil_sim.load_scenario.__module__ == "stadtteil_sim.config.loading"
+    assert (PACKAGE / "app" / "assets.py").is_file()  # ./dev calls python -m stadtteil_sim.app.assets
