@@ -81,3 +81,37 @@ def test_public_paths_keep_working():
     assert calibration.run_sensitivity is run_sensitivity
     assert stadtteil_sim.load_scenario.__module__ == "stadtteil_sim.config.loading"
     assert (PACKAGE / "app" / "assets.py").is_file()  # ./dev calls python -m stadtteil_sim.app.assets
+
+
+# ------------------------------------------------------------------ the code fingerprint
+def test_the_fingerprint_covers_what_computes_stored_numbers_and_nothing_that_only_presents():
+    from stadtteil_sim.experiments.store import WORKER, computing_modules
+
+    reached = set(computing_modules())
+    must = {m for m in MODULES if m.split(".")[1:2] in (["config"], ["model"])}
+    missing = sorted(must - reached)
+    assert missing == [], f"modules of config/model a batch's runs depend on, not hashed: {missing}"
+    assert {WORKER, "stadtteil_sim.model.metrics", "stadtteil_sim.model.runner"} <= reached
+    presenting = {"stadtteil_sim.experiments.report", "stadtteil_sim.experiments.analysis", "stadtteil_sim.cli",
+                  "stadtteil_sim.experiments.batch", "stadtteil_sim.experiments.store"}
+    presenting |= {m for m in MODULES if m.split(".")[1:2] in (["app"], ["calibration"])}
+    assert sorted(reached & presenting) == []
+
+
+def test_the_fingerprint_follows_function_level_imports_but_not_type_checking_ones(tmp_path, monkeypatch):
+    from stadtteil_sim.experiments import store
+
+    package = tmp_path / "stadtteil_sim"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("def __getattr__(name):\n    from stadtteil_sim import lazy\n")
+    (package / "lazy.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "entry.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from stadtteil_sim import typed\n"
+        "def go():\n    from . import inner\n")
+    (package / "sub" / "inner.py").write_text("import stadtteil_sim.deep\n")
+    for name in ("typed", "deep"):
+        (package / f"{name}.py").write_text("")
+    monkeypatch.setattr(store, "__file__", str(package / "experiments" / "store.py"))
+    assert store.computing_modules("stadtteil_sim.sub.entry") == [
+        "stadtteil_sim", "stadtteil_sim.deep", "stadtteil_sim.sub", "stadtteil_sim.sub.entry", "stadtteil_sim.sub.inner"]

@@ -600,6 +600,50 @@ def test_turnover_replaces_households_and_cuts_their_ties():
     assert (pop.level[~moved] == level[~moved]).all()
 
 
+def test_turnover_sets_every_column_from_its_declaration():
+    """Households that move: KEPT columns stay, DRAWN ones are new draws, RESET ones are back at
+    the value a new population starts with; a column added to Population follows its rule."""
+    from dataclasses import fields
+
+    from stadtteil_sim.model.population import (
+        DRAWN,
+        KEPT,
+        RESET,
+        Population,
+        build_population,
+        personal_traits,
+    )
+    from stadtteil_sim.model.processes import turnover
+
+    model = small_model({"behaviour.context.turnover_rate": 0.2})
+    for _ in range(24):
+        model.step()
+    pop = model.state.pop
+    rules = {f.name: f.metadata["moving_in"] for f in fields(Population)}
+    assert set(rules.values()) == {KEPT, DRAWN, RESET}
+    before = {name: getattr(pop, name).copy() for name in rules}
+    model.state.month += 1
+    turnover.step(context(model))
+    moved = pop.threshold != before["threshold"]
+    assert 0.1 < moved.mean() < 0.3
+    assert (before["level"][moved] > 0).any()  # something to reset
+    fresh = build_population(model.config, model.streams.setup("population"))
+    rng = model.streams("turnover", model.state.month)
+    rng.random(pop.size)
+    drawn = personal_traits(model.config, pop.community, pop.age_band, rng)
+    for name, rule in rules.items():
+        now = getattr(pop, name)
+        assert now.dtype == before[name].dtype, name
+        if rule == KEPT:
+            assert np.array_equal(now, before[name]), name
+        elif rule == RESET:
+            assert np.array_equal(now[moved], getattr(fresh, name)[moved]), name
+            assert np.array_equal(now[~moved], before[name][~moved]), name
+        else:  # what the turnover stream drew for the newcomers this month
+            assert np.array_equal(now[moved], drawn[name][moved]), name
+            assert np.array_equal(now[~moved], before[name][~moved]), name
+
+
 def test_no_turnover_without_the_context_mechanism():
     from stadtteil_sim.model.processes import turnover
 

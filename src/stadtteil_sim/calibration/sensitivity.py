@@ -44,14 +44,13 @@ from stadtteil_sim.experiments.design import (
     Experiment,
     Keep,
     SafeName,
-    check_metric,
-    describe_metric,
     make_design,
     replicate_seed,
 )
 from stadtteil_sim.experiments.executors import ExecutorSpec
 from stadtteil_sim.experiments.ownership import claim_folder
 from stadtteil_sim.experiments.store import is_batch_folder, load_results
+from stadtteil_sim.model.metrics import check_metric, describe_metric
 
 METHODS = ("morris", "sobol")
 COLUMNS = {

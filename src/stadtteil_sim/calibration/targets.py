@@ -29,7 +29,8 @@ from stadtteil_sim.config.loading import (
     relative_scenario_file,
 )
 from stadtteil_sim.config.schema import Scenario, Strict
-from stadtteil_sim.experiments.design import SafeName, check_metric, describe_metric, metric_value
+from stadtteil_sim.experiments.design import SafeName
+from stadtteil_sim.model.metrics import check_metric, describe_metric, metric_value
 
 # A target more than this many tolerances away counts as this many: one wild statistic (or a
 # ratio of 0/0) should not swamp the others; a NaN statistic counts as this far too.

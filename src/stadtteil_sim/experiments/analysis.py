@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stadtteil_sim.experiments.design import describe_metric
+from stadtteil_sim.model.metrics import describe_metric
 
 CONFIDENCE = 0.95
 SENSES = ("maximise", "minimise")

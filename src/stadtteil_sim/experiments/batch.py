@@ -1,73 +1,25 @@
 """Running an experiment: every task once, on any executor, into a store that resumes.
 
-``run_batch`` is what ``stadtteil-sim batch`` calls. Each run goes through :func:`run_task`,
-which calls the plain ``run`` function (with the replicate's parameter draw, if the experiment
+``run_batch`` is what ``stadtteil-sim batch`` calls. Each run goes through
+:func:`stadtteil_sim.experiments.record.run_task`, which calls the plain ``run`` function (with the replicate's parameter draw, if the experiment
 has a sample); a run that raises is recorded with its traceback and the batch goes on.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import socket
 import sys
 import time
-import traceback
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from stadtteil_sim.experiments.design import Design, Task, load_experiment, metric_value
+from stadtteil_sim.experiments.design import Design, load_experiment
 from stadtteil_sim.experiments.executors import ExecutorSpec, execute
 from stadtteil_sim.experiments.ownership import claim_folder
-from stadtteil_sim.experiments.param_sample import value_at
+from stadtteil_sim.experiments.record import run_task
 from stadtteil_sim.experiments.store import BatchStore, is_batch_folder
-
-
-@dataclass
-class Outcome:
-    """What a worker sends back: the run's row and kept series, or its failure."""
-
-    run_id: str
-    row: dict[str, Any] | None
-    series: pd.DataFrame | None
-    failure: dict[str, Any] | None = None
-
-
-def run_task(task: Task) -> Outcome:
-    """One run of the batch (executed in a worker). Never raises: a failure is data."""
-    from stadtteil_sim.model.runner import (
-        run,  # the model is imported in the worker, not by the CLI
-    )
-
-    started = time.perf_counter()
-    try:
-        result = run(task.scenario, seed=task.seed, overrides=task.parameters)
-        frame = result.timeseries
-        row: dict[str, Any] = {"run_id": task.run_id, "base": task.base, "variant": task.variant,
-                               "replicate": task.replicate, "seed": task.seed}
-        if task.parameter_draw is not None:
-            row["parameter_draw"] = task.parameter_draw
-            row.update({f"param.{p}": value_at(result.scenario, p) for p in task.parameter_paths})
-        row.update({k: v for k, v in result.summary.items() if k != "seed"})
-        for metric in task.metrics:
-            row[metric] = metric_value(frame, result.summary, metric)
-        series = frame[["month", *task.keep_indicators]]
-        if task.keep_months is not None:
-            series = series[series["month"].isin(task.keep_months)]
-        series = series.reset_index(drop=True)
-        series.insert(0, "run_id", task.run_id)
-        row["duration_s"] = time.perf_counter() - started
-        row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
-        return Outcome(task.run_id, row, series)
-    except Exception:
-        failure = {"run_id": task.run_id, "base": task.base, "variant": task.variant, "replicate": task.replicate,
-                   "seed": task.seed, "parameter_draw": task.parameter_draw, "traceback": traceback.format_exc(),
-                   "worker": f"{socket.gethostname()}:{os.getpid()}"}
-        return Outcome(task.run_id, None, None, failure)
 
 
 @dataclass

@@ -13,14 +13,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from stadtteil_sim.config.errors import ScenarioError, validate_model
@@ -32,11 +30,9 @@ from stadtteil_sim.config.loading import (
 )
 from stadtteil_sim.config.schema import Scenario, Strict
 from stadtteil_sim.experiments.param_sample import ParameterSample, draw_rows, read_sample
-from stadtteil_sim.model.indicators import INDICATORS, SUMMARY_KEYS, SUMMARY_MONTHS
+from stadtteil_sim.model.indicators import INDICATORS, SUMMARY_MONTHS
+from stadtteil_sim.model.metrics import check_metric, describe_metric
 
-# A metric is a summary key (``sustainability_ratio_24m``) or an indicator at a month
-# (``token_index@36``).
-METRIC = re.compile(r"^(?P<indicator>[a-z_0-9]+)@(?P<month>\d+)$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -48,35 +44,6 @@ def check_name(name: str) -> str:
 
 
 SafeName = Annotated[str, AfterValidator(check_name)]
-
-
-def describe_metric(metric: str) -> tuple[str, int | None]:
-    """``'token_index@36'`` -> ``('token_index', 36)``; a summary key -> ``(key, None)``."""
-    match = METRIC.match(metric)
-    if match:
-        return match["indicator"], int(match["month"])
-    return metric, None
-
-
-def metric_value(timeseries: pd.DataFrame, summary: dict[str, Any], metric: str) -> float:
-    """The value of a metric in one run (NaN for a month past the run's end)."""
-    name, month = describe_metric(metric)
-    if month is None:
-        return float(summary[name])
-    by_month = timeseries.set_index("month")[name]
-    return float(by_month.at[month]) if month in by_month.index else math.nan
-
-
-def check_metric(metric: str) -> str:
-    name, month = describe_metric(metric)
-    if month is None and name not in SUMMARY_KEYS:
-        raise ValueError(
-            f"unknown metric '{metric}'; allowed: a summary value ({', '.join(SUMMARY_KEYS)}) "
-            f"or INDICATOR@MONTH with an indicator of {', '.join(INDICATORS)}"
-        )
-    if month is not None and name not in INDICATORS:
-        raise ValueError(f"unknown indicator '{name}' in '{metric}'; allowed: {', '.join(INDICATORS)}")
-    return metric
 
 
 class Keep(Strict):

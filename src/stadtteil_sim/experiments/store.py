@@ -16,6 +16,7 @@ Readers ignore the temporary files (their names start with a dot).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import platform
@@ -33,13 +34,9 @@ from stadtteil_sim.experiments.atomic import write_bytes, write_parquet
 from stadtteil_sim.experiments.design import Design, factor_levels
 
 MANIFEST = "manifest.json"
-# Modules that only present results; changing them does not make stored runs stale.
-PRESENTATION = {
-    "cli.py", "__main__.py", "app", "experiments/report.py", "experiments/analysis.py",
-    "experiments/run_folder.py",
-    # analyses built on batches: they choose the runs, the runs themselves do not use them
-    "calibration",
-}
+# What a batch's worker executes for one run; the code it reaches is the code that computes
+# what the store keeps (see code_fingerprint).
+WORKER = "stadtteil_sim.experiments.record"
 PACKAGES = ("stadtteil_sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "dask", "distributed")
 
 
@@ -61,15 +58,75 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def code_fingerprint() -> str:
-    """Hash of the package's source that computes results: runs stored by other code are stale."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package)
-        if relative.parts[0] in PRESENTATION or relative.as_posix() in PRESENTATION:
+def computing_modules(entry: str = WORKER) -> list[str]:
+    """The package's modules that run when ``entry`` runs: ``entry``, everything it imports at
+    any depth (also inside functions), and the packages above each (their ``__init__`` runs
+    first). Imports made only for type checking are left out: they never run; so are a
+    package's lazy re-exports."""
+    root = Path(__file__).resolve().parents[1]
+
+    def source(module: str) -> Path | None:
+        base = root.parent.joinpath(*module.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def imported(module: str, path: Path) -> set[str]:
+        found: set[str] = set()
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        parts = package.split(".")
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # a relative import
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+                found.add(base)
+                found |= {f"{base}.{alias.name}" for alias in node.names}
+        return {name for name in found if name.split(".")[0] == "stadtteil_sim" and source(name)}
+
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        module = todo.pop()
+        if module in seen:
             continue
-        digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+        seen.add(module)
+        parents = [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)]
+        todo.extend(parents)
+        path = source(module)
+        if path is not None:
+            todo.extend(imported(module, path) - seen)
+    return sorted(seen)
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` and a package's lazy
+    re-exports (a module-level ``__getattr__``: it runs only when that name is asked for)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(tree, ast.Module) and isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            continue
+        test = node.test if isinstance(node, ast.If) else None
+        if test is not None and (getattr(test, "id", None) or getattr(test, "attr", None)) == "TYPE_CHECKING":
+            yield from (n for child in node.orelse for n in (child, *_runtime_nodes(child)))
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
+def code_fingerprint() -> str:
+    """Hash of the source of every module a batch's worker runs (:func:`computing_modules`):
+    runs stored by other code are stale. Presentation (report, analysis, dashboard) and
+    analyses that choose runs (calibration, sensitivity) are not reached, so changing them
+    keeps stored runs valid; nothing is excluded by hand."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for module in computing_modules():
+        base = root.joinpath(*module.split("."))
+        path = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+        digest.update(module.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -6,7 +6,8 @@ over the whole population, so a month costs a few dozen array operations, not a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -20,27 +21,49 @@ CHILD, YOUNG_ADULT, ADULT, SENIOR = range(4)
 NATIVE = 0  # community code of natives; migrant communities are 1..K in scenario order
 
 
+# How a resident column is set when a household moves in (residential turnover, M13): the
+# newcomers are like the leavers in who they are and where they live (KEPT), bring their own
+# personal traits (DRAWN by personal_traits), and start from the column's initial value (RESET).
+KEPT, DRAWN, RESET = "kept", "drawn", "reset"
+
+
+def column(meaning: str, moving_in: str, initial: Any = None) -> Any:
+    """A resident column's declaration: its meaning, its value for a household moving in and,
+    for RESET columns, its initial value: ``(dtype, value)``, the value a constant or a function
+    of (scenario, migrant mask). KEPT and DRAWN columns are drawn by :func:`build_population`."""
+    assert (initial is not None) == (moving_in == RESET), meaning
+    return field(metadata={"meaning": meaning, "moving_in": moving_in, "initial": initial})
+
+
+def _native_acceptance(scenario: Scenario, migrant: np.ndarray) -> np.ndarray:
+    return np.where(migrant, 0.0, scenario.behaviour.recognition.initial)
+
+
 @dataclass
 class Population:
-    community: np.ndarray  # int16, 0 = native
-    female: np.ndarray  # bool
-    age_band: np.ndarray  # int8
-    parent: np.ndarray  # bool: a child at a local school or kindergarten
-    block: np.ndarray  # int32 housing block
-    unemployed: np.ndarray  # bool
-    welfare: np.ndarray  # bool
-    german: np.ndarray  # float, 0..1
-    experience: np.ndarray  # committee work / democratic participation, 0..1
-    identification: np.ndarray  # with the district, 0..1
-    trust: np.ndarray  # in institutions, 0..1
-    resources: np.ndarray  # time and resources, 0..1
-    threshold: np.ndarray  # personal activation threshold
-    level: np.ndarray  # int8 participation ladder
-    group: np.ndarray  # int32 group/association index, -1 = none
-    acceptance: np.ndarray  # natives' acceptance of migrant participation, 0..1
-    mediator_pool: np.ndarray  # bool: trained in conflict mediation (M9)
-    efficacy: np.ndarray  # delegates' sense of influence, 0..1
-    representative: np.ndarray  # bool: represents a community in the working group
+    """Every resident column, declared once: :func:`build_population` creates them and residential
+    turnover resets them from this declaration."""
+
+    community: np.ndarray = column("int16, 0 = native", KEPT)
+    female: np.ndarray = column("bool", KEPT)
+    age_band: np.ndarray = column("int8: child, young adult, adult, senior", KEPT)
+    parent: np.ndarray = column("bool: a child at a local school or kindergarten", KEPT)
+    block: np.ndarray = column("int32 housing block", KEPT)
+    unemployed: np.ndarray = column("bool", DRAWN)
+    welfare: np.ndarray = column("bool", DRAWN)
+    german: np.ndarray = column("float, 0..1", DRAWN)
+    experience: np.ndarray = column("committee work / democratic participation, 0..1", DRAWN)
+    identification: np.ndarray = column("with the district, 0..1", DRAWN)
+    trust: np.ndarray = column("in institutions, 0..1", DRAWN)
+    resources: np.ndarray = column("time and resources, 0..1", DRAWN)
+    threshold: np.ndarray = column("personal activation threshold", DRAWN)
+    level: np.ndarray = column("int8 participation ladder", RESET, (np.int8, UNREACHED))
+    group: np.ndarray = column("int32 group/association index, -1 = none", RESET, (np.int32, -1))
+    acceptance: np.ndarray = column("natives' acceptance of migrant participation, 0..1", RESET,
+                                    (np.float64, _native_acceptance))
+    mediator_pool: np.ndarray = column("bool: trained in conflict mediation (M9)", RESET, (bool, False))
+    efficacy: np.ndarray = column("delegates' sense of influence, 0..1", RESET, (np.float64, 0.5))
+    representative: np.ndarray = column("bool: represents a community in the working group", RESET, (bool, False))
 
     @property
     def size(self) -> int:
@@ -63,6 +86,19 @@ class Population:
         return [f.name for f in fields(self)]
 
 
+def columns_moving_in(rule: str) -> tuple[str, ...]:
+    """The names of the columns set by ``rule`` (KEPT, DRAWN or RESET) when a household moves in."""
+    return tuple(f.name for f in fields(Population) if f.metadata["moving_in"] == rule)
+
+
+def initial_value(name: str, scenario: Scenario, migrant: np.ndarray) -> np.ndarray:
+    """A RESET column's initial value for the residents ``migrant`` describes (one per row)."""
+    dtype, value = next(f for f in fields(Population) if f.name == name).metadata["initial"]
+    if callable(value):
+        return value(scenario, migrant).astype(dtype, copy=False)
+    return np.full(migrant.size, value, dtype=dtype)
+
+
 def strain_probabilities(density: float, migrant_share: float, factor: float) -> tuple[float, float]:
     """Split a district density (per 100) between migrants and natives so the mean is kept.
 
@@ -75,7 +111,7 @@ def strain_probabilities(density: float, migrant_share: float, factor: float) ->
     return float(migrant_p), float(np.clip(native_p, 0.0, 0.95))
 
 
-TRAITS = ("unemployed", "welfare", "german", "experience", "identification", "trust", "resources", "threshold")
+TRAITS = columns_moving_in(DRAWN)  # what personal_traits draws
 
 
 def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator) -> dict:
@@ -145,10 +181,5 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
         parent=parent,
         block=block,
         **traits,
-        level=np.zeros(n, dtype=np.int8),
-        group=np.full(n, -1, dtype=np.int32),
-        acceptance=np.where(migrant, 0.0, scenario.behaviour.recognition.initial),
-        mediator_pool=np.zeros(n, dtype=bool),
-        efficacy=np.full(n, 0.5),
-        representative=np.zeros(n, dtype=bool),
+        **{name: initial_value(name, scenario, migrant) for name in columns_moving_in(RESET)},
     )

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.population import TRAITS, UNREACHED, personal_traits
+from stadtteil_sim.model.population import (
+    DRAWN,
+    RESET,
+    columns_moving_in,
+    initial_value,
+    personal_traits,
+)
 from stadtteil_sim.model.processes.context import MonthContext
 
 
@@ -20,14 +26,11 @@ def step(ctx: MonthContext) -> None:
     movers = leaving < rate
     if not movers.any():
         return
-    for name in TRAITS:
+    # Every column from its declaration in Population: kept, drawn anew, or back to its start.
+    for name in columns_moving_in(DRAWN):
         getattr(pop, name)[movers] = newcomers[name][movers]
-    pop.level[movers] = UNREACHED
-    pop.group[movers] = -1
-    pop.representative[movers] = False
-    pop.mediator_pool[movers] = False
-    pop.efficacy[movers] = 0.5
-    pop.acceptance[movers & ~pop.migrant] = ctx.behaviour.recognition.initial
+    for name in columns_moving_in(RESET):
+        getattr(pop, name)[movers] = initial_value(name, ctx.scenario, pop.migrant[movers])
     ties = ctx.state.ties
     ties.partner[movers] = -1
     ties.strength[movers] = 0.0
