@@ -1,10 +1,12 @@
 """Mesa agents. Residents and associations are thin views onto the model's arrays, so AgentSet,
 DataCollector and the dashboard work while the monthly processes stay vectorized. The few
-organisational agents carry the steps of their own mechanisms."""
+organisational agents carry the steps of their own mechanisms.
+
+Agents take the model as a ``mesa.Model`` (a ``StadtteilModel``): this module does not import the
+model's module, which imports it.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import mesa
 
@@ -13,14 +15,11 @@ from stadtteil_sim.model.population import LEVEL_NAMES
 from stadtteil_sim.model.processes import linking, working_group
 from stadtteil_sim.model.state import GROUP_KIND_NAMES, OFFICE_MODE_NAMES
 
-if TYPE_CHECKING:
-    from stadtteil_sim.model.district import StadtteilModel
-
 
 class Resident(mesa.Agent):
     """One inhabitant: a view onto row ``index`` of the population arrays."""
 
-    def __init__(self, model: StadtteilModel, index: int):
+    def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
 
@@ -46,7 +45,7 @@ class Association(mesa.Agent):
     """A migrant main association, women's or youth group, or the native neighbourhood
     association: a view onto row ``index`` of the group table."""
 
-    def __init__(self, model: StadtteilModel, index: int):
+    def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
 
@@ -104,7 +103,7 @@ class DistrictManagement(mesa.Agent):
 class IntegrationOffice(mesa.Agent):
     """The Interkulturelles Büro: its mode and rules (M12) live in :class:`OfficePolicy`."""
 
-    def __init__(self, model: StadtteilModel):
+    def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.policy = OfficePolicy(model.config)
 
