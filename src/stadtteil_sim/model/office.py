@@ -8,6 +8,7 @@ delivers this month. Both rules can be a fixed month or a condition on the worki
 from __future__ import annotations
 
 from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model.events import OFFICE_SWITCHES
 from stadtteil_sim.model.state import (
     MODERATION,
     NOT_ACTIVE,
@@ -44,7 +45,7 @@ class OfficePolicy:
             office.mode = WITHDRAWN
             office.withdraw_month = month
         if office.mode != before:
-            state.log(f"the office switches to {OFFICE_MODE_NAMES[office.mode]}")
+            state.log(OFFICE_SWITCHES, mode=OFFICE_MODE_NAMES[office.mode])
         self._decide_link(state)
 
     def _handover_due(self, state: DistrictState) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
 from stadtteil_sim.model.network import ties_to
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
@@ -46,7 +47,7 @@ def step(ctx: MonthContext, native_recognition: float) -> None:
         wg.agenda_overlap -= drift * wg.agenda_overlap
         if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
             wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
-            state.log("the working group sends observers to the Stadtteilrunde")
+            state.log(OBSERVERS_SENT)
         else:
             return
     else:
@@ -65,8 +66,7 @@ def _advance_stage(ctx: MonthContext, draw: float) -> None:
     if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap:
         wg.link_stage += 1
         wg.months_at_stage = 0
-        words = {2: "delegates with a voice in the committees", 3: "a full part of the committees"}
-        ctx.state.log(f"the working group now has {words[wg.link_stage]}")
+        ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
 
 
 def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
@@ -97,7 +97,7 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
         pop.level[outsiders] = DELEGATE
         pop.efficacy[outsiders] = 0.5
         if outsiders.size:
-            ctx.state.log(f"{outsiders.size} migrant(s) without ties to the groups take committee seats")
+            ctx.state.log(TOKEN_SEATS, n=outsiders.size)
 
 
 def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model.events import COMMUNITY_JOINS, COMMUNITY_LEAVES, WORKING_GROUP_FORMS
 from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import SUPPORT
@@ -56,7 +57,7 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     _update_membership(ctx)
     if state.wg.formed_month is None and len(state.wg.communities) >= 2:
         state.wg.formed_month = state.month
-        state.log("the migrant working group meets for the first time")
+        state.log(WORKING_GROUP_FORMS)
 
 
 def _update_membership(ctx: MonthContext) -> int:
@@ -66,9 +67,9 @@ def _update_membership(ctx: MonthContext) -> int:
     counts = np.bincount(pop.community[pop.representative], minlength=len(ctx.communities.names))
     now = frozenset(np.flatnonzero(counts).tolist())
     for joined in sorted(now - before):
-        state.log(f"the {ctx.communities.names[joined]} community joins the working group")
+        state.log(COMMUNITY_JOINS, community=ctx.communities.names[joined])
     for left in sorted(before - now):
-        state.log(f"the {ctx.communities.names[left]} community leaves the working group")
+        state.log(COMMUNITY_LEAVES, community=ctx.communities.names[left])
     state.wg.communities = now
     return len(before)
 
