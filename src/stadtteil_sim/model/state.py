@@ -135,7 +135,6 @@ class Counters:
     conflicts: int = 0
     conflicts_mediated: int = 0
     conflicts_escalated: int = 0
-    event_this_month: bool = False
     last_escalated: int = 0
     events: list[str] = field(default_factory=list)  # plain-language log: "Month 27: ..."
 

@@ -45,6 +45,7 @@ def usable(ctx: MonthContext) -> np.ndarray:
 
 
 def step(ctx: MonthContext) -> None:
+    """Groups: joining, self-organised groups in the rooms, splits, foundings (M7, M11)."""
     rng = ctx.rng("groups")
     draw = rng.random((ctx.state.pop.size, 2))
     community_draw = rng.random((len(ctx.communities.names), 2, 3))

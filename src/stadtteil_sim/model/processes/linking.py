@@ -32,7 +32,8 @@ def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, ties_to(ties, organised) / 2.0)
 
 
-def step(ctx: MonthContext, native_recognition: float) -> None:
+def step(ctx: MonthContext) -> None:
+    """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
     rng = ctx.rng("linking")
     seat_draw = rng.random((MAX_SEATS, 3))
     stage_draw = rng.random()
@@ -55,7 +56,7 @@ def step(ctx: MonthContext, native_recognition: float) -> None:
         wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
     _advance_stage(ctx, stage_draw)
     _fill_seats(ctx, pick_draw)
-    _proposals(ctx, seat_draw, native_recognition)
+    _proposals(ctx, seat_draw)
 
 
 def _advance_stage(ctx: MonthContext, draw: float) -> None:
@@ -100,8 +101,9 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
             ctx.state.log(TOKEN_SEATS, n=outsiders.size)
 
 
-def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -> None:
+def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, lk, wg = ctx.state, ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
+    native_recognition = pop.native_acceptance()
     delegates = np.flatnonzero(pop.level == DELEGATE)[:MAX_SEATS]
     ties = constituency_ties(ctx)[delegates]
     own = pop.representative[delegates]

@@ -18,16 +18,16 @@ from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import SUPPORT
 
 
-def step(ctx: MonthContext) -> bool:
-    """Advance the working group one month; return whether the office intervened."""
+def step(ctx: MonthContext) -> None:
+    """Working group: representatives join or drift away; it meets; own capacity and reliance (M3)."""
     rng = ctx.rng("working_group")
     draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
     community_draw = rng.random(len(ctx.communities.names))
     noise = rng.random(4)
     if not ctx.switches.working_group:
-        return False
+        return
     _recruit(ctx, draw[:, 0], community_draw)
-    return _meet(ctx, draw[:, 1], noise)
+    ctx.intervened = _meet(ctx, draw[:, 1], noise)
 
 
 def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) -> None:
@@ -75,6 +75,7 @@ def _update_membership(ctx: MonthContext) -> int:
 
 
 def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
+    """The group meets; returns whether the office intervened (support mode, meetings thin)."""
     state, pop, w = ctx.state, ctx.state.pop, ctx.behaviour.working_group
     wg = state.wg
     if not wg.exists:
