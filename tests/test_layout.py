@@ -115,3 +115,50 @@ def test_the_fingerprint_follows_function_level_imports_but_not_type_checking_on
     monkeypatch.setattr(store, "__file__", str(package / "experiments" / "store.py"))
     assert store.computing_modules("stadtteil_sim.sub.entry") == [
         "stadtteil_sim", "stadtteil_sim.deep", "stadtteil_sim.sub", "stadtteil_sim.sub.entry", "stadtteil_sim.sub.inner"]
+
+
+# ---------------------------------------------------------------- no import circle
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (every import, as ``imports_of`` counts them)."""
+    return {module: imports_of(path) for module, path in MODULES.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle as its modules, the first repeated at the end; None if there is none."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if imported in path:
+                return path[path.index(imported):] + [imported]
+            if imported not in done:
+                found = visit(imported)
+                if found:
+                    return found
+        path.pop()
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        if module not in done:
+            found = visit(module)
+            if found:
+                return found
+    return None
+
+
+def test_find_cycle_names_a_circle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"a"}}) == ["a", "a"]
+    assert find_cycle({"x": {"a"}, "a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+
+
+def test_no_import_circle():
+    graph = import_graph()
+    # Imports inside functions count (the front door's lazy ones here).
+    assert graph["stadtteil_sim"] >= {"stadtteil_sim.model", "stadtteil_sim.experiments.store"}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import circle: " + " -> ".join(cycle)

@@ -9,7 +9,8 @@ import pytest
 
 from stadtteil_sim import Scenario, load_scenario
 from stadtteil_sim.model.district import StadtteilModel
-from stadtteil_sim.model.office import OfficePolicy
+from stadtteil_sim.model.office import OfficePolicy, bookkeeping
+from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import (
     MODERATION,
     NOT_ACTIVE,
@@ -225,6 +226,19 @@ def test_staff_hours_booked_per_mode():
         assert state.office.staff_hours == hours, (mode, intervened)
         assert state.office.staff_hours_total == pytest.approx(total)
     assert state.office.interventions == 2
+
+
+def test_bookkeeping_books_the_intervention_handed_on_in_the_context():
+    model = StadtteilModel(load_scenario(KS, {"run.scale": 0.05, "office.staff_hours_support": 12,
+                                              "office.staff_hours_intervention": 10}))
+    state = model.state
+    state.office.mode = SUPPORT
+    for intervened, hours in ((False, 12.0), (True, 22.0)):
+        ctx = MonthContext.begin(model.config, state, model.streams, model.communities, 0.5, False)
+        ctx.intervened = intervened
+        bookkeeping(ctx)
+        assert state.office.staff_hours == hours
+    assert state.office.interventions == 1
 
 
 def test_no_hours_booked_in_burn_in_months():

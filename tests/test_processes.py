@@ -22,6 +22,7 @@ from stadtteil_sim.model.processes import (
     activation,
     groups,
     linking,
+    management,
     outreach,
     qualification,
     recognition,
@@ -211,7 +212,7 @@ def test_activation_moves_only_informed_adults():
     pop.level[:] = rng.choice([UNREACHED, INFORMED], size=pop.size)
     pop.threshold[:] = -10.0  # everyone is pulled over the threshold
     before = pop.level.copy()
-    activation.step(context(model), event=False)
+    activation.step(context(model))
     informed_adult = (before == INFORMED) & pop.adult
     assert (pop.level[informed_adult] == ATTENDS).all()
     assert np.array_equal(pop.level[~informed_adult], before[~informed_adult])
@@ -222,8 +223,22 @@ def test_activation_drops_out_when_pull_falls_short():
     pop = model.state.pop
     pop.level[pop.adult] = ATTENDS
     pop.threshold[:] = 10.0
-    activation.step(context(model), event=False)
+    activation.step(context(model))
     assert (pop.level[pop.adult] == INFORMED).all()
+
+
+@pytest.mark.parametrize("visibility", [True, False])
+def test_district_managements_event_travels_in_the_context_to_activation(visibility):
+    sure = {"district_management.events_per_year": 52, "district_management.capacity": 1.0}
+    model = small_model({**sure, "mechanisms.visibility": visibility})
+    ctx = context(model)
+    assert ctx.event_this_month is False
+    management.step(ctx)
+    assert ctx.event_this_month is visibility  # an event every month, none without M5
+    with_event = activation.pull(ctx)
+    ctx.event_this_month = False
+    gain = model.config.behaviour.activation.weight_events if visibility else 0.0
+    assert with_event - activation.pull(ctx) == pytest.approx(np.full(model.state.pop.size, gain))
 
 
 # ================================================================ groups (M7, M11)
@@ -381,7 +396,9 @@ def test_working_group_switched_off_does_nothing():
     make_rep(model, 1)
     make_rep(model, 2)
     model.state.month = 1
-    assert working_group.step(context(model)) is False
+    ctx = context(model)
+    working_group.step(ctx)
+    assert ctx.intervened is False
     assert model.state.wg.formed_month is None and model.state.wg.communities == frozenset()
 
 
@@ -486,7 +503,7 @@ def linking_setup(ready: bool) -> StadtteilModel:
 def test_seats_go_to_representatives_only_when_the_group_is_ready(ready):
     model = linking_setup(ready)
     pop, wg = model.state.pop, model.state.wg
-    linking.step(context(model), native_recognition=0.4)
+    linking.step(context(model))
     assert wg.link_stage == 1 and wg.link_month == 20
     delegates = np.flatnonzero(pop.level == DELEGATE)
     assert delegates.size == model.config.committees.seats_per_stage[0]
@@ -500,7 +517,7 @@ def test_seats_go_to_representatives_only_when_the_group_is_ready(ready):
 def test_no_linking_before_the_decision():
     model = linking_setup(ready=True)
     model.state.wg.link_decided_month = None
-    linking.step(context(model), native_recognition=0.4)
+    linking.step(context(model))
     assert model.state.wg.link_stage == 0
     assert not (model.state.pop.level == DELEGATE).any()
 
@@ -511,7 +528,7 @@ def overlap_after(funds: bool, months: int = 6) -> float:
     start = wg.agenda_overlap
     for month in range(1, months + 1):
         model.state.month = month
-        linking.step(context(model), native_recognition=0.4)
+        linking.step(context(model))
     assert wg.link_stage == 0
     assert wg.agenda_overlap < start
     return wg.agenda_overlap
@@ -528,7 +545,7 @@ def test_unlinked_agenda_drift_follows_own_capacity():
     wg.capacity, wg.reliance = 0.4, 0.5
     start = wg.agenda_overlap
     model.state.month = 1
-    linking.step(context(model), native_recognition=0.4)
+    linking.step(context(model))
     assert wg.agenda_overlap == pytest.approx(start * (1 - lk.overlap_drift * (0.5 + 0.2)))
 
 
@@ -551,7 +568,7 @@ def test_recognition_changes_only_natives_acceptance():
     pop = model.state.pop
     before = pop.acceptance.copy()
     model.state.month = 1
-    recognition.step(context(model), event=False)
+    recognition.step(context(model))
     natives = pop.adult & ~pop.migrant
     assert np.array_equal(pop.acceptance[~natives], before[~natives])
     assert not np.array_equal(pop.acceptance[natives], before[natives])
@@ -563,7 +580,7 @@ def test_recognition_work_raises_acceptance():
     off = small_model({"mechanisms.recognition": False})
     for model in (on, off):
         model.state.month = 1
-        recognition.step(context(model), event=False)
+        recognition.step(context(model))
     natives = on.state.pop.adult & ~on.state.pop.migrant
     assert on.state.pop.acceptance[natives].mean() > off.state.pop.acceptance[natives].mean()
 

@@ -1,15 +1,16 @@
 """Every user-facing text of the dashboard and the animation, in German and English.
 
-All words shown to a room live here and nowhere else: labels, monitors, the explanation of each
-indicator (in the words of the source text, the Interkulturelles Büro's report), the office's
-modes and the event ticker. German is the default for workshops. Events come from the model's
-plain-language log (English, ``state.log``); ``event_text`` translates them by pattern, so the
-model keeps a single log and the dashboard needs no second one.
+All words shown to a room live here, but for the events' sentences: labels, monitors, the
+explanation of each indicator (in the words of the source text, the Interkulturelles Büro's
+report), the office's modes. German is the default for workshops. Events come from the model's
+plain-language log (English, ``state.log``); each kind of event is declared once, with its
+German sentence, in ``model/events.py``, and ``event_text`` reads a line back into its event;
+here live only the German words its fields take (communities, group kinds, office modes).
 """
 
 from __future__ import annotations
 
-import re
+from stadtteil_sim.model import events
 
 LANGS = ("de", "en")
 DEFAULT_LANG = "de"
@@ -284,21 +285,24 @@ def _cap(text: str) -> str:
 
 
 def _de_community(name: str, case: str) -> str:
-    """'die afghanische Community' (nom) / 'der afghanischen Community' (gen/dat)."""
+    """'die afghanische Community' (nom) / 'der afghanischen Community' (dat)."""
+    if case not in ("nom", "dat"):
+        raise ValueError(f"community case {case!r}: allowed: nom | dat")
     adj = COMMUNITY_ADJECTIVES.get(name)
     if adj is None:
         return f"{'die' if case == 'nom' else 'der'} Community »{name}«"
     return f"die {adj}e Community" if case == "nom" else f"der {adj}en Community"
 
 
+# A group kind (state.GROUP_KIND_NAMES) with its definite and indefinite article.
 _KIND_DE = {
     "main association": ("der Hauptverein", "ein Hauptverein"),
     "women's group": ("die Frauengruppe", "eine Frauengruppe"),
     "youth group": ("die Jugendgruppe", "eine Jugendgruppe"),
-    "neighbourhood association": ("der Nachbarschaftsverein", "ein Nachbarschaftsverein"),
+    "native association": ("der Nachbarschaftsverein", "ein Nachbarschaftsverein"),
 }
-_KINDS = "|".join(re.escape(k) for k in _KIND_DE)
 
+# What the office switches to (state.OFFICE_MODE_NAMES).
 _MODE_DE = {
     "not active": "in den Zustand »noch nicht aktiv«",
     "moderation": "zur aktiven Moderation",
@@ -307,68 +311,50 @@ _MODE_DE = {
 }
 
 
-def _de_stage(words: str) -> str:
-    for stage in (2, 3):
-        if LINK_STAGES[stage]["en"] == words:
-            return LINK_STAGES[stage]["de"]
-    return words
+class _German:
+    """An event's field in German: the German template's format spec names the form
+    (model/events.py), e.g. ``{community:dat}``, ``{kind:indef}``."""
+
+    def __init__(self, name: str, value: str):
+        self.name, self.value = name, value
+
+    def __format__(self, spec: str) -> str:
+        if self.name == "community":
+            return _de_community(self.value, spec)
+        if self.name == "kind":
+            if spec not in ("def", "indef"):
+                raise ValueError(f"kind form {spec!r}: allowed: def | indef")
+            forms = _KIND_DE.get(self.value)
+            return forms[spec == "indef"] if forms else self.value
+        if spec:
+            raise ValueError(f"field {self.name!r} has no German form {spec!r}")
+        if self.name == "mode":
+            return _MODE_DE.get(self.value, "zu " + self.value)
+        return self.value
 
 
-# (pattern over the model's English log line, German template). Groups are named so the German
-# sentence can reorder them. The English text is shown as logged, with a capital first letter.
-_EVENT_RULES: list[tuple[re.Pattern, object]] = [
-    (re.compile(r"the office switches to (?P<mode>.+)"),
-     lambda m: f"Das Interkulturelle Büro wechselt {_MODE_DE.get(m['mode'], 'zu ' + m['mode'])}"),
-    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community dissolves"),
-     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} löst sich auf"),
-    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community forms in the rooms"),
-     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} bildet sich in den Räumen"),
-    (re.compile(rf"a (?P<kind>{_KINDS}) of the (?P<c>.+) community forms without rooms of its own"),
-     lambda m: f"{_cap(_KIND_DE[m['kind']][1])} {_de_community(m['c'], 'dat')} bildet sich, ohne eigene Räume"),
-    (re.compile(r"a group splits from the (?P<c>.+) main association"),
-     lambda m: f"Eine Gruppe trennt sich vom Hauptverein {_de_community(m['c'], 'dat')}"),
-    (re.compile(r"the (?P<c>.+) main association is re-activated by the split"),
-     lambda m: f"Der Hauptverein {_de_community(m['c'], 'dat')} wird durch die Trennung wieder aktiv"),
-    (re.compile(r"the (?P<c>.+) main association feels excluded and withdraws for a year"),
-     lambda m: f"Der Hauptverein {_de_community(m['c'], 'dat')} fühlt sich ausgegrenzt und zieht sich für ein Jahr zurück"),
-    (re.compile(rf"the (?P<kind>{_KINDS}) of the (?P<c>.+) community registers as an association"),
-     lambda m: f"{_cap(_KIND_DE[m['kind']][0])} {_de_community(m['c'], 'dat')} gründet einen eingetragenen Verein"),
-    (re.compile(r"the migrant working group meets for the first time"),
-     lambda m: "Die Migrantenarbeitsgruppe trifft sich zum ersten Mal"),
-    (re.compile(r"the (?P<c>.+) community joins the working group"),
-     lambda m: f"{_cap(_de_community(m['c'], 'nom'))} tritt der Arbeitsgruppe bei"),
-    (re.compile(r"the (?P<c>.+) community leaves the working group"),
-     lambda m: f"{_cap(_de_community(m['c'], 'nom'))} verlässt die Arbeitsgruppe"),
-    (re.compile(r"the working group sends observers to the Stadtteilrunde"),
-     lambda m: "Die Arbeitsgruppe schickt Beobachter/innen in die Stadtteilrunde"),
-    (re.compile(r"the working group now has (?P<words>.+)"),
-     lambda m: f"Die Arbeitsgruppe hat jetzt: {_de_stage(m['words'])}"),
-    (re.compile(r"(?P<n>\d+) migrant\(s\) without ties to the groups take committee seats"),
-     lambda m: f"{m['n']} Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien"),
-]
-
-_EVENT_LINE = re.compile(r"Month (?P<month>-?\d+): (?P<text>.+)")
+def event_german(event: events.Event, fields: dict[str, str]) -> str:
+    """A declared event's German sentence with its fields."""
+    return _cap(event.de.format(**{name: _German(name, value) for name, value in fields.items()}))
 
 
 def event_text(line: str, lang: str) -> str:
     """One log line ("Month 27: a group splits ...") in plain words of ``lang``.
 
-    A line no rule knows is shown as logged (English), so a new kind of event is never lost.
+    The line is read back into its declared event (model/events.py); a line no event declares
+    is shown as logged (English), so nothing is ever lost.
     """
-    match = _EVENT_LINE.fullmatch(line)
-    if match is None:
+    split = events.split(line)
+    if split is None:
         return line
-    month, text = match["month"], match["text"]
+    month, text = split
     if lang == "en":
-        return f"Month {month}: {text[0].upper()}{text[1:]}"
-    for pattern, render in _EVENT_RULES:
-        found = pattern.fullmatch(text)
-        if found:
-            return f"Monat {month}: {render(found)}"
-    return f"Monat {month}: {text}"
+        return f"Month {month}: {_cap(text)}"
+    found = events.match(text)
+    return f"Monat {month}: {event_german(*found) if found else text}"
 
 
 def event_known(line: str) -> bool:
-    """Whether a German rule covers the line (tests keep the rules complete)."""
-    match = _EVENT_LINE.fullmatch(line)
-    return bool(match) and any(p.fullmatch(match["text"]) for p, _ in _EVENT_RULES)
+    """Whether the line is a declared event (tests keep the log and the declarations in step)."""
+    split = events.split(line)
+    return split is not None and events.match(split[1]) is not None

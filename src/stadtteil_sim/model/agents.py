@@ -1,26 +1,26 @@
 """Mesa agents. Residents and associations are thin views onto the model's arrays, so AgentSet,
-DataCollector and the dashboard work while the monthly processes stay vectorized. The few
-organisational agents carry the steps of their own mechanisms."""
+DataCollector and the dashboard work while the monthly processes stay vectorized. The
+organisational agents are views onto their state too: their mechanisms are processes of the
+month (``model/month.py: MONTH``), which pass what they hand on in the month's context. Only the
+office acts itself, with its decision before the month.
+
+Agents take the model as a ``mesa.Model`` (a ``StadtteilModel``): this module does not import the
+model's module, which imports it.
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import mesa
 
 from stadtteil_sim.model.office import OfficePolicy
 from stadtteil_sim.model.population import LEVEL_NAMES
-from stadtteil_sim.model.processes import linking, working_group
 from stadtteil_sim.model.state import GROUP_KIND_NAMES, OFFICE_MODE_NAMES
-
-if TYPE_CHECKING:
-    from stadtteil_sim.model.district import StadtteilModel
 
 
 class Resident(mesa.Agent):
     """One inhabitant: a view onto row ``index`` of the population arrays."""
 
-    def __init__(self, model: StadtteilModel, index: int):
+    def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
 
@@ -46,7 +46,7 @@ class Association(mesa.Agent):
     """A migrant main association, women's or youth group, or the native neighbourhood
     association: a view onto row ``index`` of the group table."""
 
-    def __init__(self, model: StadtteilModel, index: int):
+    def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
 
@@ -68,10 +68,7 @@ class Association(mesa.Agent):
 
 class WorkingGroup(mesa.Agent):
     """The migrant working group (MIKRA in Kranichstein-Süd, Interkulturelle Stadtteilarbeit in
-    Eberstadt-Süd): recruits representatives and meets (M3)."""
-
-    def step(self) -> None:
-        self.intervened = working_group.step(self.model.month_context)
+    Eberstadt-Süd): recruits representatives and meets (M3, ``processes.working_group.step``)."""
 
     @property
     def state(self):
@@ -79,10 +76,8 @@ class WorkingGroup(mesa.Agent):
 
 
 class DistrictCommittee(mesa.Agent):
-    """Stadtteilrunde and citizens' working groups: link stages, seats and proposals (M4)."""
-
-    def step(self) -> None:
-        linking.step(self.model.month_context, self.model.native_recognition())
+    """Stadtteilrunde and citizens' working groups: link stages, seats and proposals (M4,
+    ``processes.linking.step``)."""
 
     @property
     def state(self):
@@ -90,29 +85,23 @@ class DistrictCommittee(mesa.Agent):
 
 
 class DistrictManagement(mesa.Agent):
-    """Stadtteilwerkstatt / Quartiersmanagement: district events (M5), co-moderation, and the
-    working groups' upkeep in the self-running phase (its capacity enters M1, M3)."""
-
-    def step(self) -> None:
-        draw = self.model.streams("events", self.model.state.month).random()
-        cfg = self.model.config.district_management
-        rate = cfg.events_per_year / 12.0 * cfg.capacity
-        self.event_this_month = bool(self.model.config.mechanisms.visibility and draw < rate)
-        self.model.state.counters.event_this_month = self.event_this_month
+    """Stadtteilwerkstatt / Quartiersmanagement: district events (M5, ``processes.management.step``),
+    co-moderation, and the working groups' upkeep in the self-running phase (its capacity enters
+    M1, M3)."""
 
 
 class IntegrationOffice(mesa.Agent):
-    """The Interkulturelles Büro: its mode and rules (M12) live in :class:`OfficePolicy`."""
+    """The Interkulturelles Büro: its mode and rules (M12) live in :class:`OfficePolicy`; its
+    hours are booked by the month's last process (``office.bookkeeping``)."""
 
-    def __init__(self, model: StadtteilModel):
+    def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.policy = OfficePolicy(model.config)
 
     def step(self) -> None:
+        """The integration office decides its mode (moderation -> support -> withdrawn) and whether
+        linking starts, from last month's state of the working group (M12, M4)."""
         self.policy.decide(self.model.state)
-
-    def book_hours(self, intervened: bool) -> None:
-        self.policy.book_hours(self.model.state, intervened)
 
     @property
     def mode(self) -> str:

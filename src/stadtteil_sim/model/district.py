@@ -1,20 +1,9 @@
 """StadtteilModel: the district, its residents, organisations and the integration office.
 
-Monthly step order (one step = one month; month 0 = the office starts):
+Monthly step order (one step = one month; month 0 = the office starts): the office's decision,
+then the sequence ``MONTH`` of ``model/month.py`` (this list is generated from both); after it
+the model adds agents for new groups, and after each step it collects the indicators.
 
-1. The integration office decides its mode (moderation -> support -> withdrawn) and whether
-   linking starts, from last month's state of the working group (M12, M4).
-2. Residential fluctuation: some households move out, similar newcomers move in (M13).
-   District management plans its events: festivals, clean-ups, activating surveys (M5).
-3. Outreach: contact to communities through mediators; residents get informed (M1, M10).
-4. Qualification: courses and multiplier training; school projects (M8, M10).
-5. Activation: informed residents start or stop attending, by pull against threshold (M2, M5, M6, M13).
-6. Groups: joining, self-organised groups in the rooms, splits, foundings (M7, M11).
-7. Working group: representatives join or drift away; it meets; own capacity and reliance (M3).
-8. Committees: link stages, seats, delegates' proposals, agenda overlap (M4).
-9. Contact: ties form at shared activities and decay without contact (M5, M11).
-10. Recognition: natives' acceptance, mediator pool, conflicts, committees' opening (M9, M13).
-11. Bookkeeping: office staff hours; association agents for new groups; indicators collected.
 """
 
 from __future__ import annotations
@@ -35,17 +24,9 @@ from stadtteil_sim.model.agents import (
     Resident,
     WorkingGroup,
 )
+from stadtteil_sim.model.month import MONTH, describe
 from stadtteil_sim.model.network import initial_ties
 from stadtteil_sim.model.population import build_population
-from stadtteil_sim.model.processes import (
-    activation,
-    contact,
-    groups,
-    outreach,
-    qualification,
-    recognition,
-    turnover,
-)
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import (
@@ -58,6 +39,9 @@ from stadtteil_sim.model.state import (
     OfficeState,
     WorkingGroupState,
 )
+
+if __doc__:  # None under python -OO
+    __doc__ += describe((IntegrationOffice.step, *MONTH)) + "\n"
 
 _FROM_SCENARIO: Any = object()  # no seed given: the scenario's run.seed
 
@@ -102,7 +86,6 @@ class StadtteilModel(mesa.Model):
         self.communities = CommunityTable.build(self.config)
         self.community_names = self.communities.names
         self.state = self._build_state()
-        self.month_context: MonthContext | None = None
 
         self.residents = [Resident(self, i) for i in range(self.state.pop.size)]
         self.association_agents: list[Association] = []
@@ -175,35 +158,21 @@ class StadtteilModel(mesa.Model):
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         self.state.month += 1
-        self.office.step()
+        self.office.step()  # a phase before the month's sequence: model/month.py says why
         self._simulate_month()
         self._collect()
         if self.state.month >= self.config.run.months:
             self.running = False
 
     def _simulate_month(self) -> None:
-        """Steps 2-11 of the order in the module docstring."""
-        state = self.state
-        effort = self.office.policy.effort(state)
-        self.month_context = ctx = MonthContext.begin(
-            self.config, state, self.streams, self.communities, effort, self.office.policy.moderating(state)
+        """The month's sequence (``MONTH``), with the effort of the mode the office decided."""
+        state, policy = self.state, self.office.policy
+        ctx = MonthContext.begin(
+            self.config, state, self.streams, self.communities, policy.effort(state), policy.moderating(state)
         )
-        turnover.step(ctx)
-        self.management.step()
-        event = self.management.event_this_month
-        outreach.step(ctx)
-        qualification.step(ctx)
-        activation.step(ctx, event)
-        groups.step(ctx)
-        self.working_group.step()
-        self.committee.step()
-        contact.step(ctx, event)
-        recognition.step(ctx, event)
-        self.office.book_hours(self.working_group.intervened)
+        for step in MONTH:
+            step(ctx)
         self._sync_association_agents()
-
-    def native_recognition(self) -> float:
-        return self.state.pop.native_acceptance()
 
     def _collect(self) -> None:
         self.indicators = indicators.compute(self.state, self.config)

@@ -3,11 +3,14 @@
 Like an intervention object: ``decide(state)`` runs at the start of each month and changes the
 office's mode from the rules; ``effort(state)`` says how much of each instrument the office
 delivers this month. Both rules can be a fixed month or a condition on the working group.
+:func:`bookkeeping` is the month's last process: the hours the office spent.
 """
 
 from __future__ import annotations
 
 from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model.events import OFFICE_SWITCHES
+from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import (
     MODERATION,
     NOT_ACTIVE,
@@ -44,7 +47,7 @@ class OfficePolicy:
             office.mode = WITHDRAWN
             office.withdraw_month = month
         if office.mode != before:
-            state.log(f"the office switches to {OFFICE_MODE_NAMES[office.mode]}")
+            state.log(OFFICE_SWITCHES, mode=OFFICE_MODE_NAMES[office.mode])
         self._decide_link(state)
 
     def _handover_due(self, state: DistrictState) -> bool:
@@ -89,3 +92,9 @@ class OfficePolicy:
             office.staff_hours = hours
             office.staff_hours_total += hours
         office.interventions += int(intervened)
+
+
+def bookkeeping(ctx: MonthContext) -> None:
+    """Bookkeeping: the office books its staff hours and interventions (M12)."""
+    # The policy is rules over the scenario with no state of its own: one built here is the model's.
+    OfficePolicy(ctx.scenario).book_hours(ctx.state, ctx.intervened)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stadtteil_sim.model.events import Event, line
 from stadtteil_sim.model.network import Ties
 from stadtteil_sim.model.population import Population
 
@@ -134,7 +135,6 @@ class Counters:
     conflicts: int = 0
     conflicts_mediated: int = 0
     conflicts_escalated: int = 0
-    event_this_month: bool = False
     last_escalated: int = 0
     events: list[str] = field(default_factory=list)  # plain-language log: "Month 27: ..."
 
@@ -151,6 +151,7 @@ class DistrictState:
     counters: Counters
     month: int = 0
 
-    def log(self, text: str) -> None:
+    def log(self, event: Event, **fields) -> None:
+        """Log a declared event (``model/events.py``) from month 0 on, in its English words."""
         if self.month >= 0:
-            self.counters.events.append(f"Month {self.month}: {text}")
+            self.counters.events.append(line(self.month, event.text(**fields)))

@@ -39,7 +39,7 @@ def barrier(ctx: MonthContext) -> np.ndarray:
     return common + np.where(pop.migrant, migrant_barrier, native_barrier)
 
 
-def pull(ctx: MonthContext, event: bool) -> np.ndarray:
+def pull(ctx: MonthContext) -> np.ndarray:
     pop, a = ctx.state.pop, ctx.behaviour.activation
     k = pop.community
     wg = ctx.state.wg
@@ -47,7 +47,7 @@ def pull(ctx: MonthContext, event: bool) -> np.ndarray:
     visible = 0.0
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
-        visible = float(event) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
+        visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
     interest = pop.identification * ctx.district_interest()[k]
     invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
     group = (ctx.in_working_group * wg.regularity)[k]
@@ -60,12 +60,13 @@ def pull(ctx: MonthContext, event: bool) -> np.ndarray:
     )
 
 
-def step(ctx: MonthContext, event: bool) -> None:
+def step(ctx: MonthContext) -> None:
+    """Activation: informed residents start or stop attending, by pull against threshold (M2, M5, M6, M13)."""
     rng = ctx.rng("activation")
     draw = rng.random((ctx.state.pop.size, 2))
     pop, a = ctx.state.pop, ctx.behaviour.activation
     threshold = pop.threshold + barrier(ctx)
-    p = pull(ctx, event)
+    p = pull(ctx)
     up = pop.adult & (pop.level == INFORMED) & (p > threshold) & (draw[:, 0] < a.up_rate)
     down = np.isin(pop.level, (ATTENDS, MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
     pop.level[up] = ATTENDS

@@ -14,7 +14,8 @@ from stadtteil_sim.model.population import ATTENDS, DELEGATE, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
 
-def step(ctx: MonthContext, event: bool) -> None:
+def step(ctx: MonthContext) -> None:
+    """Contact: ties form at shared activities and decay without contact (M5, M11)."""
     rng = ctx.rng("ties")
     draw = rng.random((ctx.state.pop.size, 4))
     pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
@@ -26,7 +27,7 @@ def step(ctx: MonthContext, event: bool) -> None:
         in_rooms = np.append(np.array(g.in_rooms, dtype=bool) & np.array(g.alive, dtype=bool), False)
         meets_in_rooms = in_rooms[np.where(pop.group >= 0, pop.group, -1)] | pop.representative
         mixing = np.where(meets_in_rooms, t.mixing_shared, mixing)
-    if event and ctx.switches.visibility:
+    if ctx.event_this_month and ctx.switches.visibility:
         mixing = np.maximum(mixing, t.mixing_shared)
     if ctx.scenario.instruments.project_funds_detached:
         mixing = np.where(pop.migrant, 0.5 * mixing, mixing)

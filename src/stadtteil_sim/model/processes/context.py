@@ -1,5 +1,6 @@
 """What every process of a month needs: the state, the scenario, the streams, the office's effort,
-and per-community attributes as arrays indexed by community code (0 = natives)."""
+and per-community attributes as arrays indexed by community code (0 = natives). What one process
+hands to a later one in the same month travels here too, never through an agent."""
 
 from __future__ import annotations
 
@@ -67,6 +68,9 @@ class MonthContext:
     moderating: bool
     active_share: np.ndarray  # per resident, share of contacts attending activities
     in_working_group: np.ndarray  # per community code, represented in the working group
+    # Handed on within the month: set by one process, read by later ones.
+    event_this_month: bool = False  # district management's event (M5): activation, contact, recognition
+    intervened: bool = False  # the office intervened at the working group's meeting: bookkeeping
 
     @classmethod
     def begin(cls, scenario, state, streams, communities, effort, moderating) -> MonthContext:

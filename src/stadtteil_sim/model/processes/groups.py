@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model.events import (
+    ASSOCIATION_REACTIVATED,
+    ASSOCIATION_WITHDRAWS,
+    GROUP_DISSOLVES,
+    GROUP_FORMS_IN_ROOMS,
+    GROUP_FORMS_WITHOUT_ROOMS,
+    GROUP_REGISTERS,
+    GROUP_SPLITS,
+)
 from stadtteil_sim.model.population import ATTENDS, MEMBER, NATIVE, YOUNG_ADULT
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import (
+    GROUP_KIND_NAMES,
     MAIN_ASSOCIATION,
     NATIVE_ASSOCIATION,
     WOMENS_GROUP,
@@ -35,6 +45,7 @@ def usable(ctx: MonthContext) -> np.ndarray:
 
 
 def step(ctx: MonthContext) -> None:
+    """Groups: joining, self-organised groups in the rooms, splits, foundings (M7, M11)."""
     rng = ctx.rng("groups")
     draw = rng.random((ctx.state.pop.size, 2))
     community_draw = rng.random((len(ctx.communities.names), 2, 3))
@@ -68,10 +79,7 @@ def _dissolve(ctx: MonthContext, group_draw: np.ndarray) -> None:
         if weak and not g.registered[i] and group_draw[i % GROUP_DRAWS, 0] < rate * (2.0 - g.activity[i]):
             g.alive[i] = False
             pop.group[pop.group == i] = -1
-            ctx.state.log(f"a {KIND_WORD[g.kind[i]]} of the {ctx.communities.names[g.community[i]]} community dissolves")
-
-
-KIND_WORD = {MAIN_ASSOCIATION: "main association", WOMENS_GROUP: "women's group", YOUTH_GROUP: "youth group", NATIVE_ASSOCIATION: "neighbourhood association"}
+            ctx.state.log(GROUP_DISSOLVES, kind=GROUP_KIND_NAMES[g.kind[i]], community=ctx.communities.names[g.community[i]])
 
 
 def _target_groups(ctx: MonthContext, kind: int, counts: np.ndarray, open_only: bool) -> np.ndarray:
@@ -146,8 +154,8 @@ def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
         members = np.flatnonzero(candidates & (pop.community == k))[: 2 * a.core_size]
         from_main = members[pop.group[members] == main] if main >= 0 else members[:0]
         pop.group[members] = new
-        where = "in the rooms" if rooms else "without rooms of its own"
-        state.log(f"a {KIND_WORD[kind]} of the {ctx.communities.names[k]} community forms {where}")
+        forms = GROUP_FORMS_IN_ROOMS if rooms else GROUP_FORMS_WITHOUT_ROOMS
+        state.log(forms, kind=GROUP_KIND_NAMES[kind], community=ctx.communities.names[k])
         if splitting and from_main.size:
             g.split_from[new] = main
             _after_split(ctx, main, draws[k, 1:])
@@ -157,14 +165,14 @@ def _after_split(ctx: MonthContext, main: int, draws: np.ndarray) -> None:
     """M7: a split may re-activate the main association, or, unaccompanied, make it withdraw."""
     g, a, state = ctx.state.groups, ctx.behaviour.associations, ctx.state
     name = ctx.communities.names[g.community[main]]
-    state.log(f"a group splits from the {name} main association")
+    state.log(GROUP_SPLITS, community=name)
     if draws[0] < a.reactivation:
         g.activity[main] = min(1.0, g.activity[main] + 0.3)
         g.women_served[main] = min(1.0, g.women_served[main] + 0.2)
-        state.log(f"the {name} main association is re-activated by the split")
+        state.log(ASSOCIATION_REACTIVATED, community=name)
     elif draws[1] < a.exclusion * (1.0 - ctx.effort):
         g.withdrawn_until[main] = state.month + 12
-        state.log(f"the {name} main association feels excluded and withdraws for a year")
+        state.log(ASSOCIATION_WITHDRAWS, community=name)
 
 
 def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
@@ -187,7 +195,7 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
                 g.founded[i] = state.month
                 state.counters.associations_founded += 1
                 state.counters.womens_associations_founded += int(g.kind[i] == WOMENS_GROUP)
-            state.log(f"the {KIND_WORD[g.kind[i]]} of the {ctx.communities.names[g.community[i]]} community registers as an association")
+            state.log(GROUP_REGISTERS, kind=GROUP_KIND_NAMES[g.kind[i]], community=ctx.communities.names[g.community[i]])
 
 
 def _sync_levels(ctx: MonthContext) -> None:

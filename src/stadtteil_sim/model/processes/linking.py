@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
 from stadtteil_sim.model.network import ties_to
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
@@ -31,7 +32,8 @@ def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, ties_to(ties, organised) / 2.0)
 
 
-def step(ctx: MonthContext, native_recognition: float) -> None:
+def step(ctx: MonthContext) -> None:
+    """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
     rng = ctx.rng("linking")
     seat_draw = rng.random((MAX_SEATS, 3))
     stage_draw = rng.random()
@@ -46,7 +48,7 @@ def step(ctx: MonthContext, native_recognition: float) -> None:
         wg.agenda_overlap -= drift * wg.agenda_overlap
         if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
             wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
-            state.log("the working group sends observers to the Stadtteilrunde")
+            state.log(OBSERVERS_SENT)
         else:
             return
     else:
@@ -54,7 +56,7 @@ def step(ctx: MonthContext, native_recognition: float) -> None:
         wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
     _advance_stage(ctx, stage_draw)
     _fill_seats(ctx, pick_draw)
-    _proposals(ctx, seat_draw, native_recognition)
+    _proposals(ctx, seat_draw)
 
 
 def _advance_stage(ctx: MonthContext, draw: float) -> None:
@@ -65,8 +67,7 @@ def _advance_stage(ctx: MonthContext, draw: float) -> None:
     if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap:
         wg.link_stage += 1
         wg.months_at_stage = 0
-        words = {2: "delegates with a voice in the committees", 3: "a full part of the committees"}
-        ctx.state.log(f"the working group now has {words[wg.link_stage]}")
+        ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
 
 
 def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
@@ -97,11 +98,12 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
         pop.level[outsiders] = DELEGATE
         pop.efficacy[outsiders] = 0.5
         if outsiders.size:
-            ctx.state.log(f"{outsiders.size} migrant(s) without ties to the groups take committee seats")
+            ctx.state.log(TOKEN_SEATS, n=outsiders.size)
 
 
-def _proposals(ctx: MonthContext, draw: np.ndarray, native_recognition: float) -> None:
+def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, lk, wg = ctx.state, ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
+    native_recognition = pop.native_acceptance()
     delegates = np.flatnonzero(pop.level == DELEGATE)[:MAX_SEATS]
     ties = constituency_ties(ctx)[delegates]
     own = pop.representative[delegates]

@@ -30,6 +30,7 @@ def community_access(ctx: MonthContext) -> np.ndarray:
 
 
 def step(ctx: MonthContext) -> None:
+    """Outreach: contact to communities through mediators; residents get informed (M1, M10)."""
     rng = ctx.rng("outreach")
     noise = rng.random(len(ctx.communities.names))
     draw = rng.random(ctx.state.pop.size)

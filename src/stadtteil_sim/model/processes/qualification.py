@@ -14,6 +14,7 @@ from stadtteil_sim.model.processes.context import MonthContext
 
 
 def step(ctx: MonthContext) -> None:
+    """Qualification: courses and multiplier training; school projects (M8, M10)."""
     rng = ctx.rng("qualification")
     draw = rng.random((ctx.state.pop.size, 3))
     if ctx.effort <= 0.0:

@@ -18,7 +18,8 @@ from stadtteil_sim.model.processes.context import MonthContext
 MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 
 
-def step(ctx: MonthContext, event: bool) -> None:
+def step(ctx: MonthContext) -> None:
+    """Recognition: natives' acceptance, mediator pool, conflicts, committees' opening (M9, M13)."""
     rng = ctx.rng("recognition")
     draw = rng.random(ctx.state.pop.size)
     conflict_draw = rng.random(MAX_CONFLICTS + 1)
@@ -34,7 +35,7 @@ def step(ctx: MonthContext, event: bool) -> None:
     # Without anyone informing natives about the group, its agenda is opaque to them.
     reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
-    if event and switches.visibility and not instruments.festival_codesigned:
+    if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
     new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)

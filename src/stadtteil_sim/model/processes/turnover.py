@@ -18,6 +18,7 @@ from stadtteil_sim.model.processes.context import MonthContext
 
 
 def step(ctx: MonthContext) -> None:
+    """Residential fluctuation: some households move out, similar newcomers move in (M13)."""
     rng = ctx.rng("turnover")
     pop = ctx.state.pop
     leaving = rng.random(pop.size)

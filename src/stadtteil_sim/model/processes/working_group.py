@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model.events import COMMUNITY_JOINS, COMMUNITY_LEAVES, WORKING_GROUP_FORMS
 from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import SUPPORT
 
 
-def step(ctx: MonthContext) -> bool:
-    """Advance the working group one month; return whether the office intervened."""
+def step(ctx: MonthContext) -> None:
+    """Working group: representatives join or drift away; it meets; own capacity and reliance (M3)."""
     rng = ctx.rng("working_group")
     draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
     community_draw = rng.random(len(ctx.communities.names))
     noise = rng.random(4)
     if not ctx.switches.working_group:
-        return False
+        return
     _recruit(ctx, draw[:, 0], community_draw)
-    return _meet(ctx, draw[:, 1], noise)
+    ctx.intervened = _meet(ctx, draw[:, 1], noise)
 
 
 def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) -> None:
@@ -56,7 +57,7 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     _update_membership(ctx)
     if state.wg.formed_month is None and len(state.wg.communities) >= 2:
         state.wg.formed_month = state.month
-        state.log("the migrant working group meets for the first time")
+        state.log(WORKING_GROUP_FORMS)
 
 
 def _update_membership(ctx: MonthContext) -> int:
@@ -66,14 +67,15 @@ def _update_membership(ctx: MonthContext) -> int:
     counts = np.bincount(pop.community[pop.representative], minlength=len(ctx.communities.names))
     now = frozenset(np.flatnonzero(counts).tolist())
     for joined in sorted(now - before):
-        state.log(f"the {ctx.communities.names[joined]} community joins the working group")
+        state.log(COMMUNITY_JOINS, community=ctx.communities.names[joined])
     for left in sorted(before - now):
-        state.log(f"the {ctx.communities.names[left]} community leaves the working group")
+        state.log(COMMUNITY_LEAVES, community=ctx.communities.names[left])
     state.wg.communities = now
     return len(before)
 
 
 def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
+    """The group meets; returns whether the office intervened (support mode, meetings thin)."""
     state, pop, w = ctx.state, ctx.state.pop, ctx.behaviour.working_group
     wg = state.wg
     if not wg.exists:
