@@ -52,7 +52,7 @@ def test_views_are_deterministic_and_change_as_the_run_goes_on():
         model = w.copies[0].model
         copies = [("A", model)]
         pictures.append((views.png(views.DistrictView(model, "en").image("x")), views.png(views.network_image(model, "en")),
-                         *(views.png(views.chart_image(k, copies, "en")) for k in views.CHARTS)))
+                         *(views.png(views.chart_image(k, copies, "en")) for k in views.charts())))
     assert pictures[0] == pictures[1]
     c = workshop(seed=2)
     before = views.png(views.chart_image("participation", [("A", c.copies[0].model)], "en"))

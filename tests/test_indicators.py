@@ -41,12 +41,6 @@ from stadtteil_sim.model.state import (
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 
-SHARES = (
-    "migrants_reached_share", "migrant_participation_rate", "native_participation_rate",
-    "working_group_coverage", "working_group_capacity", "working_group_regularity",
-    "token_index", "detachment_index", "proposals_adopted_share", "native_recognition",
-    "bridging_tie_share",
-)
 
 
 def small_model(overrides: dict | None = None) -> StadtteilModel:
@@ -142,14 +136,25 @@ def test_compute_returns_every_indicator():
 
 
 @pytest.mark.parametrize("overrides", [{}, {"office.enabled": False}, {"office.link_month": 0}])
-def test_shares_stay_in_unit_interval_over_a_run(overrides):
+def test_each_indicator_is_the_kind_it_is_declared_over_a_run(overrides):
+    """Shares and indices stay in [0, 1], counts and the stage are whole numbers from 0 (the
+    stage up to 3), hours are not negative, a category is a word: the figure, the report and the
+    dashboard format each by its declared kind."""
     model = StadtteilModel(load_scenario(KS, {"run.scale": 0.1, **overrides}))
     for _ in range(60):
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
-    for name in SHARES:
-        values = frame[name].astype(float)
-        assert ((values >= 0) & (values <= 1)).all(), name
+    for name, indicator in INDICATORS.items():
+        values = frame[name]
+        if indicator.kind in ("share", "index"):
+            assert values.astype(float).between(0.0, 1.0).all(), name
+        elif indicator.kind in ("count", "stage"):
+            assert values.dtype.kind == "i" and (values >= 0).all(), name
+            assert indicator.kind == "count" or (values <= 3).all(), name
+        elif indicator.kind == "hours":
+            assert (values >= 0).all(), name
+        else:
+            assert values.map(type).eq(str).all(), name
     # Attending is a higher rung than being informed.
     assert (frame["migrant_participation_rate"] <= frame["migrants_reached_share"]).all()
     assert (frame["communities_in_working_group"] <= len(model.community_names) - 1).all()

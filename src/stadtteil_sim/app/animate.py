@@ -162,7 +162,7 @@ def fixed_colours() -> list[tuple[int, int, int]]:
     base = views.PALETTE
     levels = [(255.0 - s * (255.0 - base)).astype(np.uint8) for s in np.unique(views.LEVEL_STRENGTH)]
     named = [views.INK, views.GRID, views.HANDOVER_COLOUR, views.LINK_COLOUR]
-    named += [colour for lines in views._SERIES.values() for *_, colour in lines]
+    named += [i.colour for chart in views.charts() for i in views.chart_series(chart)]
     colours = [tuple(int(v) for v in row) for row in base.astype(np.uint8)]
     colours += [tuple(int(v) for v in row) for level in levels for row in level]
     colours += [tuple(int(v) for v in c) for c in (*named, *UI_COLOURS)]

@@ -1,11 +1,14 @@
 """Every user-facing text of the dashboard and the animation, in German and English.
 
-All words shown to a room live here, but for the events' sentences: labels, monitors, the
-explanation of each indicator (in the words of the source text, the Interkulturelles Büro's
-report), the office's modes. German is the default for workshops. Events come from the model's
-plain-language log (English, ``state.log``); each kind of event is declared once, with its
-German sentence, in ``model/events.py``, and ``event_text`` reads a line back into its event;
-here live only the German words its fields take (communities, group kinds, office modes).
+All words shown to a room live here, except each indicator's label, declared with the indicator
+in ``model/indicators.py`` (``views.indicator_label`` reads it; this module stays free of the
+numeric stack, the command line reads LANGS), and the events' sentences: the page's labels, the
+monitors, the chart titles (``chart_<name>``), the explanation of each indicator (in the words
+of the source text, the Interkulturelles Büro's report), the office's modes. German is the
+default for workshops. Events come from the model's plain-language log (English,
+``state.log``); each kind of event is declared once, with its German sentence, in
+``model/events.py``, and ``event_text`` reads a line back into its event; here live only the
+German words its fields take (communities, group kinds, office modes).
 """
 
 from __future__ import annotations
@@ -55,15 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "run_b": {"de": "B", "en": "B"},
     # monitors
     "month_year": {"de": "Monat {month} · {year}", "en": "Month {month} · {year}"},
-    "office_mode": {"de": "Interkulturelles Büro", "en": "Integration office"},
     "residents": {"de": "Bewohner/innen", "en": "Residents"},
-    "migrants_reached": {"de": "Migrant/innen erreicht", "en": "Migrants reached"},
-    "migrants_taking_part": {"de": "Migrant/innen beteiligt", "en": "Migrants taking part"},
-    "natives_taking_part": {"de": "Einheimische beteiligt", "en": "Natives taking part"},
-    "wg_communities": {"de": "Communities in der Arbeitsgruppe", "en": "Communities in the working group"},
-    "link_stage": {"de": "Vernetzung mit den Gremien", "en": "Link to the committees"},
     "associations_founded": {"de": "Neue Vereine (davon Frauenvereine)", "en": "New associations (women's)"},
-    "self_organised": {"de": "Selbstorganisierte Gruppen", "en": "Self-organised groups"},
     "conflicts": {"de": "Konflikte vermittelt / eskaliert", "en": "Conflicts mediated / escalated"},
     "staff_hours": {"de": "Stunden des Büros (gesamt)", "en": "Office staff hours (total)"},
     "handover_at": {"de": "Übergabe in Monat {month}", "en": "Handover in month {month}"},
@@ -72,10 +68,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "chart_participation": {"de": "Beteiligung (Anteil Erwachsene)", "en": "Participation (share of adults)"},
     "chart_communities": {"de": "Communities in der Arbeitsgruppe", "en": "Communities in the working group"},
     "chart_quality": {"de": "Alibi- und Verselbständigungs-Index", "en": "Token and detachment index"},
-    "series_migrants": {"de": "Migrant/innen", "en": "migrants"},
-    "series_natives": {"de": "Einheimische", "en": "natives"},
-    "series_token": {"de": "Alibi", "en": "token"},
-    "series_detachment": {"de": "Verselbständigung", "en": "detachment"},
     "mark_handover": {"de": "Übergabe", "en": "handover"},
     "mark_link": {"de": "Vernetzung", "en": "linking"},
     "axis_month": {"de": "Monat", "en": "month"},

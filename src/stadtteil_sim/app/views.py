@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from stadtteil_sim.app import texts
 from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.indicators import INDICATORS, Indicator
 from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
 from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
@@ -339,15 +341,29 @@ def _mode_name(mode: int) -> str:
 
 
 # --------------------------------------------------------------------------- time series
+# The charts and their series are the indicators declared with a ``chart`` (model/indicators.py);
+# each chart's title is the text ``chart_<name>``.
 CHART_W, CHART_H = 460, 250
-CHARTS = ("participation", "communities", "quality")
-_SERIES = {
-    "participation": (("migrant_participation_rate", "series_migrants", (31, 119, 180)),
-                      ("native_participation_rate", "series_natives", (120, 120, 120))),
-    "communities": (("communities_in_working_group", None, (60, 60, 160)),),
-    "quality": (("token_index", "series_token", (214, 120, 20)), ("detachment_index", "series_detachment", (148, 60, 160))),
-}
-_TITLES = {"participation": "chart_participation", "communities": "chart_communities", "quality": "chart_quality"}
+
+
+def charts() -> tuple[str, ...]:
+    """The dashboard's charts, in the order their first indicator is declared."""
+    return tuple(dict.fromkeys(i.chart for i in INDICATORS.values() if i.chart is not None))
+
+
+def chart_series(chart: str) -> list[Indicator]:
+    """The indicators drawn in ``chart``, in column order; one kind per chart (one value axis)."""
+    lines = [i for i in INDICATORS.values() if i.chart == chart]
+    if len({i.kind for i in lines}) > 1:
+        raise ValueError(f"chart {chart!r} mixes kinds: {', '.join(f'{i.name} ({i.kind})' for i in lines)}")
+    return lines
+
+
+def indicator_label(name: str, lang: str, start: bool = False) -> str:
+    """An indicator in its declared words (a legend's); ``start``: as a line starts (a
+    monitor's), with a capital letter."""
+    words = INDICATORS[name].label(lang)
+    return words[:1].upper() + words[1:] if start else words
 
 
 def series(model: StadtteilModel, name: str) -> list[float]:
@@ -355,35 +371,40 @@ def series(model: StadtteilModel, name: str) -> list[float]:
     return model.datacollector.model_vars[name]
 
 
-def chart_image(kind: str, copies: list[tuple[str, StadtteilModel]], lang: str) -> Image.Image:
-    """One panel: the indicators of ``kind`` for each copy (A solid, B dashed), with each copy's
-    handover and linking months marked."""
+def value_axis(kind: str, peak: float) -> tuple[float, Callable[[float], str]]:
+    """The top of a chart's value axis and how its grid lines are labelled, by the kind of its
+    indicators: shares as percent up to a tenth above the peak, indices 0-1, counts in whole
+    numbers with every grid line on one."""
+    if kind == "share":
+        return max(0.1, math.ceil(peak * 10 + 0.5) / 10), lambda v: f"{v:.0%}"
+    if kind == "index":
+        return 1.0, lambda v: f"{v:.2f}"
+    return float(4 * math.ceil((peak + 1) / 4)), lambda v: f"{v:.0f}"
+
+
+def chart_image(chart: str, copies: list[tuple[str, StadtteilModel]], lang: str) -> Image.Image:
+    """One panel: the indicators of ``chart`` for each copy (A solid, B dashed), with each copy's
+    handover and linking months marked; a legend when it draws more than one."""
+    lines = chart_series(chart)
     W, H = CHART_W * SS, CHART_H * SS
     image = Image.new("RGB", (W, H), "white")
     draw = ImageDraw.Draw(image)
     left, right, top, bottom = 46 * SS, 12 * SS, 40 * SS, 34 * SS
     pw, ph = W - left - right, H - top - bottom
     months = max(m.config.run.months for _, m in copies)
-    if kind == "communities":
-        most = max(max(series(m, "communities_in_working_group")) for _, m in copies)
-        ymax = float(4 * math.ceil((most + 1) / 4))  # whole communities on every grid line
-    elif kind == "participation":
-        peak = max(max(max(series(m, col)) for _, m in copies) for col, _, _ in _SERIES[kind])
-        ymax = max(0.1, math.ceil(peak * 10 + 0.5) / 10)
-    else:
-        ymax = 1.0
+    peak = max(max(max(series(m, i.name)) for _, m in copies) for i in lines)
+    ymax, shown = value_axis(lines[0].kind, peak)
 
     def px(month: float, value: float) -> tuple[float, float]:
         return left + pw * month / months, top + ph * (1 - min(max(value / ymax, 0.0), 1.0))
 
     f = font(10 * SS)
-    draw.text((left, 4 * SS), texts.tr(_TITLES[kind], lang), fill=INK, font=font(13 * SS))
+    draw.text((left, 4 * SS), texts.tr(f"chart_{chart}", lang), fill=INK, font=font(13 * SS))
     for j in range(5):
         v = ymax * j / 4
         _, y = px(0, v)
         draw.line((left, y, left + pw, y), fill=GRID, width=SS)
-        shown = f"{v:.0f}" if kind == "communities" else f"{v:.0%}" if kind == "participation" else f"{v:.2f}"
-        draw.text((left - 4 * SS, y), shown, fill=(90, 90, 90), font=f, anchor="rm")
+        draw.text((left - 4 * SS, y), shown(v), fill=(90, 90, 90), font=f, anchor="rm")
     for m in range(0, months + 1, 12):
         x, _ = px(m, 0)
         draw.line((x, top + ph, x, top + ph + 4 * SS), fill=(90, 90, 90), width=SS)
@@ -400,17 +421,16 @@ def chart_image(kind: str, copies: list[tuple[str, StadtteilModel]], lang: str) 
             _dashed(draw, [(x, top), (x, top + ph)], colour, 2 * SS, 6 * SS, 4 * SS)
             tag = texts.tr(key, lang) + (f" {label}" if len(copies) > 1 else "")
             draw.text((x + 3 * SS, top + 2 * SS + (12 * SS if key == "mark_link" else 0) + c * 26 * SS), tag, fill=colour, font=f)
-        for col, _, colour in _SERIES[kind]:
-            values = series(model, col)
-            points = [px(m, v) for m, v in enumerate(values)]
+        for indicator in lines:
+            points = [px(m, v) for m, v in enumerate(series(model, indicator.name))]
             if len(points) < 2:
                 points = points * 2
             if c == 0:
-                draw.line(points, fill=colour, width=3 * SS, joint="curve")
+                draw.line(points, fill=indicator.colour, width=3 * SS, joint="curve")
             else:
-                _dashed(draw, points, colour, 3 * SS, 9 * SS, 5 * SS)
+                _dashed(draw, points, indicator.colour, 3 * SS, 9 * SS, 5 * SS)
     x = W - right
-    legend = [(texts.tr(key, lang), colour) for _, key, colour in _SERIES[kind] if key is not None]
+    legend = [(indicator_label(i.name, lang), i.colour) for i in lines] if len(lines) > 1 else []
     for name, colour in reversed(legend):
         x -= draw.textlength(name, font=f)
         draw.text((x, top - 8 * SS), name, fill=INK, font=f, anchor="lm")
@@ -423,23 +443,28 @@ def chart_image(kind: str, copies: list[tuple[str, StadtteilModel]], lang: str) 
 
 # --------------------------------------------------------------------------- monitors and ticker
 def monitors(model: StadtteilModel, lang: str) -> list[tuple[str, str]]:
-    """(label, value) rows: the month and year, the office's mode and the counts a room asks for."""
+    """(label, value) rows: the month and year, the office's mode and the counts a room asks for
+    (a row showing one indicator is labelled in its declared words)."""
     ind, state, pop = model.indicators, model.state, model.state.pop
+
+    def label(name: str) -> str:
+        return indicator_label(name, lang, start=True)
+
     adult_migrants = pop.adult & pop.migrant
     year = model.config.district.start_year + model.month // 12
     handover = state.office.handover_month
     rows = [
         (texts.tr("month_year", lang, month=model.month, year=year), ""),
-        (texts.tr("office_mode", lang), texts.office_mode(ind["office_mode"], lang)),
+        (label("office_mode"), texts.office_mode(ind["office_mode"], lang)),
         ("", texts.tr("handover_at", lang, month=handover) if handover is not None else texts.tr("no_handover", lang)),
         (texts.tr("residents", lang), f"{pop.size:,}".replace(",", "." if lang == "de" else ",")),
-        (texts.tr("migrants_reached", lang), f"{int((pop.level[adult_migrants] >= INFORMED).sum())} ({ind['migrants_reached_share']:.0%})"),
-        (texts.tr("migrants_taking_part", lang), f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
-        (texts.tr("natives_taking_part", lang), f"{ind['native_participation_rate']:.0%}"),
-        (texts.tr("wg_communities", lang), str(ind["communities_in_working_group"])),
-        (texts.tr("link_stage", lang), texts.link_stage(ind["link_stage"], lang)),
+        (label("migrants_reached_share"), f"{int((pop.level[adult_migrants] >= INFORMED).sum())} ({ind['migrants_reached_share']:.0%})"),
+        (label("migrant_participation_rate"), f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
+        (label("native_participation_rate"), f"{ind['native_participation_rate']:.0%}"),
+        (label("communities_in_working_group"), str(ind["communities_in_working_group"])),
+        (label("link_stage"), texts.link_stage(ind["link_stage"], lang)),
         (texts.tr("associations_founded", lang), f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
-        (texts.tr("self_organised", lang), str(ind["self_organised_groups"])),
+        (label("self_organised_groups"), str(ind["self_organised_groups"])),
         (texts.tr("conflicts", lang), f"{ind['conflicts_mediated']} / {ind['conflicts_escalated']}"),
         (texts.tr("staff_hours", lang), f"{state.office.staff_hours_total:,.0f}".replace(",", "." if lang == "de" else ",")),
     ]
@@ -462,8 +487,7 @@ def frame(copies: list[tuple[str, StadtteilModel]], district_views: list[Distric
                  for (label, model), view in zip(copies, district_views, strict=True)]
     networks = [network_image(model, lang) for _, model in copies]
     rows = [districts + networks] if not multi else [districts, networks]
-    charts = [chart_image(kind, copies, lang) for kind in CHARTS]
-    rows.append(charts)
+    rows.append([chart_image(kind, copies, lang) for kind in charts()])
     text_rows = []
     for label, model in copies:
         values = monitors(model, lang)

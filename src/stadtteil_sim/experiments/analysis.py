@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from stadtteil_sim.model.indicators import INDICATORS, SUMMARY
 from stadtteil_sim.model.metrics import describe_metric
 
 CONFIDENCE = 0.95
@@ -28,19 +29,6 @@ QUANTILES = (0.05, 0.5, 0.95)
 # Shown besides the declared objectives and budget when the runs have them: the cost and the
 # sustainability of every variant, for the trade-off plot and the tables.
 CONTEXT_METRICS = ("office_staff_hours_total", "sustainability_ratio_24m")
-
-# Plain words for the summary values most often used as objectives; others are spelled out
-# from their name (see metric_label).
-METRIC_WORDS = {
-    "participation_month_84": "migrant participation at month 84",
-    "participation_month_120": "migrant participation at month 120",
-    "sustainability_ratio_12m": "sustainability ratio 12 months after handover",
-    "sustainability_ratio_24m": "sustainability ratio 24 months after handover",
-    "sustainability_ratio_36m": "sustainability ratio 36 months after handover",
-    "office_staff_hours_total": "office staff hours",
-    "token_index_mean": "token index (mean over the run)",
-    "detachment_index_mean": "detachment index (mean over the run)",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,12 +372,19 @@ def best_within_budget(runs: pd.DataFrame, plan: Plan, statistics: pd.DataFrame,
 # ---------------------------------------------------------------------------------------------
 
 
+def indicator_words(name: str) -> str:
+    """An indicator in its declared words (see :mod:`stadtteil_sim.model.indicators`); a name
+    not declared (a batch stored by another version), spelled out."""
+    return INDICATORS[name].en if name in INDICATORS else name.replace("_", " ")
+
+
 def metric_label(metric: str) -> str:
-    """``'token_index@36'`` -> ``'token index at month 36'``; known summary keys in plain words."""
+    """``'token_index@36'`` -> ``'token index at month 36'``; a summary value in its declared
+    words (a key not declared, spelled out)."""
     name, month = describe_metric(metric)
     if month is not None:
-        return f"{name.replace('_', ' ')} at month {month}"
-    return METRIC_WORDS.get(metric, metric.replace("_", " "))
+        return f"{indicator_words(name)} at month {month}"
+    return SUMMARY[metric].en if metric in SUMMARY else metric.replace("_", " ")
 
 
 def _level_words(factor: str, level: str) -> str:

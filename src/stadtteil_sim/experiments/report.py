@@ -28,26 +28,17 @@ from stadtteil_sim.experiments.analysis import (
     digits_for,
     district_table,
     fmt,
+    indicator_words,
     metric_label,
     parameter_sentence,
 )
 from stadtteil_sim.experiments.ownership import check_folder, result_folder
 from stadtteil_sim.experiments.store import BatchResults, load_results
+from stadtteil_sim.model.indicators import INDICATORS
+from stadtteil_sim.model.run_figure import format_value_axis
 
 REPORT_DIR = "report"
 FIGURES = "figures"
-# Indicators drawn as fan charts, in this order, when the experiment kept them; other numeric
-# kept indicators follow.
-FAN_ORDER = (
-    "migrant_participation_rate",
-    "working_group_capacity",
-    "communities_in_working_group",
-    "token_index",
-    "detachment_index",
-    "self_organised_groups",
-    "associations_founded",
-    "office_staff_hours",
-)
 BAND = (0.05, 0.95)
 DPI = 90
 VIRIDIS, VIRIDIS_R = matplotlib.colormaps["viridis"], matplotlib.colormaps["viridis_r"]  # not pyplot's cm
@@ -193,9 +184,12 @@ def fan_groups(runs: pd.DataFrame, plan: Plan) -> tuple[pd.Series, str]:
 
 
 def fan_indicators(series: pd.DataFrame) -> list[str]:
-    """The kept numeric indicators, the key ones first (text columns such as office_mode are skipped)."""
+    """The kept numeric indicators: the main ones first, then the other declared ones, in column
+    order, then any not declared (a batch stored by another version); text columns such as
+    office_mode are skipped."""
     numeric = [c for c in series.columns if c not in ("run_id", "month") and pd.api.types.is_numeric_dtype(series[c])]
-    return [c for c in FAN_ORDER if c in numeric] + [c for c in numeric if c not in FAN_ORDER]
+    declared = [i.name for i in sorted(INDICATORS.values(), key=lambda i: not i.main)]
+    return [c for c in declared if c in numeric] + [c for c in numeric if c not in INDICATORS]
 
 
 def _ordered_groups(groups: pd.Series, plan: Plan) -> list[str]:
@@ -239,7 +233,9 @@ def plot_fans(results: BatchResults, plan: Plan, folder: Path) -> list[Block]:
             ax.set_title(plan.district(base))
             ax.set_xlabel("month")
             ax.grid(alpha=0.3)
-        axes[0, 0].set_ylabel(indicator.replace("_", " "))
+        axes[0, 0].set_ylabel(indicator_words(indicator))
+        if indicator in INDICATORS:  # the panels share the value axis
+            format_value_axis(axes[0, 0], INDICATORS[indicator])
         handles, labels = axes[0, 0].get_legend_handles_labels()
         handles += [Line2D([], [], color="grey", linestyle="--"), Line2D([], [], color="grey", linestyle=":")]
         labels += ["handover (mean month)", "linking (mean month)"]
@@ -247,7 +243,7 @@ def plot_fans(results: BatchResults, plan: Plan, folder: Path) -> list[Block]:
         fig.tight_layout()
         file = f"{FIGURES}/fan_{indicator}.png"
         fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
-        figures.append(Figure(file, f"{indicator.replace('_', ' ')} over time"))
+        figures.append(Figure(file, f"{indicator_words(indicator)} over time (`{indicator}`)"))
     intro = Paragraph(f"Median (line) and {int(BAND[0] * 100)}–{int(BAND[1] * 100)}% band over replicates, month by "
                       f"month. {note} Dashed: mean handover month of the runs; dotted: mean month linking began.")
     return [intro, *figures] if figures else []

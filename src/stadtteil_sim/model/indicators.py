@@ -1,4 +1,6 @@
-"""Indicators computed from model state each month, and the end-of-run summary.
+"""Indicators computed from model state each month, and the end-of-run summary: each declared
+once, with its kind, its words and its computation (the run figure, the report and the dashboard
+read the declarations).
 
 Nothing here reads a lever: token and detachment come from delegates' ties, proposals taken up,
 the group's agenda overlap and its members' bridging ties (definitions in docs/ODD.md).
@@ -7,7 +9,10 @@ the group's agenda overlap and its members' bridging ties (definitions in docs/O
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -18,33 +23,73 @@ from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NA
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
-INDICATORS = (
-    "migrants_reached_share",
-    "migrant_participation_rate",
-    "native_participation_rate",
-    "communities_in_working_group",
-    "working_group_coverage",
-    "working_group_capacity",
-    "working_group_regularity",
-    "link_stage",
-    "associations_founded",
-    "womens_associations_founded",
-    "self_organised_groups",
-    "token_index",
-    "detachment_index",
-    "proposals_adopted_share",
-    "native_recognition",
-    "bridging_tie_share",
-    "conflicts_arising",
-    "conflicts_mediated",
-    "conflicts_escalated",
-    "office_staff_hours",
-    "office_mode",
-)
-
 # The sustainability ratio divides by at least this participation at handover, so a run where
 # hardly anyone took part at handover does not produce an exploding ratio.
 SUSTAINABILITY_FLOOR = 0.01
+
+# What an indicator's number is, so the run figure, the report and the dashboard format it alike:
+# share: a fraction 0-1 of a group (of adult migrants, of proposals, of ties), shown as percent;
+# index: 0-1 (0 none, 1 fully), two decimals; count: a whole number (cumulative or current);
+# stage: the link stage 0-3; hours: office staff hours; category: a word (not drawn).
+Kind = Literal["share", "index", "count", "stage", "hours", "category"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+
+class Snapshot:
+    """One month's state, with the masks and per-resident values several indicators share, each
+    worked out on first use and kept for the month's other indicators."""
+
+    def __init__(self, state: DistrictState, scenario: Scenario) -> None:
+        self.state, self.scenario = state, scenario
+        self.pop, self.wg, self.counters = state.pop, state.wg, state.counters
+
+    @cached_property
+    def migrants_adult(self) -> np.ndarray:
+        return self.pop.adult & self.pop.migrant
+
+    @cached_property
+    def natives(self) -> np.ndarray:
+        return self.pop.adult & ~self.pop.migrant
+
+    @cached_property
+    def in_wg(self) -> np.ndarray:
+        """Per community (natives first): whether it sits in the working group (none while it
+        does not exist)."""
+        flags = np.zeros(len(self.scenario.district.communities) + 1, dtype=bool)
+        if self.wg.exists:
+            flags[list(self.wg.communities)] = True
+        return flags
+
+    @cached_property
+    def bridging(self) -> np.ndarray:
+        return bridging_share(self.state.ties, self.pop.community)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One monthly indicator, declared once: its timeseries column, what kind of number it is, its
+    words and its computation. The run figure, the report and the dashboard read these fields;
+    adding an indicator means adding one declaration to :data:`INDICATORS`."""
+
+    name: str  # the timeseries column
+    kind: Kind
+    en: str  # in words, lower case: the run figure, the report, the English dashboard
+    de: str  # in words as a German label starts: the German dashboard
+    value: Callable[[Snapshot], Any]  # its value this month
+    main: bool = False  # a main indicator: a panel of the run figure, drawn first in a report
+    chart: str | None = None  # the dashboard chart it is drawn in (indicators of one kind per chart)
+    colour: tuple[int, int, int] | None = None  # its line on that chart
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"indicator {self.name}: kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+        if (self.chart is None) != (self.colour is None):
+            raise ValueError(f"indicator {self.name}: a chart needs a colour and a colour a chart")
+        if self.chart is not None and self.kind == "category":
+            raise ValueError(f"indicator {self.name}: a category cannot be charted")
+
+    def label(self, lang: str) -> str:
+        return self.de if lang == "de" else self.en
 
 
 def _share(mask: np.ndarray, of: np.ndarray) -> float:
@@ -89,40 +134,79 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
     )
 
 
+def bridging_tie_share(s: Snapshot) -> float:
+    """Over adults with at least one living tie."""
+    has_ties = s.pop.adult & s.state.ties.alive.any(axis=1)
+    return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
+
+
+def _registry(*declared) -> dict:
+    """Name -> declaration, in declared order; a name declared twice is refused."""
+    registry = {d.name: d for d in declared}
+    if len(registry) != len(declared):
+        names = [d.name for d in declared]
+        raise ValueError(f"declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return registry
+
+
+# Every monthly indicator, in timeseries column order (definitions in docs/ODD.md, section 8.1).
+INDICATORS: dict[str, Indicator] = _registry(
+    Indicator("migrants_reached_share", "share", "migrants reached", "Erreichte Migrant/innen",
+              lambda s: _share(s.pop.level >= INFORMED, s.migrants_adult)),
+    Indicator("migrant_participation_rate", "share", "migrant participation", "Beteiligung der Migrant/innen",
+              lambda s: _share(s.pop.level >= ATTENDS, s.migrants_adult),
+              main=True, chart="participation", colour=(31, 119, 180)),
+    Indicator("native_participation_rate", "share", "native participation", "Beteiligung der Einheimischen",
+              lambda s: _share(s.pop.level >= ATTENDS, s.natives),
+              main=True, chart="participation", colour=(120, 120, 120)),
+    Indicator("communities_in_working_group", "count", "communities in the working group",
+              "Communities in der Arbeitsgruppe", lambda s: int(s.in_wg.sum()),
+              main=True, chart="communities", colour=(60, 60, 160)),
+    Indicator("working_group_coverage", "share", "working group coverage", "Abdeckung durch die Arbeitsgruppe",
+              lambda s: _share(s.in_wg[s.pop.community], s.pop.migrant)),  # migrants of all ages
+    Indicator("working_group_capacity", "index", "working group capacity", "Eigene Kapazität der Arbeitsgruppe",
+              lambda s: s.wg.own_capacity if s.wg.exists else 0.0, main=True),
+    Indicator("working_group_regularity", "index", "working group regularity", "Regelmäßigkeit der Arbeitsgruppe",
+              lambda s: s.wg.regularity if s.wg.exists else 0.0),
+    Indicator("link_stage", "stage", "link to the committees", "Vernetzung mit den Gremien",
+              lambda s: s.wg.link_stage),
+    Indicator("associations_founded", "count", "associations founded", "Vereinsgründungen",
+              lambda s: s.counters.associations_founded, main=True),
+    Indicator("womens_associations_founded", "count", "women's associations founded", "Gründungen von Frauenvereinen",
+              lambda s: s.counters.womens_associations_founded),
+    Indicator("self_organised_groups", "count", "self-organised groups", "Selbstorganisierte Gruppen",
+              lambda s: self_organised_groups(s.state, s.scenario.behaviour.associations.core_size), main=True),
+    Indicator("token_index", "index", "token index", "Alibi-Index",
+              lambda s: token_index(s.state, s.in_wg), main=True, chart="quality", colour=(214, 120, 20)),
+    Indicator("detachment_index", "index", "detachment index", "Verselbständigungs-Index",
+              lambda s: detachment_index(s.state, s.bridging), main=True, chart="quality", colour=(148, 60, 160)),
+    Indicator("proposals_adopted_share", "share", "proposals taken up", "Aufgegriffene Vorschläge",
+              lambda s: s.state.committee.adopted_share),
+    Indicator("native_recognition", "index", "native recognition", "Anerkennung durch Einheimische",
+              lambda s: s.pop.native_acceptance(), main=True),
+    Indicator("bridging_tie_share", "share", "bridging ties", "Kontakte über die eigene Community hinaus",
+              bridging_tie_share),
+    Indicator("conflicts_arising", "count", "conflicts arising", "Konflikte", lambda s: s.counters.conflicts),
+    Indicator("conflicts_mediated", "count", "conflicts mediated", "Vermittelte Konflikte",
+              lambda s: s.counters.conflicts_mediated),
+    Indicator("conflicts_escalated", "count", "conflicts escalated", "Eskalierte Konflikte",
+              lambda s: s.counters.conflicts_escalated),
+    Indicator("office_staff_hours", "hours", "office staff hours per month", "Stunden des Büros im Monat",
+              lambda s: s.state.office.staff_hours),
+    Indicator("office_mode", "category", "integration office", "Interkulturelles Büro",
+              lambda s: OFFICE_MODE_NAMES[s.state.office.mode]),
+)
+
+
 def compute(state: DistrictState, scenario: Scenario) -> dict[str, Any]:
-    pop, wg = state.pop, state.wg
-    adult, migrant = pop.adult, pop.migrant
-    n_comm = len(scenario.district.communities) + 1
-    in_wg = np.zeros(n_comm, dtype=bool)
-    if wg.exists:
-        in_wg[list(wg.communities)] = True
-    bridging = bridging_share(state.ties, pop.community)
-    has_ties = adult & state.ties.alive.any(axis=1)
-    natives = adult & ~migrant
-    migrants_adult = adult & migrant
-    return {
-        "migrants_reached_share": _share(pop.level >= INFORMED, migrants_adult),
-        "migrant_participation_rate": _share(pop.level >= ATTENDS, migrants_adult),
-        "native_participation_rate": _share(pop.level >= ATTENDS, natives),
-        "communities_in_working_group": int(in_wg.sum()),
-        "working_group_coverage": _share(in_wg[pop.community], migrant),
-        "working_group_capacity": wg.own_capacity if wg.exists else 0.0,
-        "working_group_regularity": wg.regularity if wg.exists else 0.0,
-        "link_stage": wg.link_stage,
-        "associations_founded": state.counters.associations_founded,
-        "womens_associations_founded": state.counters.womens_associations_founded,
-        "self_organised_groups": self_organised_groups(state, scenario.behaviour.associations.core_size),
-        "token_index": token_index(state, in_wg),
-        "detachment_index": detachment_index(state, bridging),
-        "proposals_adopted_share": state.committee.adopted_share,
-        "native_recognition": pop.native_acceptance(),
-        "bridging_tie_share": float(bridging[has_ties].mean()) if has_ties.any() else 0.0,
-        "conflicts_arising": state.counters.conflicts,
-        "conflicts_mediated": state.counters.conflicts_mediated,
-        "conflicts_escalated": state.counters.conflicts_escalated,
-        "office_staff_hours": state.office.staff_hours,
-        "office_mode": OFFICE_MODE_NAMES[state.office.mode],
-    }
+    """Every declared indicator's value this month, in column order."""
+    snapshot = Snapshot(state, scenario)
+    return {name: indicator.value(snapshot) for name, indicator in INDICATORS.items()}
+
+
+def main_indicators() -> list[Indicator]:
+    """The main indicators, in column order (the run figure's panels)."""
+    return [i for i in INDICATORS.values() if i.main]
 
 
 def participation_table(state: DistrictState, scenario: Scenario, month: int) -> pd.DataFrame:
@@ -142,34 +226,46 @@ def participation_table(state: DistrictState, scenario: Scenario, month: int) ->
     return table.sort_values(["community", "gender", "level"]).reset_index(drop=True)
 
 
-# The keys of :func:`summarise`, known before any run (experiments check objectives against them).
-SUMMARY_KEYS = (
-    "handover_month",
-    "link_month",
-    "working_group_formed_month",
-    "participation_at_handover",
-    "participation_12m_after_handover",
-    "participation_24m_after_handover",
-    "participation_36m_after_handover",
-    "participation_month_84",  # read at a fixed month: see SUMMARY_MONTHS
-    "participation_month_120",
-    "sustainability_ratio_12m",
-    "sustainability_ratio_24m",
-    "sustainability_ratio_36m",
-    "office_staff_hours_total",
-    "working_group_active_at_end",
-    "communities_in_working_group_at_end",
-    "associations_founded",
-    "womens_associations_founded",
-    "token_index_at_end",
-    "detachment_index_at_end",
-    "token_index_mean",
-    "detachment_index_mean",
-)
+@dataclass(frozen=True)
+class SummaryValue:
+    """One value of :func:`summarise`, declared once: its key and its words in reports."""
 
-# Summary values read at a fixed month of the run: an experiment asking for one past its runs'
-# end is refused up front (the values relative to the handover may be missing legitimately).
-SUMMARY_MONTHS = {"participation_month_84": 84, "participation_month_120": 120}
+    name: str
+    en: str  # in words, lower case, as a report's sentence uses it
+    month: int | None = None  # read at this fixed month of the run (see SUMMARY_MONTHS)
+
+
+def _words(indicator: str, when: str) -> str:
+    """A summary value that is an indicator read at some time, in the indicator's words."""
+    return f"{INDICATORS[indicator].en} {when}"
+
+
+# The values of :func:`summarise`, in its order, known before any run (experiments check their
+# objectives against them).
+SUMMARY: dict[str, SummaryValue] = _registry(
+    SummaryValue("handover_month", "handover month"),
+    SummaryValue("link_month", "month linking began"),
+    SummaryValue("working_group_formed_month", "month the working group formed"),
+    SummaryValue("participation_at_handover", _words("migrant_participation_rate", "at handover")),
+    *(SummaryValue(f"participation_{m}m_after_handover", _words("migrant_participation_rate", f"{m} months after handover"))
+      for m in (12, 24, 36)),
+    *(SummaryValue(f"participation_month_{m}", _words("migrant_participation_rate", f"at month {m}"), month=m)
+      for m in (84, 120)),
+    *(SummaryValue(f"sustainability_ratio_{m}m", f"sustainability ratio {m} months after handover") for m in (12, 24, 36)),
+    SummaryValue("office_staff_hours_total", "office staff hours"),
+    SummaryValue("working_group_active_at_end", "working group active at the end"),
+    SummaryValue("communities_in_working_group_at_end", _words("communities_in_working_group", "at the end")),
+    SummaryValue("associations_founded", INDICATORS["associations_founded"].en),
+    SummaryValue("womens_associations_founded", INDICATORS["womens_associations_founded"].en),
+    SummaryValue("token_index_at_end", _words("token_index", "at the end")),
+    SummaryValue("detachment_index_at_end", _words("detachment_index", "at the end")),
+    SummaryValue("token_index_mean", _words("token_index", "(mean over the run)")),
+    SummaryValue("detachment_index_mean", _words("detachment_index", "(mean over the run)")),
+)
+SUMMARY_KEYS = tuple(SUMMARY)
+# Read at a fixed month: an experiment asking for one past its runs' end is refused up front (the
+# values relative to the handover may be missing legitimately).
+SUMMARY_MONTHS = {s.name: s.month for s in SUMMARY.values() if s.month is not None}
 
 
 def summarise(timeseries: pd.DataFrame, state: DistrictState, scenario: Scenario) -> dict[str, Any]:

@@ -1,46 +1,62 @@
 """The main indicators of one run as a matplotlib Figure (``RunResult.plot()`` and the run
-folder's ``indicators.png``). Only ``matplotlib.figure``: no pyplot, no backend switched."""
+folder's ``indicators.png``). Only ``matplotlib.figure``: no pyplot, no backend switched.
+
+The panels are the indicators declared ``main`` in :mod:`stadtteil_sim.model.indicators`, with
+their words as titles and their kind formatting the value axis."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-MAIN_INDICATORS = (
-    ("migrant_participation_rate", "migrant participation"),
-    ("native_participation_rate", "native participation"),
-    ("communities_in_working_group", "communities in working group"),
-    ("working_group_capacity", "working group capacity"),
-    ("token_index", "token index"),
-    ("detachment_index", "detachment index"),
-    ("native_recognition", "native recognition"),
-    ("self_organised_groups", "self-organised groups"),
-    ("associations_founded", "associations founded"),
-)
+from stadtteil_sim.model.indicators import Indicator, main_indicators
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+COLUMNS = 3
+
+
+def format_value_axis(ax: Axes, indicator: Indicator) -> None:
+    """Shares as percent, counts and stages in whole numbers from 0 to at least 1 (indices and
+    hours as they come); after the lines are drawn."""
+    if indicator.kind == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif indicator.kind in ("count", "stage"):
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, 0.0), max(high, 1.0))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def main_indicators_figure(timeseries: pd.DataFrame, summary: dict[str, Any], title: str) -> Figure:
-    """The nine main indicators month by month (3 x 3 panels), with the handover and linking
+    """The main indicators month by month (three panels a row), with the handover and linking
     months marked; a Figure of its own, not pyplot's current one (Jupyter shows it as the
     value of a cell; ``fig.savefig`` writes it)."""
     ts = timeseries
-    fig = Figure(figsize=(13, 9))
-    axes = fig.subplots(3, 3, sharex=True)
-    for ax, (column, label) in zip(axes.flat, MAIN_INDICATORS, strict=True):
-        ax.plot(ts["month"], ts[column], color="tab:blue")
-        ax.set_title(label, fontsize=10)
+    panels = main_indicators()
+    rows = math.ceil(len(panels) / COLUMNS)
+    fig = Figure(figsize=(13, 3 * rows))
+    axes = fig.subplots(rows, COLUMNS, sharex=True, squeeze=False)
+    for ax in axes.flat[len(panels):]:  # a last row not filled
+        ax.remove()
+    for i, (ax, indicator) in enumerate(zip(axes.flat, panels, strict=False)):
+        ax.plot(ts["month"], ts[indicator.name], color="tab:blue")
+        ax.set_title(indicator.en, fontsize=10)
         for key, style, name in (("handover_month", "--", "handover"), ("link_month", ":", "linking")):
             month = summary.get(key)
             if month is not None and not math.isnan(month):
                 ax.axvline(month, color="tab:red" if name == "handover" else "tab:green", linestyle=style, label=name)
+        format_value_axis(ax, indicator)
         ax.grid(alpha=0.3)
+        if i + COLUMNS >= len(panels):  # nothing below it: the months are shown here
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("month")
     if axes[0, 0].get_legend_handles_labels()[0]:  # the months may lie past a short run
         axes[0, 0].legend(fontsize=8)
-    for ax in axes[-1]:
-        ax.set_xlabel("month")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
