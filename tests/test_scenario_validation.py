@@ -1,7 +1,7 @@
 """Bad scenario input fails with one clear message per problem: file, key path, value, what is allowed.
 
 All files live in ``tmp_path``; nothing here runs the model, so the whole module takes well under
-a second.
+a second. Also: dotted paths, read and written by one helper.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from samples import SMALL
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario, parse_override
-from stadtteil_sim.config.schema import Scenario, iter_parameters
+from stadtteil_sim.config.schema import Community, Scenario, iter_parameters
 
 
 @pytest.fixture(autouse=True)
@@ -334,6 +335,63 @@ def test_parameters_list_every_settable_path_with_type_range_default_and_source(
     # Every row is a path one can --set.
     for path, row in rows.items():
         load_scenario(write(tmp_path / "s.yaml", SMALL), {path: row["value"]})
+
+
+# --------------------------------------------------------------------------- dotted paths
+def test_dotted_paths_read_models_and_plain_data_alike(tmp_path):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    data = scenario.to_dict()
+    for source in (scenario, data):
+        assert paths.get(source, "office.handover_month") == 36
+        assert paths.get(source, "district.communities.B.size") == 50  # a list item by name
+        assert paths.get(source, "district.communities.2.language") == "Lc"  # by index
+        assert paths.get(source, "committees.seats_per_stage.1") == 3
+    assert paths.field_at("district.communities.B.size") is Community.model_fields["size"]
+    with pytest.raises(KeyError):
+        paths.field_at("district.communities.B.height")
+
+
+def test_dotted_paths_write_list_items_and_report_where_pydantic_looks(tmp_path):
+    data = load_scenario(write(tmp_path / "s.yaml", SMALL)).to_dict()
+    assert paths.set(data, "district.communities.B.size", 70) == ["district", "communities", 1, "size"]
+    assert data["district"]["communities"][1]["size"] == 70
+    assert paths.set(data, "committees.seats_per_stage.0", 1) == ["committees", "seats_per_stage", 0]
+    assert data["committees"]["seats_per_stage"] == [1, 3, 4]
+    fresh: dict = {}
+    paths.set(fresh, "office.handover_month", 12, fill=lambda loc: {"filled": ".".join(map(str, loc))})
+    assert fresh == {"office": {"filled": "office", "handover_month": 12}}
+
+
+@pytest.mark.parametrize(
+    ("dotted", "message"),
+    [
+        ("district.communities.Bb.size",
+         "no list item 'Bb' (did you mean 'B'?); allowed: an index 0..2 or one of ['A', 'B', 'C']"),
+        ("district.communities.7.size", "no list item '7'; allowed: an index 0..2 or one of ['A', 'B', 'C']"),
+        ("committees.seats_per_stage.5", "no list item '5'; allowed: an index 0..2 or one of []"),
+        ("office..x", "empty part in the key; allowed: a dotted path such as office.handover_month"),
+    ],
+)
+def test_unknown_dotted_paths_get_the_messages_overrides_always_gave(tmp_path, dotted, message):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    assert error_of(scenario, {dotted: 1}) == f"--set {dotted}: {message}"
+    for source in (scenario, scenario.to_dict()):
+        with pytest.raises(ScenarioError) as info:
+            paths.get(source, dotted)
+        assert str(info.value) == f"{dotted}: {message}"
+
+
+def test_reading_past_a_value_or_an_unknown_key_says_what_is_allowed(tmp_path):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    assert error_of(scenario, {"office.handover_month.x": 1}) == (
+        "--set office.handover_month.x: 'office.handover_month' is a value, not a section; "
+        "allowed: set 'office.handover_month' itself"
+    )
+    with pytest.raises(ScenarioError, match=r"^office.handover_month.x: 'office.handover_month' is a value, not a section"):
+        paths.get(scenario, "office.handover_month.x")
+    with pytest.raises(ScenarioError) as info:
+        paths.get(scenario, "office.handover_mont", where="spec.yaml: parameters")
+    assert str(info.value).startswith("spec.yaml: parameters: no key 'handover_mont' in 'office' (did you mean 'handover_month'?); allowed: one of ['enabled', ")
 
 
 # --------------------------------------------------------------------------- the analyst's template

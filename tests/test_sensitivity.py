@@ -227,6 +227,14 @@ CASES = {
         ["parameters.behaviour.dependency.strength", "also set in overrides"],
     ),
     "unknown key": (TINY + "replicate: 3\n", ["tiny.yaml", "replicate", "did you mean 'replicates'"]),
+    "a path past a value": (
+        TINY.replace("behaviour.dependency.strength: [0.0, 1.0]", "behaviour.dependency.strength.x: [0.0, 1.0]"),
+        ["tiny.yaml: parameters.behaviour.dependency.strength.x: not a parameter"],
+    ),
+    "an override past a value": (
+        TINY.replace("run.scale: 0.05", "run.scale.x: 0.05"),
+        ["tiny.yaml: overrides: run.scale.x: 'run.scale' is a value, not a section"],
+    ),
 }
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import mesa
 import yaml
 
-from stadtteil_sim.config import safe_yaml
+from stadtteil_sim.config import paths, safe_yaml
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario
 from stadtteil_sim.config.schema import Mechanisms, Scenario
@@ -85,16 +85,9 @@ COMPARE_LEVERS = (
 NO_COMPARISON = "none"
 
 
-def read_path(scenario: Scenario, path: str) -> Any:
-    node: Any = scenario
-    for part in path.split("."):
-        node = getattr(node, part)
-    return node
-
-
 def lever_values(scenario: Scenario) -> dict[str, Any]:
     """The scenario's value of every lever, by dotted path."""
-    return {lever.path: read_path(scenario, lever.path) for lever in LEVERS}
+    return {lever.path: paths.get(scenario, lever.path) for lever in LEVERS}
 
 
 def parse_value(lever_path: str, text: Any) -> Any:
@@ -224,7 +217,7 @@ class WorkshopModel(mesa.Model):
         """(A's value, B's value) of the comparison lever, or None for a single run."""
         if len(self.copies) < 2:
             return None
-        return tuple(read_path(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
+        return tuple(paths.get(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- scenario files
