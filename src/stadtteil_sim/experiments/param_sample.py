@@ -22,7 +22,7 @@ import pandas as pd
 from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import display_path
-from stadtteil_sim.config.schema import Scenario, describe_field, iter_parameters
+from stadtteil_sim.config.schema import Scenario, bounds, describe_field, iter_parameters
 
 WEIGHT = "weight"
 SUFFIXES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
@@ -138,8 +138,8 @@ def _column(raw: pd.Series, column: str, allowed: str, where) -> pd.Series:
     if describe_field(field)[0] == "int":
         _first(numbers != np.round(numbers), raw, column, where, "not a whole number", allowed)
         numbers = numbers.astype(np.int64)
-    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), -np.inf)
-    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), np.inf)
+    low, high = bounds(field)
+    low, high = -np.inf if low is None else low, np.inf if high is None else high
     _first((numbers < low) | (numbers > high), raw, column, where, "outside the allowed range", allowed)
     return numbers
 
