@@ -39,7 +39,7 @@ def rows() -> list[str]:
         ks_v = "=" if r["value"] == r["default"] else shown(r["value"])
         es_v = "=" if es_values[path] == r["default"] else shown(es_values[path])
         allowed = re.sub(r"^float in ", "", r["allowed"]).replace("int in ", "int ").replace("|", "\\|")
-        out.append(f"| `{path}` | {default} | {ks_v} | {es_v} | {allowed} | {r['source']} | {r['description']} |")
+        out.append(f"| `{path}` | {default} | {ks_v} | {es_v} | {allowed} | {r['source'] or r['role']} | {r['description']} |")
     return out
 
 

@@ -20,6 +20,7 @@ from stadtteil_sim.app.workshop import (
     scenario_files,
 )
 from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.schema import Mechanisms, declared
 from stadtteil_sim.model.district import StadtteilModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,31 @@ def test_every_lever_names_a_real_scenario_path_with_labels_in_both_languages():
     assert set(values) == {lever.path for lever in LEVERS}
     for lever in LEVERS:
         assert texts.lever_label(lever.path, "de") and texts.lever_label(lever.path, "en")
+        assert texts.lever_label(lever.path, "de") == lever.label("de") != lever.label("en") == lever.control.en
     assert set(COMPARE_LEVERS) <= set(values)
+
+
+def test_the_controls_are_the_schemas_declarations():
+    """LEVERS is built from the fields that declare a control: a new lever needs its field only."""
+    shown = {item.path: item for item in declared() if item.control}
+    office = [p for p, item in shown.items() if item.role == "lever" and p.startswith("office.")]
+    others = [p for p, item in shown.items() if item.role == "lever" and not p.startswith("office.")]
+    switches = [p for p, item in shown.items() if item.role == "mechanism"]
+    # The office's levers first, then the other levers, then the switches, each in schema order.
+    assert [lever.path for lever in LEVERS] == office + others + switches
+    assert office[:3] == ["office.enabled", "office.handover_rule", "office.handover_month"]
+    assert "district.rooms" in others and "committees.translation" in others
+    assert switches == [f"mechanisms.{name}" for name in Mechanisms.model_fields]
+    assert list(COMPARE_LEVERS) == [lever.path for lever in LEVERS if shown[lever.path].control.compare]
+    assert COMPARE_LEVERS[:4] == ("office.handover_rule", "office.handover_month", "office.link_rule", "office.link_month")
+    kinds = {lever.path: (lever.kind, lever.lo, lever.hi, lever.step, lever.choices) for lever in LEVERS}
+    assert kinds["office.handover_month"] == ("int", 0, 120, 1, ())  # the slider narrower than the schema's 0..600
+    assert kinds["instruments.bilingual_mediators"] == ("int", 0, 15, 1, ())
+    assert kinds["district_management.capacity"] == ("float", 0.0, 1.0, 0.05, ())  # the schema's range
+    assert kinds["office.link_rule"] == ("choice", 0, 1, 1, ("fixed", "stable"))
+    assert kinds["committees.translation"][0] == "bool"
+    with pytest.raises(KeyError, match="not shown on the dashboard"):
+        texts.lever_label("office.withdraw_month", "de")  # a lever the page does not show
 
 
 def test_side_by_side_shares_seed_and_differs_only_after_the_lever_acts(tmp_path):
@@ -85,7 +110,9 @@ def test_same_seed_same_run_as_the_model_itself(tmp_path):
 @pytest.mark.parametrize(
     ("path", "a", "b"),
     [("office.handover_month", 36, 60), ("office.handover_month", 110, 86), ("district.rooms", True, False),
-     ("office.handover_rule", "fixed", "stable")],
+     ("office.handover_rule", "fixed", "stable"), ("office.link_month", 18, 42),
+     ("district_management.capacity", 0.6, 0.0), ("district_management.capacity", 0.2, 1.0),
+     ("instruments.bilingual_mediators", 4, 15), ("instruments.bilingual_mediators", 12, 0)],
 )
 def test_default_comparison_value_is_a_contrast(path, a, b):
     assert default_b_value(path, a) == b
@@ -144,9 +171,11 @@ def test_scenario_chooser_lists_scenarios_and_saved_ones_not_shared_parts(tmp_pa
 
 # --------------------------------------------------------------------------- texts
 def test_every_text_exists_in_both_languages():
-    for table in (texts.TEXTS, texts.OFFICE_MODES, texts.LINK_STAGES, texts.LEVERS, texts.CHOICES):
+    for table in (texts.TEXTS, texts.OFFICE_MODES, texts.LINK_STAGES, texts.CHOICES):
         for key, entry in table.items():
             assert set(entry) == set(texts.LANGS) and all(entry.values()), key
+    for lever in LEVERS:  # labels declared in the schema
+        assert all(lever.label(lang) for lang in texts.LANGS), lever.path
     for _, entry in texts.EXPLANATIONS:
         assert set(entry) == set(texts.LANGS)
     german = " ".join(texts.explanations("de"))

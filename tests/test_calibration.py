@@ -266,6 +266,9 @@ BAD = [
     ({"parameters": {"behaviour.activation.weight_ofice": {"low": 0.1, "high": 0.2}}}, "weight_office"),
     ({"parameters": {"behaviour.activation.weight_office": {"low": 0.1, "high": 7}}}, "parameters.behaviour.activation.weight_office.high"),
     ({"parameters": {"behaviour.working_group.max_reps": {"low": 1, "high": 5}}}, "allowed: real-valued parameters"),
+    ({"parameters": {"behaviour.activation.weight_office.x": {"low": 0.1, "high": 0.2}}},
+     "parameters.behaviour.activation.weight_office.x.low: behaviour.activation.weight_office.x: "
+     "'behaviour.activation.weight_office' is a value, not a section"),
     ({"conditions": {"ks": {"scenario": "missing.yaml"}}}, "conditions.ks.scenario: 'missing.yaml' not found"),
     ({"settings": {"population_size": "many"}}, "settings.population_size"),
 ]

@@ -186,6 +186,11 @@ def test_params_lists_every_settable_path(tmp_path):
     assert "value=50" in lines["district.communities.B.size"]
     assert "default=required" in lines["district.communities.B.language"]
     assert "fixed | stable" in lines["office.handover_rule"]
+    # The role column, as the schema declares it, before the source.
+    assert " lever       [text] month of the switch" in lines["office.handover_month"]
+    assert " uncertainty [literature] how strongly" in lines["behaviour.dependency.strength"]
+    assert lines["mechanisms.outreach"].endswith(" mechanism   M1 outreach through bilingual mediators and city-wide associations")
+    assert " input       [text] inhabitants" in lines["district.population"]
 
 
 def test_params_json_is_valid_json(tmp_path):
@@ -193,11 +198,15 @@ def test_params_json_is_valid_json(tmp_path):
     proc = cli("params", "small.yaml", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = {row["path"]: row for row in json.loads(proc.stdout)}
-    assert {"type", "allowed", "default", "value", "source", "description"} <= set(rows["office.handover_month"])
+    assert {"type", "allowed", "default", "value", "source", "role", "plausible", "description"} <= set(rows["office.handover_month"])
     assert rows["office.handover_month"]["default"] == 36
     assert rows["behaviour.dependency.strength"]["source"] == "literature"
+    assert rows["behaviour.dependency.strength"]["plausible"] == [0.0, 1.0]
     assert rows["district.communities.A.size"]["value"] == 150
-    assert {r["source"] for r in rows.values()} <= {"text", "literature", "assumption", "calibrated", "lever", "input"}
+    # A source is a provenance only (a switch has none); lever and input are roles now.
+    assert {r["source"] for r in rows.values()} == {"text", "literature", "assumption", "calibrated", None}
+    assert {r["role"] for r in rows.values()} == {"lever", "uncertainty", "mechanism", "input"}
+    assert (rows["office.enabled"]["source"], rows["office.enabled"]["role"]) == (None, "lever")
 
 
 def test_params_bad_file_fails_cleanly(tmp_path):

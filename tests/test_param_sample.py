@@ -18,12 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from stadtteil_sim.cli import app
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import validate_model
 from stadtteil_sim.config.loading import display_path, read_yaml
 from stadtteil_sim.experiments.batch import run_batch
 from stadtteil_sim.experiments.design import Experiment, load_experiment, make_design
 from stadtteil_sim.experiments.executors import ExecutorSpec
-from stadtteil_sim.experiments.param_sample import draw_rows, value_at
+from stadtteil_sim.experiments.param_sample import draw_rows
 from stadtteil_sim.experiments.store import StoreError, load_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,9 +156,9 @@ def test_the_drawn_values_reach_the_runs(batch):
     assert len(used) == 18
     rows = {tuple(r) for r in sample[[FOUNDING, MIN_MONTHS]].itertuples(index=False)}
     for given, scenario in used:
-        assert (value_at(scenario, FOUNDING), value_at(scenario, MIN_MONTHS)) in rows
+        assert (paths.get(scenario, FOUNDING), paths.get(scenario, MIN_MONTHS)) in rows
         assert scenario.to_dict() != given
-        assert value_at(scenario, "office.handover_month") == given["office"]["handover_month"]
+        assert paths.get(scenario, "office.handover_month") == given["office"]["handover_month"]
 
 
 def test_the_manifest_and_folder_keep_the_sample(batch):

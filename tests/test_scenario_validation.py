@@ -1,7 +1,7 @@
 """Bad scenario input fails with one clear message per problem: file, key path, value, what is allowed.
 
 All files live in ``tmp_path``; nothing here runs the model, so the whole module takes well under
-a second.
+a second. Also: the schema's declarations (roles, labels, plausible ranges) and dotted paths.
 """
 
 from __future__ import annotations
@@ -12,9 +12,21 @@ from pathlib import Path
 import pytest
 
 from samples import SMALL
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario, parse_override
-from stadtteil_sim.config.schema import Scenario, iter_parameters
+from stadtteil_sim.config.schema import (
+    INPUT,
+    ROLES,
+    Community,
+    Scenario,
+    bounds,
+    declaration,
+    declared,
+    iter_parameters,
+    json_schema,
+    role_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -331,9 +343,126 @@ def test_parameters_list_every_settable_path_with_type_range_default_and_source(
     assert rows["district.communities.B.language"]["required"] is True
     assert rows["district.communities.B.language"]["default"] is None
     assert rows["office.handover_rule"]["allowed"] == "fixed | stable"
+    assert (handover["role"], strength["role"], rows["mechanisms.outreach"]["role"]) == ("lever", "uncertainty", "mechanism")
+    assert rows["district.population"]["role"] == rows["district.communities.B.size"]["role"] == "input"
+    assert rows["office.enabled"]["source"] is None  # a switch names no source
     # Every row is a path one can --set.
     for path, row in rows.items():
         load_scenario(write(tmp_path / "s.yaml", SMALL), {path: row["value"]})
+
+
+# --------------------------------------------------------------------------- declarations (levers, uncertainties)
+def test_every_field_declares_its_role_where_it_is_defined():
+    items = {item.path: item for item in declared()}
+    assert {item.role for item in items.values()} == {*ROLES, INPUT}
+    for path, item in items.items():
+        section = path.split(".")[0]
+        if section == "mechanisms":  # every switch M1-M13 with its label in both languages
+            assert item.role == "mechanism" and item.control.de and item.control.en, path
+        if section in ("office", "instruments", "district_management"):
+            assert item.role == "lever", path
+        if section == "behaviour" and path != "behaviour.burn_in_months":
+            assert item.role == "uncertainty", path
+        if item.control is not None:
+            assert item.role in ("lever", "mechanism") and item.control.de and item.control.en, path
+    assert items["district.rooms"].role == "lever" and items["district.population"].role == INPUT
+    assert items["run.months"].role == INPUT
+    # Fields of list items (communities) declare nothing: their paths differ from scenario to scenario.
+    assert all(role_of(field) == INPUT for field in Community.model_fields.values())
+
+
+def test_every_real_valued_uncertainty_has_a_plausible_range_around_its_default():
+    for item in declared():
+        if item.role != "uncertainty" or item.field.annotation is not float:
+            assert item.plausible is None, item.path
+            continue
+        low, high = item.plausible
+        lo, hi = bounds(item.field)
+        assert lo <= low <= item.field.get_default() <= high <= hi and low < high, item.path
+    ranges = {item.path: item.plausible for item in declared()}
+    assert ranges["behaviour.dependency.strength"] == (0.0, 1.0)  # declared: its whole range
+    assert ranges["behaviour.outreach.inform_management"] == (0.006, 0.024)  # half to double the default
+    assert ranges["behaviour.outreach.citywide_access_factor"] == (0.3, 1.0)  # within the bounds
+
+
+def test_params_rows_read_the_declaration_not_the_section(tmp_path, monkeypatch):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    for row in iter_parameters(scenario):
+        field = paths.field_at(row["path"])
+        assert row["role"] == role_of(field) and row["source"] == declaration(field).get("source"), row["path"]
+    # A changed declaration is what params shows: nothing else holds a copy.
+    field = paths.field_at("committees.openness")
+    monkeypatch.setattr(field, "json_schema_extra", {"source": "assumption", "role": "lever"})
+    row = next(r for r in iter_parameters(scenario) if r["path"] == "committees.openness")
+    assert (row["role"], row["plausible"]) == ("lever", None)
+
+
+def test_the_exported_schema_carries_the_declarations():
+    defs = json_schema()["$defs"]
+    handover = defs["Office"]["properties"]["handover_month"]
+    assert (handover["role"], handover["source"], handover["default"], handover["maximum"]) == ("lever", "text", 36, 600)
+    assert handover["dashboard"]["de"] == "Übergabe an Unterstützung (Monat)" and handover["dashboard"]["hi"] == 120
+    assert defs["Mechanisms"]["properties"]["outreach"]["dashboard"]["en"] == "M1 outreach via mediators"
+    assert defs["Dependency"]["properties"]["strength"]["plausible"] == [0.0, 1.0]
+    assert defs["Activation"]["properties"]["weight_office"]["plausible"] == [0.25, 1.0]  # from its default
+    assert "role" not in defs["District"]["properties"]["population"]
+
+
+# --------------------------------------------------------------------------- dotted paths
+def test_dotted_paths_read_models_and_plain_data_alike(tmp_path):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    data = scenario.to_dict()
+    for source in (scenario, data):
+        assert paths.get(source, "office.handover_month") == 36
+        assert paths.get(source, "district.communities.B.size") == 50  # a list item by name
+        assert paths.get(source, "district.communities.2.language") == "Lc"  # by index
+        assert paths.get(source, "committees.seats_per_stage.1") == 3
+    assert paths.field_at("district.communities.B.size") is Community.model_fields["size"]
+    with pytest.raises(KeyError):
+        paths.field_at("district.communities.B.height")
+
+
+def test_dotted_paths_write_list_items_and_report_where_pydantic_looks(tmp_path):
+    data = load_scenario(write(tmp_path / "s.yaml", SMALL)).to_dict()
+    assert paths.set(data, "district.communities.B.size", 70) == ["district", "communities", 1, "size"]
+    assert data["district"]["communities"][1]["size"] == 70
+    assert paths.set(data, "committees.seats_per_stage.0", 1) == ["committees", "seats_per_stage", 0]
+    assert data["committees"]["seats_per_stage"] == [1, 3, 4]
+    fresh: dict = {}
+    paths.set(fresh, "office.handover_month", 12, fill=lambda loc: {"filled": ".".join(map(str, loc))})
+    assert fresh == {"office": {"filled": "office", "handover_month": 12}}
+
+
+@pytest.mark.parametrize(
+    ("dotted", "message"),
+    [
+        ("district.communities.Bb.size",
+         "no list item 'Bb' (did you mean 'B'?); allowed: an index 0..2 or one of ['A', 'B', 'C']"),
+        ("district.communities.7.size", "no list item '7'; allowed: an index 0..2 or one of ['A', 'B', 'C']"),
+        ("committees.seats_per_stage.5", "no list item '5'; allowed: an index 0..2 or one of []"),
+        ("office..x", "empty part in the key; allowed: a dotted path such as office.handover_month"),
+    ],
+)
+def test_unknown_dotted_paths_get_the_messages_overrides_always_gave(tmp_path, dotted, message):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    assert error_of(scenario, {dotted: 1}) == f"--set {dotted}: {message}"
+    for source in (scenario, scenario.to_dict()):
+        with pytest.raises(ScenarioError) as info:
+            paths.get(source, dotted)
+        assert str(info.value) == f"{dotted}: {message}"
+
+
+def test_reading_past_a_value_or_an_unknown_key_says_what_is_allowed(tmp_path):
+    scenario = load_scenario(write(tmp_path / "s.yaml", SMALL))
+    assert error_of(scenario, {"office.handover_month.x": 1}) == (
+        "--set office.handover_month.x: 'office.handover_month' is a value, not a section; "
+        "allowed: set 'office.handover_month' itself"
+    )
+    with pytest.raises(ScenarioError, match=r"^office.handover_month.x: 'office.handover_month' is a value, not a section"):
+        paths.get(scenario, "office.handover_month.x")
+    with pytest.raises(ScenarioError) as info:
+        paths.get(scenario, "office.handover_mont", where="spec.yaml: parameters")
+    assert str(info.value).startswith("spec.yaml: parameters: no key 'handover_mont' in 'office' (did you mean 'handover_month'?); allowed: one of ['enabled', ")
 
 
 # --------------------------------------------------------------------------- the analyst's template

@@ -1,7 +1,8 @@
 """Sensitivity analysis (sensitivity.py, `stadtteil-sim sensitivity`): the wrapper reproduces the
 published Sobol indices of the Ishigami function and ranks an inert parameter last in Morris
 screening; the bundled spec validates; a tiny real analysis runs through the batch engine, writes
-its tables and charts and resumes; broken specs are refused naming the file and the key.
+its tables and charts and resumes; broken specs are refused naming the file and the key; specs,
+params and the dashboard read one declaration of the uncertainties and levers (config/schema.py).
 
 The only model runs are a few 24-month runs of Kranichstein-Süd at 1:20: six for the tiny
 analysis (module-scoped), one measured for its budget and one redone on resume.
@@ -9,6 +10,7 @@ analysis (module-scoped), one measured for its budget and one redone on resume.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -18,6 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from stadtteil_sim.app.workshop import LEVERS
 from stadtteil_sim.calibration.sensitivity import (
     MorrisSettings,
     SobolSettings,
@@ -29,7 +32,10 @@ from stadtteil_sim.calibration.sensitivity import (
     second_order_indices,
 )
 from stadtteil_sim.cli import app
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.schema import declared, iter_parameters
 from stadtteil_sim.experiments.executors import ExecutorSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +127,48 @@ def test_bundled_spec_validates_and_varies_the_dependency_strength():
     scenario = next(iter(sobol.design.scenarios.values()))
     assert scenario["office"]["handover_month"] == 36 and scenario["office"]["link_month"] == 18
     assert sobol.runs == len(sobol.design.variants) * spec.replicates * len(spec.scenarios)
+
+
+def test_the_bundled_ranges_are_the_declared_plausible_ranges():
+    """The spec's comment says so: `plausible` in its place would give the same design."""
+    spec = load_spec(ROOT / "calibration" / "sensitivity.yaml")
+    declared_ranges = {item.path: list(item.plausible) for item in declared() if item.plausible}
+    assert spec.parameters == {path: declared_ranges[path] for path in spec.parameters}
+
+
+# ---------------------------------------------------------------- the declaration, read everywhere
+ALL = f"""\
+name: all
+scenarios: ["{KS}"]
+overrides: {{run.months: 24, behaviour.dependency.strength: 0.4}}
+parameters: all uncertainties
+outputs: [native_recognition@24]
+"""
+
+
+def test_params_the_dashboard_and_specs_read_one_declaration(tmp_path, monkeypatch):
+    roles = {item.path: item.role for item in declared()}
+    rows = json.loads(CliRunner().invoke(app, ["params", str(KS), "--json"]).output)
+    assert {r["path"]: r["role"] for r in rows if r["path"] in roles} == roles
+    assert {lever.path for lever in LEVERS} == {item.path for item in declared() if item.control}
+    uncertain = {item.path: list(item.plausible) for item in declared() if item.role == "uncertainty" and item.plausible}
+    every = load_spec(write(tmp_path / "all.yaml", ALL))
+    assert every.parameters == {p: r for p, r in uncertain.items() if p != "behaviour.dependency.strength"}  # fixed: an override
+    assert len(every.parameters) > 70 and "district.migrant_strain_factor" in every.parameters
+    named = write(tmp_path / "named.yaml", TINY.replace("behaviour.dependency.strength: [0.0, 1.0]",
+                                                        "behaviour.linking.stage_rate: plausible\n  office.support_effort: [0.1, 0.5]"))
+    assert load_spec(named).parameters == {"behaviour.recognition.contact_gain": [0.0, 0.5],
+                                           "behaviour.linking.stage_rate": [0.075, 0.3], "office.support_effort": [0.1, 0.5]}
+    # Declaring an input an uncertainty, in the schema only, lets params and every spec follow.
+    city = write(tmp_path / "city.yaml", CASES["a declared input"][0])
+    with pytest.raises(ScenarioError, match="is an input"):
+        load_spec(city)
+    field = paths.field_at("district.city_welfare_density")
+    monkeypatch.setattr(field, "json_schema_extra", {"source": "text", "role": "uncertainty"})
+    assert load_spec(city).parameters["district.city_welfare_density"] == [4.0, 8.0]
+    assert load_spec(tmp_path / "all.yaml").parameters["district.city_welfare_density"] == [2.75, 11.0]
+    row = next(r for r in iter_parameters(load_scenario(KS)) if r["path"] == "district.city_welfare_density")
+    assert (row["role"], row["plausible"]) == ("uncertainty", [2.75, 11.0])
 
 
 # ---------------------------------------------------------------- a tiny real analysis
@@ -227,6 +275,37 @@ CASES = {
         ["parameters.behaviour.dependency.strength", "also set in overrides"],
     ),
     "unknown key": (TINY + "replicate: 3\n", ["tiny.yaml", "replicate", "did you mean 'replicates'"]),
+    "a path past a value": (
+        TINY.replace("behaviour.dependency.strength: [0.0, 1.0]", "behaviour.dependency.strength.x: [0.0, 1.0]"),
+        ["tiny.yaml: parameters.behaviour.dependency.strength.x: not a parameter"],
+    ),
+    "an override past a value": (
+        TINY.replace("run.scale: 0.05", "run.scale.x: 0.05"),
+        ["tiny.yaml: overrides: run.scale.x: 'run.scale' is a value, not a section"],
+    ),
+    "a declared input": (
+        TINY.replace("behaviour.dependency.strength: [0.0, 1.0]", "district.city_welfare_density: [4.0, 8.0]"),
+        ["tiny.yaml: parameters.district.city_welfare_density: is an input, not an uncertainty or a lever",
+         "allowed: the uncertainties and levers the schema declares"],
+    ),
+    "a community's figure": (
+        TINY.replace("behaviour.dependency.strength: [0.0, 1.0]", "district.communities.Turkish.closure: [0.2, 0.8]"),
+        ["tiny.yaml: parameters.district.communities.Turkish.closure: is an input"],
+    ),
+    "plausible for a lever": (
+        TINY.replace("[0.0, 1.0]", "plausible").replace("behaviour.dependency.strength", "office.support_effort"),
+        ["tiny.yaml: parameters: office.support_effort = plausible: declares no plausible range",
+         "allowed: 'plausible' for a real-valued uncertainty"],
+    ),
+    "plausible for an unknown path": (
+        TINY.replace("behaviour.dependency.strength: [0.0, 1.0]", "behaviour.dependency.strenght: plausible"),
+        ["tiny.yaml: parameters: behaviour.dependency.strenght = plausible: is not a parameter of the schema "
+         "(did you mean 'behaviour.dependency.strength'?)"],
+    ),
+    "a word instead of the parameters": (
+        re.sub(r"parameters:\n(  .*\n)+", "parameters: everything\n", TINY),
+        ["tiny.yaml: parameters: 'everything': allowed: 'all uncertainties', or a mapping of dotted paths"],
+    ),
 }
 
 

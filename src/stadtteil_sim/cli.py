@@ -178,7 +178,8 @@ def params(
     prefix: Annotated[str | None, typer.Argument(help="only paths under this dotted prefix, e.g. office or behaviour.linking")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
-    """List every settable path with its type, allowed range, default, value and source."""
+    """List every settable path with its type, allowed range, default, value, role (lever,
+    uncertainty, mechanism or input, as the schema declares it) and source."""
     from stadtteil_sim.config.schema import Scenario
 
     try:
@@ -201,10 +202,10 @@ def params(
         return
     width = max(len(r["path"]) for r in rows)
     for r in rows:
-        typer.echo(
+        typer.echo((
             f"{r['path']:<{width}}  {r['allowed']:<24}  default={'required' if r['required'] else r['default']!s:<8} value={r['value']!s:<8} "
-            f"[{r['source']}] {r['description']}"
-        )
+            f"{r['role']:<11} " + (f"[{r['source']}] " if r["source"] else "") + r["description"]
+        ).rstrip())
 
 
 @app.command()

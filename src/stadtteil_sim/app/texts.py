@@ -1,18 +1,22 @@
 """Every user-facing text of the dashboard and the animation, in German and English.
 
-All words shown to a room live here, except each indicator's label, declared with the indicator
-in ``model/indicators.py`` (``views.indicator_label`` reads it; this module stays free of the
-numeric stack, the command line reads LANGS), and the events' sentences: the page's labels, the
-monitors, the chart titles (``chart_<name>``), the explanation of each indicator (in the words
-of the source text, the Interkulturelles Büro's report), the office's modes. German is the
-default for workshops. Events come from the model's plain-language log (English,
-``state.log``); each kind of event is declared once, with its German sentence, in
-``model/events.py``, and ``event_text`` reads a line back into its event; here live only the
-German words its fields take (communities, group kinds, office modes).
+All words shown to a room live here, except three kinds of labels each declared with what it
+labels, so that a new one is added in one place: each indicator's, with the indicator in
+``model/indicators.py`` (``views.indicator_label`` reads it; this module stays free of the
+numeric stack, the command line reads LANGS); each lever's and mechanism switch's, with its
+field in ``config/schema.py`` (``show=Control(de, en)``, read by :func:`lever_label`); and the
+events' sentences. Here: the page's labels, the monitors, the chart titles (``chart_<name>``),
+the explanation of each indicator (in the words of the source text, the Interkulturelles Büro's
+report), the office's modes. German is the default for workshops. Events come from the model's
+plain-language log (English, ``state.log``); each kind of event is declared once, with its
+German sentence, in ``model/events.py``, and ``event_text`` reads a line back into its event;
+here live only the German words its fields take (communities, group kinds, office modes).
 """
 
 from __future__ import annotations
 
+from stadtteil_sim.config.paths import field_at
+from stadtteil_sim.config.schema import control_of
 from stadtteil_sim.model import events
 
 LANGS = ("de", "en")
@@ -105,41 +109,6 @@ LINK_STAGES = {
     1: {"de": "Beobachter/innen", "en": "observers"},
     2: {"de": "Delegierte mit Stimme", "en": "delegates with a voice"},
     3: {"de": "voller Teil der Gremien", "en": "a full part of the committees"},
-}
-
-# Lever labels: the names of scenario.py's dotted paths as a facilitator reads them.
-LEVERS: dict[str, dict[str, str]] = {
-    "office.enabled": {"de": "Interkulturelles Büro aktiv", "en": "Integration office active"},
-    "office.handover_rule": {"de": "Übergabe: fester Monat oder bei Stabilität", "en": "Handover: fixed month or once stable"},
-    "office.handover_month": {"de": "Übergabe an Unterstützung (Monat)", "en": "Handover to support (month)"},
-    "office.handover_stable_months": {"de": "Übergabe nach … stabilen Monaten", "en": "Handover after … stable months"},
-    "office.link_rule": {"de": "Vernetzung: fester Monat oder bei Stabilität", "en": "Linking: fixed month or once stable"},
-    "office.link_month": {"de": "Vernetzung mit den Gremien (Monat)", "en": "Linking to the committees (month)"},
-    "office.link_stable_months": {"de": "Vernetzung nach … stabilen Monaten", "en": "Linking after … stable months"},
-    "instruments.bilingual_mediators": {"de": "Zweisprachige Vermittlungskräfte", "en": "Bilingual mediators"},
-    "district.rooms": {"de": "Räume zur bürgerschaftlichen Nutzung", "en": "Rooms for civic use"},
-    "district.room_slots": {"de": "Gruppen, die die Räume fassen", "en": "Groups the rooms can host"},
-    "instruments.qualification_intensity": {"de": "Qualifizierungsoffensive (Reichweite)", "en": "Qualification offensive (reach)"},
-    "instruments.agenda_transparency": {"de": "Agenda transparent für die Gremien", "en": "Agenda transparent to the committees"},
-    "instruments.festival_codesigned": {"de": "Einheimische gestalten Feste mit", "en": "Natives co-design festivals"},
-    "instruments.migrant_staff": {"de": "Fachkräfte mit Migrationshintergrund", "en": "Staff with a migrant background"},
-    "instruments.project_funds_detached": {"de": "Projektfonds losgelöst von der Stadtteilarbeit", "en": "Project funds detached from district work"},
-    "district_management.capacity": {"de": "Kapazität der Stadtteilwerkstatt", "en": "District management capacity"},
-    "committees.translation": {"de": "Zeit für Übersetzungen in Sitzungen", "en": "Time for translation in meetings"},
-    "mechanisms.outreach": {"de": "M1 Zugang über Vermittlungskräfte", "en": "M1 outreach via mediators"},
-    "mechanisms.barriers": {"de": "M2 Barrieren", "en": "M2 barriers"},
-    "mechanisms.working_group": {"de": "M3 Migrantenarbeitsgruppe", "en": "M3 migrant working group"},
-    "mechanisms.linking": {"de": "M4 Vernetzung mit den Gremien", "en": "M4 linking to committees"},
-    "mechanisms.visibility": {"de": "M5 Sichtbarkeit und Kontakt", "en": "M5 visibility and contact"},
-    "mechanisms.interests": {"de": "M6 »auswärtige« Interessen nutzen", "en": "M6 use 'external' interests"},
-    "mechanisms.differentiation": {"de": "M7 Frauen- und Jugendgruppen", "en": "M7 women's and youth groups"},
-    "mechanisms.qualification": {"de": "M8 Qualifizierung", "en": "M8 qualification"},
-    "mechanisms.recognition": {"de": "M9 Anerkennung durch Einheimische", "en": "M9 recognition by natives"},
-    "mechanisms.education": {"de": "M10 Schulen und Kitas", "en": "M10 schools and nurseries"},
-    "mechanisms.rooms": {"de": "M11 Räume", "en": "M11 rooms"},
-    "mechanisms.office_role": {"de": "M12 Rolle des Büros (Übergabe)", "en": "M12 office role (handover)"},
-    "mechanisms.context": {"de": "M13 soziale Belastung", "en": "M13 socio-economic strain"},
-    "mechanisms.dependency": {"de": "Abhängigkeit von der Moderation", "en": "dependency on the moderator"},
 }
 
 CHOICES = {
@@ -242,7 +211,11 @@ def tr(key: str, lang: str, **values) -> str:
 
 
 def lever_label(path: str, lang: str) -> str:
-    return LEVERS[path][lang]
+    """A lever's or mechanism switch's label, declared with its field in the schema."""
+    control = control_of(field_at(path))
+    if control is None:
+        raise KeyError(f"{path} is not shown on the dashboard (its field declares no show=Control(...))")
+    return control.label(lang)
 
 
 def office_mode(mode: str, lang: str) -> str:

@@ -15,15 +15,15 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import mesa
 import yaml
 
-from stadtteil_sim.config import safe_yaml
+from stadtteil_sim.config import paths, safe_yaml
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario
-from stadtteil_sim.config.schema import Mechanisms, Scenario
+from stadtteil_sim.config.schema import Control, Declared, Scenario, bounds, declared
 from stadtteil_sim.experiments.atomic import shareable
 from stadtteil_sim.experiments.ownership import free_name
 from stadtteil_sim.model.district import StadtteilModel
@@ -31,10 +31,12 @@ from stadtteil_sim.model.district import StadtteilModel
 
 @dataclass(frozen=True)
 class Lever:
-    """One setting the room may change: a dotted scenario path and how its control looks."""
+    """One setting the room may change: a dotted scenario path and how its control looks, as
+    its field in the schema declares it (``config/schema.py``, ``show=Control(...)``)."""
 
     path: str
     kind: str  # "int" | "float" | "bool" | "choice"
+    control: Control
     lo: float = 0
     hi: float = 1
     step: float = 1
@@ -45,56 +47,44 @@ class Lever:
         """The keyword name in ``WorkshopModel(**levers)`` (Mesa passes parameters by name)."""
         return self.path.replace(".", "__")
 
+    def label(self, lang: str) -> str:
+        return self.control.label(lang)
 
-_MECHANISMS = tuple(Mechanisms.model_fields)  # every switch of the schema, in its order
 
-LEVERS: tuple[Lever, ...] = (
-    Lever("office.handover_rule", "choice", choices=("fixed", "stable")),
-    Lever("office.handover_month", "int", 0, 120),
-    Lever("office.handover_stable_months", "int", 1, 36),
-    Lever("office.link_rule", "choice", choices=("fixed", "stable")),
-    Lever("office.link_month", "int", 0, 120),
-    Lever("office.link_stable_months", "int", 1, 36),
-    Lever("instruments.bilingual_mediators", "int", 0, 15),
-    Lever("district.rooms", "bool"),
-    Lever("district.room_slots", "int", 0, 40),
-    Lever("instruments.qualification_intensity", "float", 0.0, 1.0, 0.05),
-    Lever("instruments.agenda_transparency", "float", 0.0, 1.0, 0.05),
-    Lever("district_management.capacity", "float", 0.0, 1.0, 0.05),
-    Lever("instruments.festival_codesigned", "bool"),
-    Lever("instruments.migrant_staff", "bool"),
-    Lever("instruments.project_funds_detached", "bool"),
-    Lever("committees.translation", "bool"),
-    Lever("office.enabled", "bool"),
-    *(Lever(f"mechanisms.{name}", "bool") for name in _MECHANISMS),
-)
+def _lever(item: Declared) -> Lever:
+    """The control of a declared lever or switch: a checkbox, a choice, or a slider over the
+    schema's range, up to the declaration's ``hi`` where it is lower (floats in steps of 0.05)."""
+    control, ann = item.control, item.field.annotation
+    assert control is not None
+    if ann is bool:
+        return Lever(item.path, "bool", control)
+    if get_origin(ann) is Literal:
+        return Lever(item.path, "choice", control, choices=tuple(map(str, get_args(ann))))
+    kind, number = {int: ("int", int), float: ("float", float)}[ann]
+    lo, hi = bounds(item.field)
+    hi = control.hi if control.hi is not None else hi
+    return Lever(item.path, kind, control, number(lo), number(hi), 1 if kind == "int" else 0.05)
+
+
+def _place(item: Declared) -> tuple[int, int]:
+    """The office's levers first (its timing is what a workshop is about), then the other
+    levers, then the mechanism switches, each in schema order."""
+    return (0 if item.path.startswith("office.") else 1) if item.role == "lever" else 2, declared().index(item)
+
+
+# Every field whose declaration shows it on the dashboard.
+LEVERS: tuple[Lever, ...] = tuple(_lever(item) for item in sorted((i for i in declared() if i.control), key=_place))
 LEVER_BY_PARAM = {lever.param: lever for lever in LEVERS}
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
 
 # Levers offered for the side-by-side comparison (the timing levers first).
-COMPARE_LEVERS = (
-    "office.handover_month",
-    "office.handover_rule",
-    "office.link_month",
-    "office.link_rule",
-    "instruments.bilingual_mediators",
-    "district.rooms",
-    "instruments.qualification_intensity",
-    "district_management.capacity",
-)
+COMPARE_LEVERS = tuple(lever.path for lever in LEVERS if lever.control.compare)
 NO_COMPARISON = "none"
-
-
-def read_path(scenario: Scenario, path: str) -> Any:
-    node: Any = scenario
-    for part in path.split("."):
-        node = getattr(node, part)
-    return node
 
 
 def lever_values(scenario: Scenario) -> dict[str, Any]:
     """The scenario's value of every lever, by dotted path."""
-    return {lever.path: read_path(scenario, lever.path) for lever in LEVERS}
+    return {lever.path: paths.get(scenario, lever.path) for lever in LEVERS}
 
 
 def parse_value(lever_path: str, text: Any) -> Any:
@@ -120,10 +110,11 @@ def default_b_value(path: str, a_value: Any) -> Any:
         return not a_value
     if lever.kind == "choice":
         return next(c for c in lever.choices if c != a_value)
-    if path in ("office.handover_month", "office.link_month"):
-        return a_value + 24 if a_value + 24 <= lever.hi else max(lever.lo, a_value - 24)
+    contrast = lever.control.contrast
+    if contrast:
+        return a_value + contrast if a_value + contrast <= lever.hi else max(lever.lo, a_value - contrast)
     if lever.kind == "float":
-        return 0.0 if a_value > 0.5 else 1.0
+        return lever.lo if a_value > (lever.lo + lever.hi) / 2 else lever.hi
     return int(lever.hi) if a_value <= (lever.lo + lever.hi) / 2 else int(lever.lo)
 
 
@@ -224,7 +215,7 @@ class WorkshopModel(mesa.Model):
         """(A's value, B's value) of the comparison lever, or None for a single run."""
         if len(self.copies) < 2:
             return None
-        return tuple(read_path(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
+        return tuple(paths.get(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- scenario files

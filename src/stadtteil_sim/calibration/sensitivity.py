@@ -3,7 +3,9 @@
 explains, alone and with the others).
 
 A spec file (``calibration/sensitivity.yaml`` is commented) names base scenarios, parameters
-with their ranges and the outputs. SALib draws the design points; every point becomes a named
+with their ranges and the outputs. A parameter must be an uncertainty or a lever the schema
+declares (``config/schema.py``); ``plausible`` instead of a range, or ``parameters: all
+uncertainties``, takes the ranges declared there. SALib draws the design points; every point becomes a named
 variant of an in-memory :class:`~stadtteil_sim.experiments.design.Experiment`, so the runs go through the
 batch engine (any executor, a resumable store, failures recorded) with paired seeds: replicate r
 has the same seed at every point. An output is averaged over the replicates of a point, then
@@ -36,7 +38,7 @@ from stadtteil_sim.config.loading import (
     read_yaml,
     relative_scenario_file,
 )
-from stadtteil_sim.config.schema import Strict, iter_parameters
+from stadtteil_sim.config.schema import Strict, declared, iter_parameters
 from stadtteil_sim.experiments.atomic import write_bytes, write_figure
 from stadtteil_sim.experiments.batch import BatchSummary, run_batch
 from stadtteil_sim.experiments.design import (
@@ -53,6 +55,9 @@ from stadtteil_sim.experiments.store import is_batch_folder, load_results
 from stadtteil_sim.model.metrics import check_metric, describe_metric
 
 METHODS = ("morris", "sobol")
+ALL_UNCERTAINTIES = "all uncertainties"
+PLAUSIBLE = "plausible"
+VARIED = ("uncertainty", "lever")  # the roles a spec may vary (config/schema.py declares them)
 COLUMNS = {
     "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
@@ -99,13 +104,22 @@ class SensitivitySpec(Strict):
     scenarios: list[str] = Field(min_length=1, description="base scenario files, relative to the spec file")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths set in every run, e.g. run.months: 72")
     parameters: dict[str, list[float]] = Field(
-        min_length=1, description="dotted path of a float parameter -> [low, high], sampled uniformly"
+        min_length=1,
+        description=f"dotted path of a real-valued uncertainty or lever -> [low, high] or '{PLAUSIBLE}' (its declared "
+        f"range), sampled uniformly; or '{ALL_UNCERTAINTIES}' (each over its declared range)",
     )
     outputs: list[str] = Field(min_length=1, description="a summary value or INDICATOR@MONTH per output")
     replicates: int = Field(2, ge=1, le=10_000, description="runs per design point and base scenario (paired: same seeds at every point)")
     seed: int = Field(1, ge=0, le=2**63 - 1, description="root seed of the design points, the replicates' seeds and the bootstrap")
     morris: MorrisSettings = Field(default_factory=MorrisSettings)
     sobol: SobolSettings = Field(default_factory=SobolSettings)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _declared_ranges(cls, parameters, info):
+        """'all uncertainties' and 'plausible' become the ranges the schema declares."""
+        fixed = info.data.get("overrides") or {}
+        return declared_ranges(parameters, fixed)
 
     @field_validator("parameters")
     @classmethod
@@ -128,10 +142,39 @@ class SensitivitySpec(Strict):
         return outputs
 
 
+def declared_ranges(parameters: Any, fixed: Mapping[str, Any]) -> Any:
+    """A spec's parameters with the declared ranges filled in: ``'all uncertainties'`` is every
+    real-valued uncertainty the schema declares (less those ``fixed`` by the overrides), a path
+    given as ``'plausible'`` gets its declared range. Anything else is left for validation."""
+    ranges = {item.path: list(item.plausible) for item in declared() if item.plausible}
+    if parameters == ALL_UNCERTAINTIES:
+        return {path: bounds for path, bounds in ranges.items() if path not in fixed}
+    if isinstance(parameters, str):
+        raise ValueError(
+            f"'{parameters}': allowed: '{ALL_UNCERTAINTIES}', or a mapping of dotted paths to [low, high] or '{PLAUSIBLE}'"
+        )
+    if not isinstance(parameters, dict):
+        return parameters
+    out = {}
+    for path, bounds in parameters.items():
+        if bounds == PLAUSIBLE and path not in ranges:
+            known = [item.path for item in declared()]
+            close = difflib.get_close_matches(str(path), list(ranges) if path not in known else [], n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            what = "declares no plausible range" if path in known else "is not a parameter of the schema"
+            raise ValueError(
+                f"{path} = {PLAUSIBLE}: {what}{hint}; allowed: '{PLAUSIBLE}' for a real-valued uncertainty "
+                "(stadtteil-sim params shows its range), [low, high] otherwise"
+            )
+        out[path] = ranges[path] if bounds == PLAUSIBLE else bounds
+    return out
+
+
 def load_spec(path: str | Path) -> SensitivitySpec:
     """Read and validate a spec file, against its base scenarios too: every parameter must be a
-    float of the scenario schema with [low, high] inside its allowed range, and every
-    INDICATOR@MONTH output within the runs. Raises ``ScenarioError`` naming the file and key."""
+    real-valued uncertainty or lever of the scenario schema with [low, high] inside its allowed
+    range, and every INDICATOR@MONTH output within the runs. Raises ``ScenarioError`` naming the
+    file and key."""
     path = Path(path)
     spec = validate_model(SensitivitySpec, read_yaml(path), display_path(path))
     _check_against_scenarios(spec, path)
@@ -145,7 +188,7 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
         file = relative_scenario_file(path, entry, "scenarios")
         base = load_scenario(file, spec.overrides, labels={k: f"{shown}: overrides" for k in spec.overrides})
         rows = {row["path"]: row for row in iter_parameters(base)}
-        floats = [p for p, row in rows.items() if row["type"] == "float"]
+        floats = [p for p, row in rows.items() if row["type"] == "float" and row["role"] in VARIED]
         for dotted, (low, high) in spec.parameters.items():
             if dotted in spec.overrides:
                 problems.append(f"{shown}: parameters.{dotted}: also set in overrides; allowed: a parameter or an override, not both")
@@ -154,7 +197,13 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append(
                     f"{shown}: parameters.{dotted}: not a parameter of scenario '{base.name}'{hint}; "
-                    "allowed: the dotted path of a float parameter (stadtteil-sim params lists them)"
+                    "allowed: the dotted path of a real-valued uncertainty or lever (stadtteil-sim params lists them)"
+                )
+            elif rows[dotted]["role"] not in VARIED:
+                problems.append(
+                    f"{shown}: parameters.{dotted}: is {_article(rows[dotted]['role'])} {rows[dotted]['role']}, not an "
+                    "uncertainty or a lever; allowed: the uncertainties and levers the schema declares "
+                    "(stadtteil-sim params shows each path's role)"
                 )
             elif rows[dotted]["type"] != "float":
                 problems.append(
@@ -177,6 +226,10 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
                 )
     if problems:
         raise ScenarioError("\n".join(dict.fromkeys(problems)))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 # ------------------------------------------------------------------ plain numerics (SALib)

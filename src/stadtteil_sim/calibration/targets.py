@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError, validate_model
 from stadtteil_sim.config.loading import (
     display_path,
@@ -239,7 +240,10 @@ def load_targets(path: str | Path) -> CalibrationSpec:
     first = next(iter(scenarios.values()))
     current = Scenario.model_validate(first)
     for parameter, prior in spec.parameters.items():
-        value = _value_at(current, parameter)
+        try:
+            value = paths.get(current, parameter)
+        except ScenarioError:  # an unknown path: loading the scenario below names it and what is allowed
+            value = None
         if value is not None and (isinstance(value, bool) or not isinstance(value, float)):
             raise ScenarioError(
                 f"{shown}: parameters.{parameter}: a {type(value).__name__} parameter; allowed: real-valued parameters"
@@ -248,14 +252,6 @@ def load_targets(path: str | Path) -> CalibrationSpec:
             labels = {parameter: f"{shown}: parameters.{parameter}.{end}"}
             load_scenario(first, {parameter: getattr(prior, end)}, labels=labels)
     return CalibrationSpec(spec, path, scenarios, districts, aliases)
-
-
-def _value_at(scenario: Scenario, path: str) -> Any:
-    """The value at a dotted path, or None where the path does not exist."""
-    value: Any = scenario
-    for part in path.split("."):
-        value = getattr(value, part, None)
-    return value
 
 
 def _check_month(metric: str, scenario: Scenario, where: str) -> None:

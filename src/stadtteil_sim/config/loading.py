@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from stadtteil_sim.config import safe_yaml
+from stadtteil_sim.config import paths, safe_yaml
 from stadtteil_sim.config.errors import ScenarioError, _model_at, _short, validate_model
 from stadtteil_sim.config.schema import Scenario
 
@@ -169,41 +169,17 @@ def apply_overrides(
     A section the data leaves out is filled with its schema default first, so
     ``district.communities.Turkish.size=900`` also works on a file without communities.
     ``origins`` records, under the path pydantic reports (list items by index), where the value
-    came from: ``labels[dotted]`` or ``--set``.
+    came from: ``labels[dotted]`` or ``--set``; a path that leads nowhere is blamed on the same.
     """
     data = copy.deepcopy(data)
+    labels = labels or {}
     for dotted, value in (overrides or {}).items():
-        parts = dotted.split(".")
-        if not all(parts):
-            raise ScenarioError(f"--set {dotted}: empty part in the key; allowed: a dotted path such as office.handover_month")
-        node: Any = data
-        loc: list[str | int] = []
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            if isinstance(node, list):
-                idx = _list_index(node, part, dotted)
-                loc.append(idx)
-                if last:
-                    node[idx] = value
-                else:
-                    node = node[idx]
-                continue
-            if not isinstance(node, dict):
-                raise ScenarioError(
-                    f"--set {dotted}: '{'.'.join(parts[:i])}' is a value, not a section; "
-                    f"allowed: set '{'.'.join(parts[:i])}' itself"
-                )
-            loc.append(part)
-            if last:
-                node[part] = value
-            else:
-                if part not in node:
-                    node[part] = _default_at(loc)
-                node = node[part]
+        where = f"{labels[dotted]}: {dotted}" if dotted in labels else None  # None: "--set PATH"
+        loc = paths.set(data, dotted, value, fill=_default_at, where=where)
         if origins is not None:
             path = ".".join(map(str, loc))
             _forget(origins, path)
-            origins[path] = (labels or {}).get(dotted, "--set")
+            origins[path] = labels.get(dotted, "--set")
     return data
 
 
@@ -219,19 +195,6 @@ def _default_at(loc: list) -> Any:
     if isinstance(default, list):
         return [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in default]
     return default if isinstance(default, dict) else {}
-
-
-def _list_index(items: list, part: str, dotted: str) -> int:
-    if part.isdigit() and int(part) < len(items):
-        return int(part)
-    for i, item in enumerate(items):
-        if isinstance(item, dict) and item.get("name") == part:
-            return i
-    names = [it.get("name") for it in items if isinstance(it, dict)]
-    close = difflib.get_close_matches(part, [str(n) for n in names], n=1, cutoff=0.5)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    span = f"an index 0..{len(items) - 1} or " if items else ""
-    raise ScenarioError(f"--set {dotted}: no list item '{part}'{hint}; allowed: {span}one of {names}")
 
 
 def load_scenario(

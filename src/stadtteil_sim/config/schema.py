@@ -4,22 +4,86 @@ A scenario is one typed object (:class:`Scenario`). The same dotted names are us
 on the command line (``--set office.handover_month=24``) and by the dashboard. Every numeric
 default carries its source: ``text`` (the Darmstadt report), ``literature``, ``assumption``
 or ``calibrated``.
+
+Each field also declares its role where it is defined, and nowhere else: a ``lever`` (what the
+city, the office, district management or the committees decide), an ``uncertainty`` (how the
+world and its residents behave: what calibration and sensitivity analysis probe) or a
+``mechanism`` switch (M1-M13, to take the model apart). A field without a role is an ``input``:
+district facts, community figures, run settings. ``stadtteil-sim params``, the dashboard's
+controls and sensitivity specs all read these declarations (:func:`declared`).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 SOURCES = ("text", "literature", "assumption", "calibrated")
+ROLES = ("lever", "uncertainty", "mechanism")
+INPUT = "input"  # the role of a field that declares none
 
 
-def P(default: Any, lo: float | None = None, hi: float | None = None, *, source: str, doc: str):
-    """A parameter field with its range, its source and a one-line meaning."""
-    assert source in SOURCES, source
-    return Field(default, ge=lo, le=hi, description=doc, json_schema_extra={"source": source})
+@dataclass(frozen=True)
+class Control:
+    """How the dashboard shows a lever or a mechanism switch: its label in German and English,
+    for a number the slider's top where the schema's range is wider than a room needs (``hi``),
+    and whether the room may compare it side by side (``compare``; with ``contrast``, copy B's
+    default is A's value moved by that much, else the other end of the range)."""
+
+    de: str
+    en: str
+    hi: float | None = None
+    compare: bool = False
+    contrast: int | None = None
+
+    def label(self, lang: str) -> str:
+        return {"de": self.de, "en": self.en}[lang]
+
+
+def meta(
+    *,
+    source: str | None = None,
+    role: str | None = None,
+    show: Control | None = None,
+    plausible: tuple[float, float] | None = None,
+) -> dict[str, Any] | None:
+    """A field's declaration as JSON Schema extras: its source, its role, how the dashboard shows
+    it and, for an uncertainty, the range a sensitivity analysis samples by default."""
+    assert source is None or source in SOURCES, source
+    assert role is None or role in ROLES, role
+    assert show is None or role in ("lever", "mechanism"), "only levers and mechanism switches are shown"
+    assert plausible is None or (role == "uncertainty" and plausible[0] < plausible[1]), plausible
+    extra = {
+        "source": source,
+        "role": role,
+        "dashboard": {k: v for k, v in asdict(show).items() if v is not None and v is not False} if show else None,
+        "plausible": list(plausible) if plausible else None,
+    }
+    return {k: v for k, v in extra.items() if v is not None} or None
+
+
+def P(
+    default: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    source: str | None = None,
+    doc: str,
+    role: str | None = None,
+    show: Control | None = None,
+    plausible: tuple[float, float] | None = None,
+):
+    """A parameter field with its range, its source, a one-line meaning and its declaration
+    (see :func:`meta`). A number must name its source; a switch or a choice need not."""
+    number = isinstance(default, int | float) and not isinstance(default, bool)
+    assert source is not None or not number, f"a number needs its source: {doc}"
+    extra = meta(source=source, role=role, show=show, plausible=plausible)
+    return Field(default, ge=lo, le=hi, description=doc, json_schema_extra=extra)
 
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -67,10 +131,16 @@ class District(Strict):
     city_unemployment_density: float = P(5.1, 0, 100, source="text", doc="city-wide unemployment density")
     city_welfare_density: float = P(5.5, 0, 100, source="text", doc="city-wide welfare density")
     migrant_strain_factor: float = P(
-        1.8, 1, 5, source="assumption", doc="how many times the district density migrants carry (text: above average)"
+        1.8, 1, 5, source="assumption", role="uncertainty", doc="how many times the district density migrants carry (text: above average)"
     )
-    rooms: bool = Field(True, description="rooms for civic use exist (text: Kranichstein-Süd yes, Eberstadt-Süd none)")
-    room_slots: int = P(16, 0, 200, source="assumption", doc="self-organised groups the rooms can host at once")
+    rooms: bool = P(
+        True, doc="rooms for civic use exist (text: Kranichstein-Süd yes, Eberstadt-Süd none)", role="lever",
+        show=Control("Räume zur bürgerschaftlichen Nutzung", "Rooms for civic use", compare=True),
+    )
+    room_slots: int = P(
+        16, 0, 200, source="assumption", doc="self-organised groups the rooms can host at once", role="lever",
+        show=Control("Gruppen, die die Räume fassen", "Groups the rooms can host", hi=40),
+    )
     housing_blocks: int = P(40, 1, 2000, source="assumption", doc="housing blocks residents live in")
     child_share: float = P(0.22, 0, 0.6, source="assumption", doc="share of residents under 18")
     young_adult_share: float = P(0.18, 0, 0.6, source="assumption", doc="share of residents aged 18-29")
@@ -105,21 +175,40 @@ class District(Strict):
 class Office(Strict):
     """The Interkulturelles Büro: its timing rules and staff effort (M12)."""
 
-    enabled: bool = Field(True, description="false removes the office only; district management and committees go on")
-    start_month: int = P(0, 0, 600, source="text", doc="month the office starts moderating (month 0 by definition)")
-    handover_rule: Literal["fixed", "stable"] = Field("fixed", description="hand over at a fixed month, or once the working group's cycles are stable")
-    handover_month: int = P(36, 0, 600, source="text", doc="month of the switch to support-only (text: 2003 / 2004, after 3 years)")
-    handover_stable_months: int = P(
-        6, 1, 120, source="assumption", doc="'stable' rule: months the group must have been stable and linked"
+    enabled: bool = P(
+        True, doc="false removes the office only; district management and committees go on", role="lever",
+        show=Control("Interkulturelles Büro aktiv", "Integration office active"),
     )
-    link_rule: Literal["fixed", "stable"] = Field("fixed", description="start linking at a fixed month, or once the group is stable")
-    link_month: int = P(18, 0, 600, source="assumption", doc="month linking to the committees starts (waits for the group to form)")
-    link_stable_months: int = P(6, 1, 120, source="assumption", doc="'stable' rule: months of stable meetings before linking")
-    withdraw_month: int | None = Field(None, ge=0, le=600, description="month the office withdraws completely (none: stays in support)")
-    staff_hours_moderation: float = P(80, 0, 1000, source="assumption", doc="office staff hours per month while moderating")
-    staff_hours_support: float = P(12, 0, 1000, source="assumption", doc="office staff hours per month for advice in support mode")
-    staff_hours_intervention: float = P(10, 0, 1000, source="assumption", doc="staff hours of one occasional intervention")
-    support_effort: float = P(0.3, 0, 1, source="assumption", doc="instrument effort in support mode relative to moderation")
+    start_month: int = P(0, 0, 600, source="text", doc="month the office starts moderating (month 0 by definition)", role="lever")
+    handover_rule: Literal["fixed", "stable"] = P(
+        "fixed", doc="hand over at a fixed month, or once the working group's cycles are stable", role="lever",
+        show=Control("Übergabe: fester Monat oder bei Stabilität", "Handover: fixed month or once stable", compare=True),
+    )
+    handover_month: int = P(
+        36, 0, 600, source="text", doc="month of the switch to support-only (text: 2003 / 2004, after 3 years)", role="lever",
+        show=Control("Übergabe an Unterstützung (Monat)", "Handover to support (month)", hi=120, compare=True, contrast=24),
+    )
+    handover_stable_months: int = P(
+        6, 1, 120, source="assumption", doc="'stable' rule: months the group must have been stable and linked", role="lever",
+        show=Control("Übergabe nach … stabilen Monaten", "Handover after … stable months", hi=36),
+    )
+    link_rule: Literal["fixed", "stable"] = P(
+        "fixed", doc="start linking at a fixed month, or once the group is stable", role="lever",
+        show=Control("Vernetzung: fester Monat oder bei Stabilität", "Linking: fixed month or once stable", compare=True),
+    )
+    link_month: int = P(
+        18, 0, 600, source="assumption", doc="month linking to the committees starts (waits for the group to form)", role="lever",
+        show=Control("Vernetzung mit den Gremien (Monat)", "Linking to the committees (month)", hi=120, compare=True, contrast=24),
+    )
+    link_stable_months: int = P(
+        6, 1, 120, source="assumption", doc="'stable' rule: months of stable meetings before linking", role="lever",
+        show=Control("Vernetzung nach … stabilen Monaten", "Linking after … stable months", hi=36),
+    )
+    withdraw_month: int | None = P(None, 0, 600, doc="month the office withdraws completely (none: stays in support)", role="lever")
+    staff_hours_moderation: float = P(80, 0, 1000, source="assumption", doc="office staff hours per month while moderating", role="lever")
+    staff_hours_support: float = P(12, 0, 1000, source="assumption", doc="office staff hours per month for advice in support mode", role="lever")
+    staff_hours_intervention: float = P(10, 0, 1000, source="assumption", doc="staff hours of one occasional intervention", role="lever")
+    support_effort: float = P(0.3, 0, 1, source="assumption", doc="instrument effort in support mode relative to moderation", role="lever")
 
     @model_validator(mode="after")
     def _timing(self) -> Office:
@@ -136,166 +225,193 @@ class Office(Strict):
 class Instruments(Strict):
     """The office's and district management's instruments (levers)."""
 
-    bilingual_mediators: int = P(4, 0, 30, source="assumption", doc="bilingual mediators, each covering one language (M1)")
-    qualification_intensity: float = P(1.0, 0, 1, source="assumption", doc="reach of the qualification offensive (M8)")
-    agenda_transparency: float = P(0.9, 0, 1, source="text", doc="working group's agenda made transparent to the committees (M4/M9)")
-    festival_codesigned: bool = Field(True, description="natives take part in festivals as actors, not only as audience (M9)")
-    migrant_staff: bool = Field(False, description="professional staff with a migrant background in district management (M2)")
-    project_funds_detached: bool = Field(False, description="project funds given to groups detached from district work (M4 'separate work')")
+    bilingual_mediators: int = P(
+        4, 0, 30, source="assumption", doc="bilingual mediators, each covering one language (M1)", role="lever",
+        show=Control("Zweisprachige Vermittlungskräfte", "Bilingual mediators", hi=15, compare=True),
+    )
+    qualification_intensity: float = P(
+        1.0, 0, 1, source="assumption", doc="reach of the qualification offensive (M8)", role="lever",
+        show=Control("Qualifizierungsoffensive (Reichweite)", "Qualification offensive (reach)", compare=True),
+    )
+    agenda_transparency: float = P(
+        0.9, 0, 1, source="text", doc="working group's agenda made transparent to the committees (M4/M9)", role="lever",
+        show=Control("Agenda transparent für die Gremien", "Agenda transparent to the committees"),
+    )
+    festival_codesigned: bool = P(
+        True, doc="natives take part in festivals as actors, not only as audience (M9)", role="lever",
+        show=Control("Einheimische gestalten Feste mit", "Natives co-design festivals"),
+    )
+    migrant_staff: bool = P(
+        False, doc="professional staff with a migrant background in district management (M2)", role="lever",
+        show=Control("Fachkräfte mit Migrationshintergrund", "Staff with a migrant background"),
+    )
+    project_funds_detached: bool = P(
+        False, doc="project funds given to groups detached from district work (M4 'separate work')", role="lever",
+        show=Control("Projektfonds losgelöst von der Stadtteilarbeit", "Project funds detached from district work"),
+    )
 
 
 class DistrictManagement(Strict):
     """Stadtteilwerkstatt / Quartiersmanagement; carries the self-running phase."""
 
-    capacity: float = P(0.6, 0, 1, source="assumption", doc="staff capacity for events and for keeping working groups functioning")
-    events_per_year: float = P(6, 0, 52, source="assumption", doc="festivals, clean-up actions, activating surveys (M5)")
+    capacity: float = P(
+        0.6, 0, 1, source="assumption", doc="staff capacity for events and for keeping working groups functioning", role="lever",
+        show=Control("Kapazität der Stadtteilwerkstatt", "District management capacity", compare=True),
+    )
+    events_per_year: float = P(6, 0, 52, source="assumption", doc="festivals, clean-up actions, activating surveys (M5)", role="lever")
 
 
 class Committees(Strict):
     """Stadtteilrunde and citizens' working groups."""
 
-    formality: float = P(0.7, 0, 1, source="text", doc="formalistic meetings (text: deter migrants)")
-    translation: bool = Field(False, description="time for translation in meetings (text: missing)")
-    openness: float = P(0.4, 0, 1, source="assumption", doc="initial intercultural opening of the committees")
-    political_will: float = P(0.8, 0, 1, source="text", doc="political will to take responsibility for participation (M13)")
-    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full")
+    formality: float = P(0.7, 0, 1, source="text", doc="formalistic meetings (text: deter migrants)", role="lever")
+    translation: bool = P(
+        False, doc="time for translation in meetings (text: missing)", role="lever",
+        show=Control("Zeit für Übersetzungen in Sitzungen", "Time for translation in meetings"),
+    )
+    openness: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="initial intercultural opening of the committees")
+    political_will: float = P(0.8, 0, 1, source="text", role="uncertainty", doc="political will to take responsibility for participation (M13)")
+    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full", json_schema_extra=meta(role="lever"))
 
 
 class Mechanisms(Strict):
     """Switches for the mechanisms M1-M13 of MODEL.md and the dependency assumption."""
 
-    outreach: bool = Field(True, description="M1 outreach through bilingual mediators and city-wide associations")
-    barriers: bool = Field(True, description="M2 barriers: language, committee experience, formality, time, closure")
-    working_group: bool = Field(True, description="M3 migrant working group formation and agenda")
-    linking: bool = Field(True, description="M4 gradual linking to the committees, delegates and proposals")
-    visibility: bool = Field(True, description="M5 activities, festivals and contact with neighbours")
-    interests: bool = Field(True, description="M6 the office uses city and origin interests to draw people in")
-    differentiation: bool = Field(True, description="M7 women's and youth groups split from main associations")
-    qualification: bool = Field(True, description="M8 courses and multiplier training")
-    recognition: bool = Field(True, description="M9 recognition work: information, trainings, mediator pool")
-    education: bool = Field(True, description="M10 opening projects at schools and kindergartens")
-    rooms: bool = Field(True, description="M11 rooms for civic use host self-organised groups")
-    office_role: bool = Field(True, description="M12 office modes and the handover to support")
-    context: bool = Field(True, description="M13 socio-economic strain lowers time and resources")
-    dependency: bool = Field(True, description="assumption (Kitts 2006, Datta 2005): moderation crowds out the group's own capacity")
+    outreach: bool = P(True, doc="M1 outreach through bilingual mediators and city-wide associations", role="mechanism", show=Control("M1 Zugang über Vermittlungskräfte", "M1 outreach via mediators"))
+    barriers: bool = P(True, doc="M2 barriers: language, committee experience, formality, time, closure", role="mechanism", show=Control("M2 Barrieren", "M2 barriers"))
+    working_group: bool = P(True, doc="M3 migrant working group formation and agenda", role="mechanism", show=Control("M3 Migrantenarbeitsgruppe", "M3 migrant working group"))
+    linking: bool = P(True, doc="M4 gradual linking to the committees, delegates and proposals", role="mechanism", show=Control("M4 Vernetzung mit den Gremien", "M4 linking to committees"))
+    visibility: bool = P(True, doc="M5 activities, festivals and contact with neighbours", role="mechanism", show=Control("M5 Sichtbarkeit und Kontakt", "M5 visibility and contact"))
+    interests: bool = P(True, doc="M6 the office uses city and origin interests to draw people in", role="mechanism", show=Control("M6 »auswärtige« Interessen nutzen", "M6 use 'external' interests"))
+    differentiation: bool = P(True, doc="M7 women's and youth groups split from main associations", role="mechanism", show=Control("M7 Frauen- und Jugendgruppen", "M7 women's and youth groups"))
+    qualification: bool = P(True, doc="M8 courses and multiplier training", role="mechanism", show=Control("M8 Qualifizierung", "M8 qualification"))
+    recognition: bool = P(True, doc="M9 recognition work: information, trainings, mediator pool", role="mechanism", show=Control("M9 Anerkennung durch Einheimische", "M9 recognition by natives"))
+    education: bool = P(True, doc="M10 opening projects at schools and kindergartens", role="mechanism", show=Control("M10 Schulen und Kitas", "M10 schools and nurseries"))
+    rooms: bool = P(True, doc="M11 rooms for civic use host self-organised groups", role="mechanism", show=Control("M11 Räume", "M11 rooms"))
+    office_role: bool = P(True, doc="M12 office modes and the handover to support", role="mechanism", show=Control("M12 Rolle des Büros (Übergabe)", "M12 office role (handover)"))
+    context: bool = P(True, doc="M13 socio-economic strain lowers time and resources", role="mechanism", show=Control("M13 soziale Belastung", "M13 socio-economic strain"))
+    dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): moderation crowds out the group's own capacity", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
 
 
 # --------------------------------------------------------------------------- behaviour (shared, calibratable)
 class Activation(Strict):
-    threshold_mean: float = P(0.4, 0, 3, source="calibrated", doc="mean personal activation threshold (Granovetter 1978)")
-    threshold_sd: float = P(0.25, 0, 1, source="calibrated", doc="spread of personal thresholds")
-    weight_social: float = P(0.35, 0, 3, source="calibrated", doc="pull of the share of active contacts")
-    weight_events: float = P(0.25, 0, 3, source="assumption", doc="pull of visible activities and events")
-    weight_interest: float = P(0.3, 0, 3, source="assumption", doc="pull of interests the activity serves")
-    weight_office: float = P(0.5, 0, 3, source="calibrated", doc="pull of the office's moderated invitation")
-    weight_group: float = P(0.4, 0, 3, source="calibrated", doc="pull of a functioning working group the community belongs to")
-    up_rate: float = P(0.12, 0, 1, source="assumption", doc="monthly probability of acting once pull exceeds threshold")
-    down_rate: float = P(0.06, 0, 1, source="assumption", doc="monthly probability of dropping out once pull falls short")
-    margin: float = P(0.08, 0, 1, source="assumption", doc="hysteresis: pull must fall this far below threshold to drop out")
+    threshold_mean: float = P(0.4, 0, 3, source="calibrated", role="uncertainty", doc="mean personal activation threshold (Granovetter 1978)")
+    threshold_sd: float = P(0.25, 0, 1, source="calibrated", role="uncertainty", doc="spread of personal thresholds")
+    weight_social: float = P(0.35, 0, 3, source="calibrated", role="uncertainty", doc="pull of the share of active contacts")
+    weight_events: float = P(0.25, 0, 3, source="assumption", role="uncertainty", doc="pull of visible activities and events")
+    weight_interest: float = P(0.3, 0, 3, source="assumption", role="uncertainty", doc="pull of interests the activity serves")
+    weight_office: float = P(0.5, 0, 3, source="calibrated", role="uncertainty", doc="pull of the office's moderated invitation")
+    weight_group: float = P(0.4, 0, 3, source="calibrated", role="uncertainty", doc="pull of a functioning working group the community belongs to")
+    up_rate: float = P(0.12, 0, 1, source="assumption", role="uncertainty", doc="monthly probability of acting once pull exceeds threshold")
+    down_rate: float = P(0.06, 0, 1, source="assumption", role="uncertainty", doc="monthly probability of dropping out once pull falls short")
+    margin: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="hysteresis: pull must fall this far below threshold to drop out")
 
 
 class Barriers(Strict):
-    language: float = P(0.25, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by missing German (IfS 2004)")
-    experience: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by unfamiliarity with committee work")
-    time: float = P(0.1, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by lacking time and resources")
-    closure: float = P(0.3, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by community closure")
-    identification_figure: float = P(0.1, 0, 3, source="calibrated", doc="(text: Seidel 2005) threshold added when no one to identify with is present")
-    formality: float = P(0.2, 0, 3, source="calibrated", doc="(text: IfS 2004) threshold added by formal meetings without translation")
+    language: float = P(0.25, 0, 3, source="calibrated", role="uncertainty", doc="(text: IfS 2004) threshold added by missing German (IfS 2004)")
+    experience: float = P(0.1, 0, 3, source="calibrated", role="uncertainty", doc="(text: IfS 2004) threshold added by unfamiliarity with committee work")
+    time: float = P(0.1, 0, 3, source="calibrated", role="uncertainty", doc="(text: IfS 2004) threshold added by lacking time and resources")
+    closure: float = P(0.3, 0, 3, source="calibrated", role="uncertainty", doc="(text: IfS 2004) threshold added by community closure")
+    identification_figure: float = P(0.1, 0, 3, source="calibrated", role="uncertainty", doc="(text: Seidel 2005) threshold added when no one to identify with is present")
+    formality: float = P(0.2, 0, 3, source="calibrated", role="uncertainty", doc="(text: IfS 2004) threshold added by formal meetings without translation")
 
 
 class Outreach(Strict):
-    contact_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of the office's contact to a community via a mediator")
-    uncovered_language_factor: float = P(0.15, 0, 1, source="assumption", doc="contact speed without a mediator for the language")
-    citywide_access_factor: float = P(0.6, 0, 1, source="text", doc="contact speed through a city-wide association (M1)")
-    no_association_factor: float = P(0.35, 0, 1, source="assumption", doc="contact speed when a community has no association")
-    inform_office: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of informing residents of a contacted community")
-    inform_management: float = P(0.012, 0, 1, source="calibrated", doc="monthly rate of informing through district management (German only)")
-    inform_social: float = P(0.08, 0, 1, source="assumption", doc="monthly rate of hearing from active contacts")
-    inform_school: float = P(0.05, 0, 1, source="assumption", doc="monthly rate of reaching parents through school projects (M10)")
+    contact_rate: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly growth of the office's contact to a community via a mediator")
+    uncovered_language_factor: float = P(0.15, 0, 1, source="assumption", role="uncertainty", doc="contact speed without a mediator for the language")
+    citywide_access_factor: float = P(0.6, 0, 1, source="text", role="uncertainty", doc="contact speed through a city-wide association (M1)")
+    no_association_factor: float = P(0.35, 0, 1, source="assumption", role="uncertainty", doc="contact speed when a community has no association")
+    inform_office: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly rate of informing residents of a contacted community")
+    inform_management: float = P(0.012, 0, 1, source="calibrated", role="uncertainty", doc="monthly rate of informing through district management (German only)")
+    inform_social: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly rate of hearing from active contacts")
+    inform_school: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly rate of reaching parents through school projects (M10)")
 
 
 class Ties(Strict):
-    slots: int = P(8, 2, 32, source="assumption", doc="tie slots per resident")
-    initial: int = P(4, 0, 32, source="assumption", doc="initial ties per adult, in the block and community")
-    meet_rate: float = P(0.25, 0, 1, source="assumption", doc="monthly chance an active resident makes a new tie at an activity")
-    mixing_base: float = P(0.1, 0, 1, source="assumption", doc="share of new ties across communities at ordinary activities")
-    mixing_shared: float = P(0.45, 0, 1, source="text", doc="share across communities at rooms and joint festivals (M5, M11)")
-    decay: float = P(0.03, 0, 1, source="assumption", doc="monthly loss of strength of a tie without contact (Putnam)")
+    slots: int = P(8, 2, 32, source="assumption", role="uncertainty", doc="tie slots per resident")
+    initial: int = P(4, 0, 32, source="assumption", role="uncertainty", doc="initial ties per adult, in the block and community")
+    meet_rate: float = P(0.25, 0, 1, source="assumption", role="uncertainty", doc="monthly chance an active resident makes a new tie at an activity")
+    mixing_base: float = P(0.1, 0, 1, source="assumption", role="uncertainty", doc="share of new ties across communities at ordinary activities")
+    mixing_shared: float = P(0.45, 0, 1, source="text", role="uncertainty", doc="share across communities at rooms and joint festivals (M5, M11)")
+    decay: float = P(0.03, 0, 1, source="assumption", role="uncertainty", doc="monthly loss of strength of a tie without contact (Putnam)")
 
 
 class Associations(Strict):
-    join_rate: float = P(0.08, 0, 1, source="assumption", doc="monthly chance an attending resident joins a group of the community")
-    core_size: int = P(6, 2, 100, source="assumption", doc="attending members needed to start a self-organised group")
-    form_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly chance a self-organised group forms where a core exists")
-    no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", doc="group formation without rooms (text: harder, not impossible)")
-    dissolve_rate: float = P(0.01, 0, 1, source="assumption", doc="monthly dissolution chance of a weak informal group")
-    no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", doc="dissolution multiplier without rooms")
-    split_rate: float = P(0.04, 0, 1, source="assumption", doc="monthly chance activated women/youth split from an inactive main association (M7)")
-    reactivation: float = P(0.3, 0, 1, source="text", doc="chance a split re-activates the main association (M7)")
-    exclusion: float = P(0.4, 0, 1, source="text", doc="chance a split handled carelessly makes a group withdraw (M7)")
-    founding_min_months: int = P(9, 0, 120, source="calibrated", doc="months a group must have run before it can register as an association")
-    founding_capacity: float = P(0.42, 0, 1, source="calibrated", doc="capacity of the group's core needed to found an association")
-    founding_rate: float = P(0.035, 0, 1, source="calibrated", doc="monthly chance a capable group registers as an association")
-    youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", doc="youth groups form less often than women's groups")
+    join_rate: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly chance an attending resident joins a group of the community")
+    core_size: int = P(6, 2, 100, source="assumption", role="uncertainty", doc="attending members needed to start a self-organised group")
+    form_rate: float = P(0.06, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a self-organised group forms where a core exists")
+    no_rooms_factor: float = P(0.4, 0, 1, source="calibrated", role="uncertainty", doc="group formation without rooms (text: harder, not impossible)")
+    dissolve_rate: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly dissolution chance of a weak informal group")
+    no_rooms_dissolve_factor: float = P(3.0, 1, 20, source="assumption", role="uncertainty", doc="dissolution multiplier without rooms")
+    split_rate: float = P(0.04, 0, 1, source="assumption", role="uncertainty", doc="monthly chance activated women/youth split from an inactive main association (M7)")
+    reactivation: float = P(0.3, 0, 1, source="text", role="uncertainty", doc="chance a split re-activates the main association (M7)")
+    exclusion: float = P(0.4, 0, 1, source="text", role="uncertainty", doc="chance a split handled carelessly makes a group withdraw (M7)")
+    founding_min_months: int = P(9, 0, 120, source="calibrated", role="uncertainty", doc="months a group must have run before it can register as an association")
+    founding_capacity: float = P(0.42, 0, 1, source="calibrated", role="uncertainty", doc="capacity of the group's core needed to found an association")
+    founding_rate: float = P(0.035, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a capable group registers as an association")
+    youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", role="uncertainty", doc="youth groups form less often than women's groups")
 
 
 class Qualification(Strict):
-    course_rate: float = P(0.1, 0, 1, source="assumption", doc="monthly chance an informed migrant attends a course")
-    german_gain: float = P(0.06, 0, 1, source="assumption", doc="German gained per course month (share of the gap)")
-    experience_gain: float = P(0.05, 0, 1, source="assumption", doc="committee experience gained per training month (multipliers)")
-    women_weight: float = P(2.0, 0, 10, source="text", doc="women are reached by courses this many times as often ('insbesondere Migrantinnen')")
+    course_rate: float = P(0.1, 0, 1, source="assumption", role="uncertainty", doc="monthly chance an informed migrant attends a course")
+    german_gain: float = P(0.06, 0, 1, source="assumption", role="uncertainty", doc="German gained per course month (share of the gap)")
+    experience_gain: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="committee experience gained per training month (multipliers)")
+    women_weight: float = P(2.0, 0, 10, source="text", role="uncertainty", doc="women are reached by courses this many times as often ('insbesondere Migrantinnen')")
 
 
 class WorkingGroup(Strict):
-    rep_rate: float = P(0.35, 0, 1, source="calibrated", doc="monthly chance an invited, fully willing community sends a representative")
-    max_reps: int = P(3, 1, 20, source="assumption", doc="representatives per community")
-    contact_needed: float = P(0.4, 0, 1, source="calibrated", doc="office contact to a community before it is invited")
-    members_needed: int = P(5, 1, 100, source="calibrated", doc="organised members a community needs before it sends a representative")
-    moderated_regularity: float = P(0.9, 0, 1, source="assumption", doc="meeting regularity the moderator secures")
-    management_regularity: float = P(0.5, 0, 1, source="assumption", doc="regularity district management secures at full capacity")
-    capacity_growth: float = P(0.05, 0, 1, source="assumption", doc="monthly growth of the group's own capacity by regular meetings")
-    rep_dropout: float = P(0.04, 0, 1, source="assumption", doc="monthly chance a representative drifts back when meetings thin out")
-    stable_regularity: float = P(0.7, 0, 1, source="assumption", doc="regularity counted as a stable cycle")
-    intervention_below: float = P(0.55, 0, 1, source="assumption", doc="support mode: the office intervenes when regularity falls below")
+    rep_rate: float = P(0.35, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance an invited, fully willing community sends a representative")
+    max_reps: int = P(3, 1, 20, source="assumption", role="uncertainty", doc="representatives per community")
+    contact_needed: float = P(0.4, 0, 1, source="calibrated", role="uncertainty", doc="office contact to a community before it is invited")
+    members_needed: int = P(5, 1, 100, source="calibrated", role="uncertainty", doc="organised members a community needs before it sends a representative")
+    moderated_regularity: float = P(0.9, 0, 1, source="assumption", role="uncertainty", doc="meeting regularity the moderator secures")
+    management_regularity: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="regularity district management secures at full capacity")
+    capacity_growth: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly growth of the group's own capacity by regular meetings")
+    rep_dropout: float = P(0.04, 0, 1, source="assumption", role="uncertainty", doc="monthly chance a representative drifts back when meetings thin out")
+    stable_regularity: float = P(0.7, 0, 1, source="assumption", role="uncertainty", doc="regularity counted as a stable cycle")
+    intervention_below: float = P(0.55, 0, 1, source="assumption", role="uncertainty", doc="support mode: the office intervenes when regularity falls below")
 
 
 class Linking(Strict):
-    stage_rate: float = P(0.15, 0, 1, source="assumption", doc="monthly chance to advance a link stage when the group can carry it")
-    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra={"source": "calibrated"})
-    overlap_gain: float = P(0.08, 0, 1, source="assumption", doc="monthly growth of agenda overlap per link stage")
-    overlap_drift: float = P(0.05, 0, 1, source="assumption", doc="monthly drift of an unlinked group's agenda away from the committees")
-    committee_german: float = P(0.55, 0, 1, source="text", doc="German a delegate needs to follow formal meetings")
-    delegate_readiness_months: int = P(6, 0, 60, source="assumption", doc="months the group must have met before it can choose its own delegates")
-    proposal_rate: float = P(0.5, 0, 1, source="calibrated", doc="monthly chance a delegate with a voice carries a proposal")
-    delegate_dropout: float = P(0.08, 0, 1, source="assumption", doc="monthly chance a delegate whose proposals are ignored gives up")
+    stage_rate: float = P(0.15, 0, 1, source="assumption", role="uncertainty", doc="monthly chance to advance a link stage when the group can carry it")
+    stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra=meta(source="calibrated", role="uncertainty"))
+    overlap_gain: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly growth of agenda overlap per link stage")
+    overlap_drift: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly drift of an unlinked group's agenda away from the committees")
+    committee_german: float = P(0.55, 0, 1, source="text", role="uncertainty", doc="German a delegate needs to follow formal meetings")
+    delegate_readiness_months: int = P(6, 0, 60, source="assumption", role="uncertainty", doc="months the group must have met before it can choose its own delegates")
+    proposal_rate: float = P(0.5, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a delegate with a voice carries a proposal")
+    delegate_dropout: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly chance a delegate whose proposals are ignored gives up")
 
 
 class Recognition(Strict):
-    contact_gain: float = P(0.04, 0, 1, source="literature", doc="acceptance gained by a native per month with a bridging tie (contact hypothesis)")
-    info_gain: float = P(0.02, 0, 1, source="text", doc="acceptance gained from regular information and a transparent agenda")
-    training_gain: float = P(0.01, 0, 1, source="text", doc="acceptance gained from intercultural trainings")
-    speculation_loss: float = P(0.03, 0, 1, source="text", doc="acceptance lost when the group's agenda is opaque")
-    backlash_loss: float = P(0.02, 0, 1, source="text", doc="acceptance lost at festivals natives do not find themselves in")
-    conflict_loss: float = P(0.03, 0, 1, source="assumption", doc="acceptance lost per escalated conflict")
-    drift: float = P(0.01, 0, 1, source="assumption", doc="monthly drift of acceptance back to its initial level")
-    initial: float = P(0.35, 0, 1, source="assumption", doc="initial acceptance of migrant participation among natives")
+    contact_gain: float = P(0.04, 0, 1, source="literature", role="uncertainty", doc="acceptance gained by a native per month with a bridging tie (contact hypothesis)")
+    info_gain: float = P(0.02, 0, 1, source="text", role="uncertainty", doc="acceptance gained from regular information and a transparent agenda")
+    training_gain: float = P(0.01, 0, 1, source="text", role="uncertainty", doc="acceptance gained from intercultural trainings")
+    speculation_loss: float = P(0.03, 0, 1, source="text", role="uncertainty", doc="acceptance lost when the group's agenda is opaque")
+    backlash_loss: float = P(0.02, 0, 1, source="text", role="uncertainty", doc="acceptance lost at festivals natives do not find themselves in")
+    conflict_loss: float = P(0.03, 0, 1, source="assumption", role="uncertainty", doc="acceptance lost per escalated conflict")
+    drift: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly drift of acceptance back to its initial level")
+    initial: float = P(0.35, 0, 1, source="assumption", role="uncertainty", doc="initial acceptance of migrant participation among natives")
 
 
 class Conflicts(Strict):
-    rate: float = P(1.0, 0, 50, source="assumption", doc="conflicts per month in a district at city-average strain")
-    mediation_half_pool: float = P(15, 0.1, 1000, source="assumption", doc="mediator pool at which half the conflicts are mediated")
-    pool_training_rate: float = P(0.004, 0, 1, source="text", doc="monthly chance an active resident joins the mediator pool through trainings")
+    rate: float = P(1.0, 0, 50, source="assumption", role="uncertainty", doc="conflicts per month in a district at city-average strain")
+    mediation_half_pool: float = P(15, 0.1, 1000, source="assumption", role="uncertainty", doc="mediator pool at which half the conflicts are mediated")
+    pool_training_rate: float = P(0.004, 0, 1, source="text", role="uncertainty", doc="monthly chance an active resident joins the mediator pool through trainings")
 
 
 class Dependency(Strict):
-    strength: float = P(0.5, 0, 1, source="literature", doc="how strongly moderation crowds out the group's own norm-building (Kitts 2006)")
-    reliance_rate: float = P(0.06, 0, 1, source="calibrated", doc="monthly growth of the group's reliance on the moderator")
-    unlearn_rate: float = P(0.02, 0, 1, source="calibrated", doc="monthly loss of reliance once the group runs itself")
+    strength: float = P(
+        0.5, 0, 1, source="literature", role="uncertainty", plausible=(0.0, 1.0),  # nothing constrains it: its whole range
+        doc="how strongly moderation crowds out the group's own norm-building (Kitts 2006)",
+    )
+    reliance_rate: float = P(0.06, 0, 1, source="calibrated", role="uncertainty", doc="monthly growth of the group's reliance on the moderator")
+    unlearn_rate: float = P(0.02, 0, 1, source="calibrated", role="uncertainty", doc="monthly loss of reliance once the group runs itself")
 
 
 class Context(Strict):
-    strain_weight: float = P(0.5, 0, 3, source="assumption", doc="how strongly unemployment and welfare cut time and resources")
-    turnover_rate: float = P(0.008, 0, 0.2, source="assumption", doc="monthly share of households moving out and replaced by newcomers (about 10 % a year in large estates)")
+    strain_weight: float = P(0.5, 0, 3, source="assumption", role="uncertainty", doc="how strongly unemployment and welfare cut time and resources")
+    turnover_rate: float = P(0.008, 0, 0.2, source="assumption", role="uncertainty", doc="monthly share of households moving out and replaced by newcomers (about 10 % a year in large estates)")
 
 
 class Behaviour(Strict):
@@ -391,10 +507,14 @@ class Scenario(Strict):
 
 def json_schema() -> dict[str, Any]:
     """The scenario schema as JSON Schema, with the ``include:`` key the loader adds, so a YAML
-    editor can complete and check a scenario file (``stadtteil-sim schema``)."""
+    editor can complete and check a scenario file (``stadtteil-sim schema``). Each field carries
+    its declaration (source, role, dashboard control, plausible range) as extra keywords."""
     schema = Scenario.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "stadtteil_sim scenario"
+    for item in declared():  # plausible ranges that follow from the default, written out
+        if item.plausible and "plausible" not in declaration(item.field):
+            schema["$defs"][item.owner.__name__]["properties"][item.name]["plausible"] = list(item.plausible)
     schema["properties"] = {
         "include": {
             "description": "scenario files merged under this one (paths relative to this file), in order",
@@ -405,16 +525,22 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+def bounds(field: FieldInfo) -> tuple[float | None, float | None]:
+    """The schema's range of a field (None where it is open)."""
+    lo = hi = None
+    for item in field.metadata:
+        lo = getattr(item, "ge", lo)
+        hi = getattr(item, "le", hi)
+    return lo, hi
+
+
 def describe_field(field: Any) -> tuple[str, str]:
     """(type name, allowed range) of a pydantic field, for messages and ``params``."""
     ann = field.annotation
     type_name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
     if getattr(ann, "__origin__", None) is Literal:
         return "choice", " | ".join(map(str, ann.__args__))
-    lo = hi = None
-    for meta in field.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
+    lo, hi = bounds(field)
     if lo is not None or hi is not None:
         return type_name, f"{type_name} in [{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
     if ann is bool:
@@ -422,8 +548,87 @@ def describe_field(field: Any) -> tuple[str, str]:
     return type_name, type_name
 
 
+# --------------------------------------------------------------------------- reading the declarations
+def declaration(field: FieldInfo) -> dict[str, Any]:
+    """What :func:`meta` recorded for a field ({} for a field that declares nothing)."""
+    extra = field.json_schema_extra
+    return extra if isinstance(extra, dict) else {}
+
+
+def role_of(field: FieldInfo) -> str:
+    return declaration(field).get("role", INPUT)
+
+
+def control_of(field: FieldInfo) -> Control | None:
+    shown = declaration(field).get("dashboard")
+    return Control(**shown) if shown else None
+
+
+def plausible_range(field: FieldInfo) -> tuple[float, float] | None:
+    """The range a sensitivity analysis samples a real-valued uncertainty over unless its spec
+    says otherwise: as declared, else from half to double the default within the schema's
+    bounds (the rates and weights are judged to within about a factor of two). None for every
+    other field."""
+    info = declaration(field)
+    if "plausible" in info:
+        return tuple(float(v) for v in info["plausible"])  # type: ignore[return-value]
+    if info.get("role") != "uncertainty" or field.annotation is not float:
+        return None
+    default = float(field.get_default())
+    lo, hi = bounds(field)
+    low = default / 2 if lo is None else max(float(lo), default / 2)
+    high = 2 * default if hi is None else min(float(hi), 2 * default)
+    return (low, high) if low < high else None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One scenario field (by dotted path) and its declaration."""
+
+    path: str
+    owner: type[BaseModel]  # the section that defines it
+    name: str
+    field: FieldInfo
+
+    @property
+    def role(self) -> str:
+        return role_of(self.field)
+
+    @property
+    def source(self) -> str | None:
+        return declaration(self.field).get("source")
+
+    @property
+    def control(self) -> Control | None:
+        return control_of(self.field)
+
+    @property
+    def plausible(self) -> tuple[float, float] | None:
+        return plausible_range(self.field)
+
+
+@cache
+def declared() -> tuple[Declared, ...]:
+    """Every field a scenario has, in schema order, with its declaration. Fields of list items
+    (communities) are left out: their paths depend on the scenario (:func:`iter_parameters`
+    lists them), so they declare no role."""
+    out: list[Declared] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{name}.")
+            elif not any(isinstance(a, type) and issubclass(a, BaseModel) for a in getattr(ann, "__args__", ())):
+                out.append(Declared(f"{prefix}{name}", model, name, field))
+
+    walk(Scenario, "")
+    return tuple(out)
+
+
 def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
-    """Every settable path with its type, range, default, current value and source (for ``params``)."""
+    """Every settable path with its type, range, default, current value, source and role (for
+    ``params``); ``plausible`` is the sampling range of a real-valued uncertainty."""
     rows: list[dict[str, Any]] = []
 
     def walk(model: BaseModel, prefix: str) -> None:
@@ -439,7 +644,7 @@ def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
                 type_name, allowed = describe_field(field)
                 required = field.is_required()
                 default = None if required else field.get_default(call_default_factory=True)
-                extra = field.json_schema_extra or {}
+                plausible = plausible_range(field)
                 rows.append(
                     {
                         "path": path,
@@ -448,7 +653,9 @@ def iter_parameters(scenario: Scenario) -> list[dict[str, Any]]:
                         "default": default if not isinstance(default, BaseModel) else "",
                         "required": required,
                         "value": value,
-                        "source": extra.get("source", "lever" if prefix.split(".")[0] in {"office", "instruments", "mechanisms", "district_management", "committees"} else "input"),
+                        "source": declaration(field).get("source"),
+                        "role": role_of(field),
+                        "plausible": list(plausible) if plausible else None,
                         "description": field.description or "",
                     }
                 )

@@ -14,14 +14,15 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import display_path
-from stadtteil_sim.config.schema import Scenario, describe_field, iter_parameters
+from stadtteil_sim.config.schema import Scenario, bounds, describe_field, iter_parameters
 
 WEIGHT = "weight"
 SUFFIXES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
@@ -130,15 +131,15 @@ def _check_columns(columns: list[str], scenarios: dict[str, Scenario], shown: st
 
 def _column(raw: pd.Series, column: str, allowed: str, where) -> pd.Series:
     """The column as numbers within the schema's range (int parameters as ints)."""
-    field = _schema_field(column)
+    field = paths.field_at(column)
     numbers = pd.Series(np.nan, index=raw.index) if pd.api.types.is_bool_dtype(raw) else pd.to_numeric(raw, errors="coerce")
     numbers = numbers.astype(float)
     _first(~np.isfinite(numbers), raw, column, where, "not a number", allowed)
     if describe_field(field)[0] == "int":
         _first(numbers != np.round(numbers), raw, column, where, "not a whole number", allowed)
         numbers = numbers.astype(np.int64)
-    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), -np.inf)
-    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), np.inf)
+    low, high = bounds(field)
+    low, high = -np.inf if low is None else low, np.inf if high is None else high
     _first((numbers < low) | (numbers > high), raw, column, where, "outside the allowed range", allowed)
     return numbers
 
@@ -161,30 +162,3 @@ def _first(bad, raw: pd.Series, column: str, where, problem: str, allowed: str) 
         cell = raw.iloc[i]
         value = "is empty" if pd.isna(cell) else f"= {cell.item() if isinstance(cell, np.generic) else cell!r}"
         raise ScenarioError(f"{where(i, column)} {value}: {problem}; allowed: {allowed}")
-
-
-def _schema_field(path: str):
-    """The schema field a dotted path names; the name of a list item (a community) is skipped."""
-    model: Any = Scenario
-    parts = path.split(".")
-    while True:
-        field = model.model_fields[parts.pop(0)]
-        if not parts:
-            return field
-        model = field.annotation
-        if get_origin(model) is list:
-            model = get_args(model)[0]
-            parts.pop(0)
-
-
-def value_at(scenario: Scenario, path: str) -> Any:
-    """The value a scenario has at a dotted path (a list item by index or by name, as overrides
-    address it): what a run actually used, whether it came from the draw or the experiment."""
-    node: Any = scenario
-    for part in path.split("."):
-        if isinstance(node, list):
-            node = node[int(part)] if part.isdigit() and int(part) < len(node) else next(
-                item for item in node if getattr(item, "name", None) == part)
-        else:
-            node = getattr(node, part)
-    return node

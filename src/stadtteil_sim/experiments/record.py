@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stadtteil_sim.experiments.param_sample import value_at
+from stadtteil_sim.config import paths
 from stadtteil_sim.model.metrics import metric_value
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def run_task(task: Task) -> Outcome:
                                "replicate": task.replicate, "seed": task.seed}
         if task.parameter_draw is not None:
             row["parameter_draw"] = task.parameter_draw
-            row.update({f"param.{p}": value_at(result.scenario, p) for p in task.parameter_paths})
+            row.update({f"param.{p}": paths.get(result.scenario, p) for p in task.parameter_paths})
         row.update({k: v for k, v in result.summary.items() if k != "seed"})
         for metric in task.metrics:
             row[metric] = metric_value(frame, result.summary, metric)
