@@ -221,6 +221,7 @@ def test_staff_hours_booked_per_mode():
     total = 0.0
     for month, (mode, intervened, hours) in enumerate(cases, start=1):
         state.month, state.office.mode = month, mode
+        p.grant(state)  # a district on its own: all the hours its mode asks for
         p.book_hours(state, intervened)
         total += hours
         assert state.office.staff_hours == hours, (mode, intervened)
@@ -228,11 +229,42 @@ def test_staff_hours_booked_per_mode():
     assert state.office.interventions == 2
 
 
+def test_a_partial_grant_weakens_the_effort_and_books_only_the_hours_granted():
+    p = policy(staff_hours_moderation=80, staff_hours_support=12, support_effort=0.3)
+    state = bare_state()
+    state.month, state.office.mode = 5, MODERATION
+    p.grant(state, 20.0)
+    assert (state.office.hours_requested, state.office.hours_granted) == (80.0, 20.0)
+    assert p.effort(state) == 0.25
+    p.book_hours(state, False)
+    assert state.office.staff_hours == 20.0
+    state.office.mode = SUPPORT
+    p.grant(state, 100.0)  # never more than asked for
+    assert state.office.hours_granted == 12.0 and p.effort(state) == 0.3
+
+
+def test_a_district_waiting_for_staff_starts_later_and_keeps_its_full_moderation():
+    p = policy(start_month=0, handover_rule="fixed", handover_month=36, link_rule="fixed", link_month=18)
+    state = bare_state()
+    for month in range(10):  # the pool cannot take it on for ten months
+        state.month = month
+        assert p.waiting(state) and p.request(state) == 80.0
+        p.decide(state, may_start=False)
+    assert state.office.mode == NOT_ACTIVE and state.office.months_waited == 10
+    assert state.wg.link_decided_month is None  # an office that has not started decides nothing
+    for month in range(10, 60):
+        state.month = month
+        p.decide(state)
+    assert state.office.started_month == 10
+    assert state.office.handover_month == 46 and state.wg.link_decided_month == 28
+
+
 def test_bookkeeping_books_the_intervention_handed_on_in_the_context():
     model = StadtteilModel(load_scenario(KS, {"run.scale": 0.05, "office.staff_hours_support": 12,
                                               "office.staff_hours_intervention": 10}))
     state = model.state
     state.office.mode = SUPPORT
+    model.office.policy.grant(state)
     for intervened, hours in ((False, 12.0), (True, 22.0)):
         ctx = MonthContext.begin(model.config, state, model.streams, model.communities, 0.5, False)
         ctx.intervened = intervened

@@ -18,6 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import stadtteil_sim
+from stadtteil_sim.config.city import load_city
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario
 from stadtteil_sim.config.schema import Scenario, iter_parameters
@@ -27,7 +28,13 @@ from stadtteil_sim.model.state import OFFICE_MODE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_PATHS = {p.stem: p for p in sorted((ROOT / "scenarios").glob("*.yaml"))}
-BUNDLED = {name: load_scenario(path) for name, path in SCENARIO_PATHS.items()}
+# Every district of every bundled file: a district file's own, a city file's districts by name.
+BUNDLED = {
+    name if city.one_district else f"{name}:{d.district.name}": d
+    for name, path in SCENARIO_PATHS.items()
+    for city in [load_city(path)]
+    for d in city.districts
+}
 KS = BUNDLED["kranichstein_sued"]
 
 COUNT_COLUMNS = (

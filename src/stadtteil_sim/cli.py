@@ -26,6 +26,7 @@ import typer
 
 from stadtteil_sim._version import __version__
 from stadtteil_sim.app.texts import LANGS
+from stadtteil_sim.config.city import load_city
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario, parse_override
 from stadtteil_sim.config.schema import iter_parameters
@@ -108,7 +109,8 @@ def run(
     out: Annotated[Path | None, typer.Option(help="output folder (default: results/<scenario name>)")] = None,
     force: Force = False,
 ) -> None:
-    """Run one scenario and write its timeseries, summary, resolved scenario and a figure."""
+    """Run one scenario (a district, or a city of districts sharing one office) and write its
+    timeseries, summary, resolved scenario and a figure."""
     try:
         overrides = _overrides(set_)
         # --months and --seed go through the schema too, so they get its range checks.
@@ -116,25 +118,46 @@ def run(
         for key, value, flag in (("run.months", months, "--months"), ("run.seed", seed, "--seed")):
             if value is not None:
                 overrides[key], labels[key] = value, flag
-        loaded = load_scenario(scenario, overrides, labels=labels)
+        city = load_city(scenario, overrides, labels=labels)
     except ScenarioError as exc:
         _fail(str(exc))
     # The model and plotting are imported only once the scenario and the folder are fine: failing is quick.
-    from stadtteil_sim.experiments.run_folder import is_run_folder, write_run
+    from stadtteil_sim.experiments.run_folder import is_run_folder, write_city_run, write_run
 
+    loaded = city.districts[0] if city.one_district else city
     target = out or Path("results") / loaded.name
     _check_output(check_folder, target, "run", force, recognise=is_run_folder)
     from stadtteil_sim.model.runner import run as run_scenario
+    from stadtteil_sim.model.runner import run_city
 
-    result = run_scenario(loaded)
+    result = run_scenario(loaded) if city.one_district else run_city(city)
     try:
-        write_run(result, target, force=force)  # each file atomically; a new folder appears whole
+        if city.one_district:  # a district file: its run folder as ever
+            write_run(result, target, force=force)  # each file atomically; a new folder appears whole
+        else:
+            write_city_run(result, target, force=force)
     except OutputError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot write the results to {target}: {exc}")
     typer.echo(_summary_table(result.summary))
+    if not city.one_district:
+        typer.echo(_district_table(result.districts))
     typer.echo(f"results: {target.resolve()}")
+
+
+def _district_table(districts) -> str:
+    """Each district of a city's run in one line: when the office started, how long it waited,
+    what it reached (the weakest first)."""
+    rows = districts.sort_values("migrant_participation_at_end")
+    width = max(len(str(n)) for n in rows["district"])
+    lines = [f"  {'district':<{width}}  started  waited  handover  participation at end  staff hours"]
+    for row in rows.itertuples():
+        started = "-" if math.isnan(row.office_started_month) else f"{row.office_started_month:.0f}"
+        handover = "-" if math.isnan(row.handover_month) else f"{row.handover_month:.0f}"
+        lines.append(f"  {row.district:<{width}}  {started:>7}  {row.months_waited:>6}  {handover:>8}  "
+                     f"{row.migrant_participation_at_end:>20.1%}  {row.office_staff_hours_total:>11,.0f}")
+    return "\n".join(lines)
 
 
 def _check_output(check, path: Path, command: str, force: bool, **kwargs) -> None:
@@ -159,12 +182,14 @@ def _summary_table(summary: dict) -> str:
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="scenario YAML files")]) -> None:
-    """Check scenario files; print every problem with its file, key, value and what is allowed."""
+    """Check scenario files (districts or cities); print every problem with its file, key, value
+    and what is allowed."""
     failed = 0
     for file in files:
         try:
-            load_scenario(file)
-            typer.echo(f"ok: {file}")
+            city = load_city(file)
+            kind = "" if city.one_district else f" (a city of {len(city.districts)} districts)"
+            typer.echo(f"ok: {file}{kind}")
         except ScenarioError as exc:
             failed += 1
             _report(str(exc))

@@ -21,8 +21,9 @@ import mesa
 import yaml
 
 from stadtteil_sim.config import paths, safe_yaml
+from stadtteil_sim.config.city import is_city_file
 from stadtteil_sim.config.errors import ScenarioError
-from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.loading import load_scenario, read_yaml
 from stadtteil_sim.config.schema import Control, Declared, Scenario, bounds, declared
 from stadtteil_sim.experiments.atomic import shareable
 from stadtteil_sim.experiments.ownership import free_name
@@ -221,10 +222,18 @@ class WorkshopModel(mesa.Model):
 # --------------------------------------------------------------------------- scenario files
 def scenario_files(directory: Path) -> list[Path]:
     """The scenarios a facilitator may choose: ``*.yaml`` in the folder and in its ``workshop/``
-    subfolder (where the page saves); ``shared/`` holds included parts, not scenarios."""
+    subfolder (where the page saves); ``shared/`` holds included parts, not scenarios; city files
+    are left out (the page shows one district at a time)."""
     directory = Path(directory)
     found = sorted(directory.glob("*.yaml")) + sorted((directory / "workshop").glob("*.yaml"))
-    return [p for p in found if p.is_file()]
+    return [p for p in found if p.is_file() and not _is_city(p)]
+
+
+def _is_city(path: Path) -> bool:
+    try:
+        return is_city_file(read_yaml(path))
+    except ScenarioError:  # a broken file stays in the list: choosing it shows its message
+        return False
 
 
 def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = None) -> list[Path]:

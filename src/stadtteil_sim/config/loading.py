@@ -73,6 +73,12 @@ def _mark(origins: dict, path: str, value: Any, source: str) -> None:
 def _check_looks_like_a_scenario(data: dict, path: Path) -> None:
     """A mapping none of whose keys is (or nearly is) a scenario key is some other file, e.g.
     notes whose first line holds a colon: say so without repeating its keys, which are its text."""
+    if "districts" in data:
+        raise ScenarioError(
+            f"{display_path(path)}: a city file (it lists districts:); allowed here: a district file. "
+            "A city runs with 'stadtteil-sim run' (or stadtteil_sim.run_city); experiments, calibration and the "
+            "dashboard take its district files"
+        )
     known = [*Scenario.model_fields, "include"]
     keys = [str(k) for k in data]
     if keys and not any(k in known or difflib.get_close_matches(k, known, n=1, cutoff=0.6) for k in keys):

@@ -8,12 +8,14 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from stadtteil_sim.experiments.atomic import write_figure
 from stadtteil_sim.experiments.ownership import result_folder
-from stadtteil_sim.model.run_figure import main_indicators_figure
+from stadtteil_sim.model.run_figure import city_figure, main_indicators_figure
 
 if TYPE_CHECKING:
-    from stadtteil_sim.model.runner import RunResult
+    from stadtteil_sim.model.runner import CityRunResult, RunResult
 
 
 def _jsonable(value):
@@ -40,6 +42,27 @@ def write_run(result: RunResult, target: Path, *, force: bool = False) -> Path:
         (tmp / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
         (tmp / "events.txt").write_text("\n".join(result.events) + "\n", encoding="utf-8")
         plot_main_indicators(result, tmp / "indicators.png")
+    return target
+
+
+def write_city_run(result: CityRunResult, target: Path, *, force: bool = False) -> Path:
+    """A city's run folder: the city's series (``city.csv``), every district's long by (district,
+    month) (``timeseries.csv``/``.parquet``), the district table, the summary, the resolved city
+    scenario, the events and the city figure; written like :func:`write_run`."""
+    target = Path(target)
+    with result_folder(target, "run", force=force, recognise=is_run_folder) as tmp:
+        result.city.to_csv(tmp / "city.csv", index=False)
+        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.districts.to_csv(tmp / "districts.csv", index=False)
+        summary = {k: _jsonable(v) for k, v in result.summary.items()}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (tmp / "scenario.yaml").write_text(
+            yaml.safe_dump(result.scenario.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (tmp / "events.txt").write_text("\n".join(result.events) + "\n", encoding="utf-8")
+        figure = city_figure(result.city, result.timeseries, result.scenario.office.staff_pool_hours,
+                             f"{result.scenario.city.name} (seed {result.seed})")
+        write_figure(figure, tmp / "indicators.png", dpi=90)
     return target
 
 

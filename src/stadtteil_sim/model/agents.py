@@ -98,10 +98,10 @@ class IntegrationOffice(mesa.Agent):
         super().__init__(model)
         self.policy = OfficePolicy(model.config)
 
-    def step(self) -> None:
+    def step(self, may_start: bool = True) -> None:
         """The integration office decides its mode (moderation -> support -> withdrawn) and whether
         linking starts, from last month's state of the working group (M12, M4)."""
-        self.policy.decide(self.model.state)
+        self.policy.decide(self.model.state, may_start)
 
     @property
     def mode(self) -> str:

@@ -8,6 +8,7 @@ the model adds agents for new groups, and after each step it collects the indica
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mesa
@@ -75,6 +76,8 @@ class StadtteilModel(mesa.Model):
         overrides: dict[str, Any] | None = None,
         *,
         rng: Any = _FROM_SCENARIO,
+        city_key: str | None = None,
+        in_city: bool = False,
     ):
         if seed is not _FROM_SCENARIO and rng is not _FROM_SCENARIO:
             raise TypeError("give seed= or rng=, not both (they mean the same)")
@@ -82,7 +85,9 @@ class StadtteilModel(mesa.Model):
         self.config = load_scenario(scenario if scenario is not None else Scenario(), overrides)
         self.seed = resolve_seed(rng if seed is _FROM_SCENARIO else seed, self.config.run.seed)
         super().__init__(rng=self.seed)
-        self.streams = Streams(self.seed)
+        # A city builds its districts ``in_city`` (it runs month 0's decision: its staff pool
+        # decides) and, if it has several, with their names as ``city_key`` to key the streams.
+        self.streams = Streams(self.seed, city_key)
         self.communities = CommunityTable.build(self.config)
         self.community_names = self.communities.names
         self.state = self._build_state()
@@ -98,9 +103,8 @@ class StadtteilModel(mesa.Model):
         # The district runs before the office starts; month 0's state comes out of that.
         for month in range(-self.config.behaviour.burn_in_months, 0):
             self.state.month = month
-            self._simulate_month()
+            self.simulate_month()
         self.state.month = 0
-        self.office.step()
         self.indicators: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -108,7 +112,9 @@ class StadtteilModel(mesa.Model):
                 "seed": "seed",  # so every row of a Mesa batch_run can be rerun
             }
         )
-        self._collect()
+        if not in_city:
+            self.decide()
+            self.collect()
 
     # ------------------------------------------------------------------ building
     def _build_state(self) -> DistrictState:
@@ -157,26 +163,37 @@ class StadtteilModel(mesa.Model):
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
+        """One month of a district on its own: its office has all the staff hours it asks for."""
         self.state.month += 1
-        self.office.step()  # a phase before the month's sequence: model/month.py says why
-        self._simulate_month()
-        self._collect()
-        if self.state.month >= self.config.run.months:
-            self.running = False
+        self.decide()  # a phase before the month's sequence: model/month.py says why
+        self.simulate_month()
+        self.collect()
 
-    def _simulate_month(self) -> None:
-        """The month's sequence (``MONTH``), with the effort of the mode the office decided."""
+    def decide(self, may_start: bool = True, granted: float | None = None) -> None:
+        """The office's decision and its staff hours (``granted``: all it asks for when None);
+        a city calls it with what its pool allows."""
+        self.office.step(may_start)
+        self.office.policy.grant(self.state, granted)
+
+    def simulate_month(self, intervention_hours: float = math.inf) -> MonthContext:
+        """The month's sequence (``MONTH``), with the effort of the mode the office decided and
+        the staff hours a city's pool has left for an intervention."""
         state, policy = self.state, self.office.policy
         ctx = MonthContext.begin(
             self.config, state, self.streams, self.communities, policy.effort(state), policy.moderating(state)
         )
+        ctx.intervention_hours = intervention_hours
         for step in MONTH:
             step(ctx)
         self._sync_association_agents()
+        return ctx
 
-    def _collect(self) -> None:
+    def collect(self) -> None:
+        """The month's indicators, into the DataCollector; the run ends at the horizon."""
         self.indicators = indicators.compute(self.state, self.config)
         self.datacollector.collect(self)
+        if self.state.month >= self.config.run.months:
+            self.running = False
 
     @property
     def month(self) -> int:

@@ -1,9 +1,13 @@
 """The integration office's policy: modes over time (M12), handover and linking rules.
 
 Like an intervention object: ``decide(state)`` runs at the start of each month and changes the
-office's mode from the rules; ``effort(state)`` says how much of each instrument the office
-delivers this month. Both rules can be a fixed month or a condition on the working group.
-:func:`bookkeeping` is the month's last process: the hours the office spent.
+office's mode from the rules; ``request(state)`` says how many staff hours that mode needs,
+``grant(state, hours)`` records what the city's staff pool gave (all of it for a district on its
+own), and ``effort(state)`` how much of each instrument the office delivers this month: the
+mode's effort times the share granted (M14). Both rules can be a fixed month or a condition on
+the working group; fixed months count from the month moderation actually began, so a district
+that waited for staff still gets its full moderation. :func:`bookkeeping` is the month's last
+process: the hours the office spent.
 """
 
 from __future__ import annotations
@@ -28,21 +32,32 @@ class OfficePolicy:
         self.behaviour = scenario.behaviour
 
     # ---------------------------------------------------------------- modes
-    def decide(self, state: DistrictState) -> None:
-        """Set this month's mode and the link decision from last month's working-group state."""
+    def waiting(self, state: DistrictState) -> bool:
+        """Due to start moderating this month but not started: the city decides whether its
+        staff pool can take it on (``decide(..., may_start=...)``)."""
+        office = state.office
+        return self.cfg.enabled and office.started_month is None and state.month >= self.cfg.start_month
+
+    def decide(self, state: DistrictState, may_start: bool = True) -> None:
+        """Set this month's mode and the link decision from last month's working-group state;
+        a district the staff pool cannot start (``may_start`` false) waits and decides nothing."""
         office, month = state.office, state.month
         before = office.mode
         if not self.cfg.enabled or month < self.cfg.start_month:
             office.mode = NOT_ACTIVE
         elif office.mode == NOT_ACTIVE:
+            if not may_start:
+                office.months_waited += 1
+                return
             office.mode = MODERATION
+            office.started_month = month
         if office.mode == MODERATION and self.switches.office_role and self._handover_due(state):
             office.mode = SUPPORT
             office.handover_month = month
         if (
             office.mode in (MODERATION, SUPPORT)
             and self.cfg.withdraw_month is not None
-            and month >= self.cfg.withdraw_month
+            and self._since_start(state) >= self.cfg.withdraw_month - self.cfg.start_month
         ):
             office.mode = WITHDRAWN
             office.withdraw_month = month
@@ -52,7 +67,7 @@ class OfficePolicy:
 
     def _handover_due(self, state: DistrictState) -> bool:
         if self.cfg.handover_rule == "fixed":
-            return state.month >= self.cfg.handover_month
+            return self._since_start(state) >= self.cfg.handover_month - self.cfg.start_month
         # 'stable': the cycles of communication (regular meetings) and networking (a link with
         # a voice) have held for N months -- the text's condition for switching roles.
         return state.wg.exists and state.wg.stable_months >= self.cfg.handover_stable_months
@@ -62,20 +77,44 @@ class OfficePolicy:
         if wg.link_decided_month is not None or not self.switches.linking:
             return
         if self.cfg.link_rule == "fixed":
-            due = state.month >= self.cfg.link_month
+            due = self._since_start(state) >= self.cfg.link_month - self.cfg.start_month
         else:
             due = wg.exists and wg.meeting_stable_months >= self.cfg.link_stable_months
         if due:
             wg.link_decided_month = state.month
 
-    # ---------------------------------------------------------------- effort
+    def _since_start(self, state: DistrictState) -> int:
+        """Months since moderation began (since ``start_month`` while it has not: an office that
+        is not enabled still lets linking start at its month, as district work goes on)."""
+        started = state.office.started_month
+        return state.month - (self.cfg.start_month if started is None else started)
+
+    # ---------------------------------------------------------------- staff and effort
+    def request(self, state: DistrictState) -> float:
+        """Staff hours this month's mode needs: moderation (also for a district waiting to start),
+        support, or none; an intervention's hours are asked for when it happens."""
+        mode = state.office.mode
+        if mode == MODERATION or (mode == NOT_ACTIVE and self.waiting(state)):
+            return self.cfg.staff_hours_moderation
+        if mode == SUPPORT:
+            return self.cfg.staff_hours_support
+        return 0.0
+
+    def grant(self, state: DistrictState, hours: float | None = None) -> None:
+        """Record this month's request and what the staff pool granted (``None``: all of it)."""
+        office = state.office
+        office.hours_requested = self.request(state)
+        office.hours_granted = office.hours_requested if hours is None else min(hours, office.hours_requested)
+        office.grant_share = office.hours_granted / office.hours_requested if office.hours_requested > 0 else 1.0
+
     def effort(self, state: DistrictState) -> float:
-        """Share of full instrument effort delivered this month (moderation 1, support less)."""
+        """Share of full instrument effort delivered this month: moderation 1, support less, each
+        times the share of its staff hours granted."""
         mode = state.office.mode
         if mode == MODERATION:
-            return 1.0
+            return 1.0 * state.office.grant_share
         if mode == SUPPORT:
-            return self.cfg.support_effort
+            return self.cfg.support_effort * state.office.grant_share
         return 0.0
 
     def moderating(self, state: DistrictState) -> bool:
@@ -85,9 +124,9 @@ class OfficePolicy:
         office = state.office
         hours = 0.0
         if office.mode == MODERATION:
-            hours = self.cfg.staff_hours_moderation
+            hours = office.hours_granted
         elif office.mode == SUPPORT:
-            hours = self.cfg.staff_hours_support + (self.cfg.staff_hours_intervention if intervened else 0.0)
+            hours = office.hours_granted + (self.cfg.staff_hours_intervention if intervened else 0.0)
         if state.month >= 0:
             office.staff_hours = hours
             office.staff_hours_total += hours

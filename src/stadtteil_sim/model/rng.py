@@ -2,7 +2,9 @@
 
 Every process draws from its own stream, re-derived for each month from
 ``(root seed, stream name, month)``. A lever that changes how many draws one process uses
-therefore never shifts the draws of another process or of another month.
+therefore never shifts the draws of another process or of another month. In a city of several
+districts each district's streams are keyed by its name as well (not its position: a roll-out
+plan that reorders districts keeps every district's draws); a city of one leaves the key out.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ def stream_key(name: str) -> int:
 class Streams:
     """Factory of per-month generators: ``streams("activation", month)``."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, district: str | None = None):
         self.seed = int(seed)
+        self.district = district
+        self._prefix = () if district is None else (stream_key("district:" + district),)
 
     def __call__(self, name: str, month: int) -> np.random.Generator:
-        seq = np.random.SeedSequence(self.seed, spawn_key=(stream_key(name), month + _MONTH_OFFSET))
-        return np.random.Generator(np.random.PCG64(seq))
+        key = (*self._prefix, stream_key(name), month + _MONTH_OFFSET)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
 
     def setup(self, name: str) -> np.random.Generator:
         """A generator for initialisation (drawn once, before any month)."""
-        seq = np.random.SeedSequence(self.seed, spawn_key=(stream_key("setup:" + name),))
-        return np.random.Generator(np.random.PCG64(seq))
+        key = (*self._prefix, stream_key("setup:" + name))
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))

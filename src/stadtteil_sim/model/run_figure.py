@@ -60,3 +60,28 @@ def main_indicators_figure(timeseries: pd.DataFrame, summary: dict[str, Any], ti
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def city_figure(city: pd.DataFrame, timeseries: pd.DataFrame, pool: float | None, title: str) -> Figure:
+    """A city's run: migrant participation in each district (the weakest link dashed in black)
+    and the office's staff hours, requested and granted, against the pool."""
+    fig = Figure(figsize=(13, 5))
+    left, right = fig.subplots(1, 2)
+    for name, frame in timeseries.groupby("district", sort=False):
+        left.plot(frame["month"], frame["migrant_participation_rate"], label=name, linewidth=1.2)
+    left.plot(city["month"], city["migrant_participation_min"], color="black", linestyle="--", label="weakest district")
+    left.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    left.set_title("migrant participation by district", fontsize=10)
+    left.legend(fontsize=7)
+    right.plot(city["month"], city["staff_hours_requested"], label="requested", color="tab:orange")
+    right.plot(city["month"], city["staff_hours_granted"], label="granted", color="tab:blue")
+    if pool is not None:
+        right.axhline(pool, color="tab:red", linestyle=":", label="staff pool")
+    right.set_title("office staff hours per month", fontsize=10)
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.set_xlabel("month")
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

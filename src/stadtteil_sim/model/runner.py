@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.config.loading import load_scenario
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import indicators
@@ -104,3 +105,72 @@ def run(
     summary["seed"] = model.seed
     participation = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return RunResult(loaded, model.seed, frame, summary, participation, list(model.state.counters.events))
+
+
+@dataclass(repr=False)
+class CityRunResult:
+    """A city's run: the city's series and, long by (district, month), every district's."""
+
+    scenario: CityScenario
+    seed: int
+    city: pd.DataFrame  # one row per month: month, year and the city's indicators
+    timeseries: pd.DataFrame  # one row per (district, month): the district's indicators and office figures
+    summary: dict[str, Any]  # the city at the end: the weakest district, the spread, the staff
+    districts: pd.DataFrame  # one row per district: its end-of-run summary, when it started, how long it waited
+    events: list[str] = field(default_factory=list)  # "district: month N: ..."
+
+    def __repr__(self) -> str:
+        return (f"CityRunResult({self.scenario.city.name}, {len(self.districts)} districts, seed {self.seed}, "
+                f"{self.scenario.run.months} months; city {self.city.shape[0]} x {self.city.shape[1]}, "
+                f"timeseries {self.timeseries.shape[0]} x {self.timeseries.shape[1]})")
+
+
+def run_city(
+    scenario: CityScenario | str | Path | dict,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    months: int | None = None,
+) -> CityRunResult:
+    """Run a city to its horizon; the district table says what each district reached."""
+    from stadtteil_sim.model.city import CityModel  # the city imports this module's district
+
+    overrides = dict(overrides or {})
+    if months is not None:
+        overrides["run.months"] = months
+    loaded = load_city(scenario, overrides)
+    model = CityModel(loaded, seed=loaded.run.seed if seed is None else seed)
+    for _ in range(loaded.run.months):
+        model.step()
+    start = loaded.city.start_year
+    city = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    city.insert(0, "month", range(len(city)))
+    city.insert(1, "year", start + city["month"] / 12.0)
+    long = pd.DataFrame(model.district_rows)
+    long.insert(2, "year", start + long["month"] / 12.0)
+    rows, events = [], []
+    for name, district in model.districts.items():
+        frame = long[long["district"] == name].drop(columns=["district"]).reset_index(drop=True)
+        office = district.state.office
+        rows.append({"district": name, "office_started_month": _month_or_nan(office.started_month),
+                     "months_waited": office.months_waited,
+                     "migrant_participation_at_end": float(frame["migrant_participation_rate"].iloc[-1]),
+                     **indicators.summarise(frame, district.state, district.config)})
+        events += [f"{name}: {line}" for line in district.state.counters.events]
+    table = pd.DataFrame(rows)
+    last = city.iloc[-1]
+    summary = {
+        "districts": len(model.districts),
+        "weakest_district": str(table.loc[table["migrant_participation_at_end"].idxmin(), "district"]),
+        **{f"final_{k}": float(last[k]) for k in ("migrant_participation_min", "migrant_participation_max",
+                                                  "migrant_participation_spread", "migrant_participation_city")},
+        "staff_hours_requested_total": float(city["staff_hours_requested"].iloc[1:].sum()),
+        "staff_hours_granted_total": float(city["staff_hours_granted"].iloc[1:].sum()),
+        "mean_pool_utilisation": float(city["pool_utilisation"].iloc[1:].mean()),
+        "districts_that_waited": int((table["months_waited"] > 0).sum()),
+        "seed": model.seed,
+    }
+    return CityRunResult(loaded, model.seed, city, long, summary, table, events)
+
+
+def _month_or_nan(month: int | None) -> float:
+    return float(month) if month is not None else math.nan

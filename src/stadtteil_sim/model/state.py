@@ -118,8 +118,13 @@ class CommitteeState:
 @dataclass
 class OfficeState:
     mode: int = NOT_ACTIVE
+    started_month: int | None = None  # moderation began: the engagement's fixed months count from it
     handover_month: int | None = None
     withdraw_month: int | None = None
+    months_waited: int = 0  # months the engagement was due but the city's staff pool could not start it
+    hours_requested: float = 0.0  # this month: what the mode needs (M14)
+    hours_granted: float = 0.0  # this month: what the staff pool gave
+    grant_share: float = 1.0  # granted / requested: scales the office's effort
     staff_hours: float = 0.0
     staff_hours_total: float = 0.0
     interventions: int = 0

@@ -4,6 +4,7 @@ hands to a later one in the same month travels here too, never through an agent.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,8 @@ class MonthContext:
     # Handed on within the month: set by one process, read by later ones.
     event_this_month: bool = False  # district management's event (M5): activation, contact, recognition
     intervened: bool = False  # the office intervened at the working group's meeting: bookkeeping
+    # Staff hours the city's pool has left this month for an intervention (unlimited on its own).
+    intervention_hours: float = math.inf
 
     @classmethod
     def begin(cls, scenario, state, streams, communities, effort, moderating) -> MonthContext:

@@ -83,9 +83,12 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
         return False
     dep = ctx.behaviour.dependency
     dependency = dep.strength if ctx.switches.dependency else 0.0
-    moderated = w.moderated_regularity if ctx.moderating else 0.0
+    # A thinly staffed moderation (a share of its hours granted: ctx.effort < 1) holds less.
+    moderated = w.moderated_regularity * ctx.effort if ctx.moderating else 0.0
     advice = 0.5 * ctx.effort if state.office.mode == SUPPORT else 0.0
-    intervened = state.office.mode == SUPPORT and wg.regularity < w.intervention_below
+    # An intervention takes staff hours the city's pool must still have this month (M14).
+    affordable = ctx.intervention_hours >= ctx.scenario.office.staff_hours_intervention
+    intervened = state.office.mode == SUPPORT and wg.regularity < w.intervention_below and affordable
     if intervened:
         advice += 0.3  # an occasional intervention
     management = ctx.scenario.district_management.capacity * w.management_regularity
