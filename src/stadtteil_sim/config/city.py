@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from stadtteil_sim.config.errors import ScenarioError, validate_model
 from stadtteil_sim.config.loading import display_path, load_scenario, read_yaml
-from stadtteil_sim.config.schema import P, RunSettings, Scenario, Strict
+from stadtteil_sim.config.schema import P, RunSettings, Scenario, Strict, meta
 
 ALLOCATIONS = ("rollout", "proportional", "weakest_first")
 # What a district's record of the text's table may differ from the city's, once rounded as the
@@ -41,12 +41,12 @@ class CityOffice(Strict):
     """The Interkulturelles Büro as one team for the whole city: its staff pool and how it shares it."""
 
     staff_pool_hours: float | None = Field(
-        None, ge=0, le=100_000, json_schema_extra={"source": "assumption"},
+        None, ge=0, le=100_000, json_schema_extra=meta(source="assumption", role="lever"),
         description="office staff hours per month for all districts together; none: unlimited "
         "(a district file is a city of one)",
     )
     allocation: Literal["rollout", "proportional", "weakest_first"] = Field(
-        "rollout", json_schema_extra={"source": "assumption"},
+        "rollout", json_schema_extra=meta(role="lever"),
         description="rollout: districts in the file's order, each starting once the unallocated pool covers its "
         "full moderation; proportional: every request scaled by pool / total requests; weakest_first: lowest "
         "migrant participation served first",
