@@ -242,3 +242,63 @@ def test_district_streams_are_keyed_by_name_not_position(tmp_path):
 def test_a_city_file_where_a_district_file_is_expected_is_refused_with_a_message():
     with pytest.raises(ScenarioError, match=r"darmstadt.yaml: a city file .*stadtteil_sim.run_city"):
         load_scenario(DARMSTADT)
+
+
+# ------------------------------------------------------------------ what the office carries (M14)
+def _months_to_two_communities(result, district: str) -> int:
+    frame = result.timeseries[result.timeseries["district"] == district].set_index("month")
+    start = int(result.districts.set_index("district").loc[district, "office_started_month"])
+    after = frame.loc[frame.index >= start, "communities_in_working_group"]
+    return int(after.index[after >= 2][0]) - start
+
+
+@pytest.fixture(scope="module")
+def second_and_first(tmp_path_factory):
+    """Eberstadt-Süd moderated second (after Kranichstein-Süd) or first, from the same month 12
+    in both plans (Kranichstein-Süd hands over at 12), 1:1, paired seeds 1-4."""
+    folder = tmp_path_factory.mktemp("carry")
+    out = {}
+    for label, order in (("second", ("kranichstein_sued", "eberstadt_sued")), ("first", ("eberstadt_sued", "kranichstein_sued"))):
+        path = folder / f"{label}.yaml"
+        path.write_text(f"office: {{staff_pool_hours: 100, allocation: rollout}}\n"
+                        f"districts: [{SCENARIOS.as_posix()}/{order[0]}.yaml, {SCENARIOS.as_posix()}/{order[1]}.yaml]\n"
+                        "run: {scale: 1.0, months: 60}\n", encoding="utf-8")
+        out[label] = path
+    overrides = {"districts.Kranichstein-Süd.office.handover_month": 12}
+    return {label: [run_city(path, seed=seed, overrides=overrides) for seed in range(1, 5)] for label, path in out.items()}
+
+
+def test_a_district_moderated_second_reaches_its_working_groups_communities_earlier(second_and_first):
+    starts = {label: {int(r.districts.set_index("district").loc["Eberstadt-Süd", "office_started_month"]) for r in runs}
+              for label, runs in second_and_first.items()}
+    assert starts == {"second": {12}, "first": {12}}  # the same month: what differs is what the office brings
+    second = [_months_to_two_communities(r, "Eberstadt-Süd") for r in second_and_first["second"]]
+    first = [_months_to_two_communities(r, "Eberstadt-Süd") for r in second_and_first["first"]]
+    assert all(s < f for s, f in zip(second, first, strict=True)), (second, first)
+
+
+def test_without_carried_experience_the_second_district_gains_less(tmp_path, second_and_first):
+    path = tmp_path / "second.yaml"
+    path.write_text(f"office: {{staff_pool_hours: 100, allocation: rollout}}\n"
+                    f"districts: [{KS.as_posix()}, {ES.as_posix()}]\nrun: {{scale: 1.0, months: 60}}\n", encoding="utf-8")
+    overrides = {"districts.Kranichstein-Süd.office.handover_month": 12, "behaviour.outreach.carried_contact": 0.0}
+    without = [_months_to_two_communities(run_city(path, seed=seed, overrides=overrides), "Eberstadt-Süd") for seed in range(1, 5)]
+    with_carry = [_months_to_two_communities(r, "Eberstadt-Süd") for r in second_and_first["second"]]
+    assert sum(with_carry) < sum(without), (with_carry, without)
+
+
+def test_a_city_wide_association_described_differently_in_two_files_is_refused(tmp_path):
+    other = tmp_path / "es.yaml"
+    text = ES.read_text(encoding="utf-8").replace("include: shared/behaviour.yaml", f"include: {SCENARIOS.as_posix()}/shared/behaviour.yaml")
+    turkish = next(line for line in text.splitlines() if "{name: Turkish," in line)
+    other.write_text(text.replace(turkish, turkish.replace("association_openness: 0.3", "association_openness: 0.9")), encoding="utf-8")
+    path = city_file(tmp_path, f"districts: [SCEN/kranichstein_sued.yaml, {other.as_posix()}]\n")
+    with pytest.raises(ScenarioError, match=r"kranichstein_sued.yaml and .*es.yaml describe the Turkish community's "
+                                            r"city-wide association differently \(association_openness\)"):
+        load_city(path)
+
+
+def test_the_office_hires_its_mediators_for_the_whole_city():
+    city = CityModel(DARMSTADT, overrides={"run.scale": 0.02, "run.months": 1})
+    languages = {d.state.office.covered_languages for d in city.districts.values()}
+    assert len(languages) == 1 and len(next(iter(languages))) == 5

@@ -187,6 +187,7 @@ def _city_from(data: dict, path: Path | None, overrides: dict | None, label: str
         districts.append(on_city_clock(load_scenario(src, settings), start))
     city = validate_model(CityScenario, {**city_data, "districts": districts}, label)
     _check_behaviour(city, sources, label)
+    _check_citywide_associations(city, sources, label)
     _check_totals(city, label)
     return city
 
@@ -245,6 +246,32 @@ def _check_behaviour(city: CityScenario, sources: list, label: str) -> None:
                 f"({', '.join(differing)}); allowed: districts of one city share their behaviour (include the same "
                 "shared/behaviour.yaml)"
             )
+
+
+# What describes a city-wide association itself (seated in the city centre, members in several
+# districts: M1): the same in every district file that names it.
+ASSOCIATION_KEYS = ("language", "association_openness", "association_formality", "women_interests_served")
+
+
+def _check_citywide_associations(city: CityScenario, sources: list, label: str) -> None:
+    """One city-wide association per community: two district files may not describe it differently."""
+    seen: dict[str, tuple[Path, dict]] = {}
+    for district, (src, _) in zip(city.districts, sources, strict=True):
+        for c in district.district.communities:
+            if c.association != "citywide":
+                continue
+            described = {key: getattr(c, key) for key in ASSOCIATION_KEYS}
+            if c.name not in seen:
+                seen[c.name] = (src, described)
+                continue
+            first, before = seen[c.name]
+            differing = [k for k in ASSOCIATION_KEYS if before[k] != described[k]]
+            if differing:
+                raise ScenarioError(
+                    f"{label}: districts: {display_path(first)} and {display_path(src)} describe the {c.name} "
+                    f"community's city-wide association differently ({', '.join(differing)}); allowed: one "
+                    "city-wide association per community, described alike in every district file"
+                )
 
 
 def _check_totals(city: CityScenario, label: str) -> None:

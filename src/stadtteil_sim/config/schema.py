@@ -325,6 +325,7 @@ class Outreach(Strict):
     inform_management: float = P(0.012, 0, 1, source="calibrated", role="uncertainty", doc="monthly rate of informing through district management (German only)")
     inform_social: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly rate of hearing from active contacts")
     inform_school: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly rate of reaching parents through school projects (M10)")
+    carried_contact: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="share of its best contact with a community elsewhere in the city that the office brings to a district it starts moderating (its experience, M14)")
 
 
 class Ties(Strict):

@@ -31,7 +31,10 @@ import numpy as np
 
 from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.model.district import _FROM_SCENARIO, StadtteilModel, resolve_seed
+from stadtteil_sim.model.processes.context import ASSOCIATION_KINDS, covered_languages
 from stadtteil_sim.model.state import NOT_ACTIVE
+
+CITYWIDE = ASSOCIATION_KINDS.index("citywide")
 
 
 def allocate(requests: Sequence[float], pool: float | None, rule: str, weakness: Sequence[float] | None = None) -> list[float]:
@@ -94,8 +97,11 @@ class CityModel(mesa.Model):
         self.seed = resolve_seed(rng if seed is _FROM_SCENARIO else seed, self.config.run.seed)
         super().__init__(rng=self.seed)
         one = self.config.one_district
+        # The office's mediators speak the languages it chose for the whole city (M1, M14).
+        languages = None if one else covered_languages(*self.config.districts)
         self.districts: dict[str, StadtteilModel] = {
-            d.district.name: StadtteilModel(d, seed=self.seed, city_key=None if one else d.district.name, in_city=True)
+            d.district.name: StadtteilModel(d, seed=self.seed, city_key=None if one else d.district.name, in_city=True,
+                                            office_languages=languages)
             for d in self.config.districts
         }
         self.pool = self.config.office.staff_pool_hours
@@ -144,6 +150,8 @@ class CityModel(mesa.Model):
         granted = allocate(requests, self.pool, self.config.office.allocation, weakness)
         for d, hours in zip(districts, granted, strict=True):  # a waiting district: asked, got none
             d.office.policy.grant(d.state, hours if self.pool is not None else None)
+        if not self.config.one_district:
+            self._carry(districts)
         if advance:
             left = math.inf if self.pool is None else self.pool - math.fsum(granted)
             for d in districts:
@@ -155,6 +163,28 @@ class CityModel(mesa.Model):
         self._collect()
         if self.month >= self.config.run.months:
             self.running = False
+
+    def _carry(self, districts: list[StadtteilModel]) -> None:
+        """What the office carries between districts (M14), before the month's processes: its
+        contact to a community with a city-wide association is one contact, through the same
+        association, in every district; and a district it starts moderating this month gets
+        ``behaviour.outreach.carried_contact`` of the office's best contact with each of its
+        communities elsewhere (people, mediators and networks it knows)."""
+        shared: dict[str, float] = {}
+        for d in districts:
+            for k, name in enumerate(d.community_names[1:], start=1):
+                if d.communities.association[k] == CITYWIDE:
+                    shared[name] = max(shared.get(name, 0.0), float(d.state.contact[k]))
+        for d in districts:
+            starting = d.state.office.started_month == d.state.month
+            carry = d.config.behaviour.outreach.carried_contact
+            for k, name in enumerate(d.community_names[1:], start=1):
+                floor = shared.get(name, 0.0) if d.communities.association[k] == CITYWIDE else 0.0
+                if starting:
+                    elsewhere = max((float(o.state.contact[j]) for o in districts if o is not d
+                                     for j, other in enumerate(o.community_names) if other == name), default=0.0)
+                    floor = max(floor, carry * elsewhere)
+                d.state.contact[k] = max(float(d.state.contact[k]), floor)
 
     def _collect(self) -> None:
         districts = list(self.districts.values())

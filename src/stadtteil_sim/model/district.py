@@ -78,6 +78,7 @@ class StadtteilModel(mesa.Model):
         rng: Any = _FROM_SCENARIO,
         city_key: str | None = None,
         in_city: bool = False,
+        office_languages: frozenset[str] | None = None,
     ):
         if seed is not _FROM_SCENARIO and rng is not _FROM_SCENARIO:
             raise TypeError("give seed= or rng=, not both (they mean the same)")
@@ -88,7 +89,9 @@ class StadtteilModel(mesa.Model):
         # A city builds its districts ``in_city`` (it runs month 0's decision: its staff pool
         # decides) and, if it has several, with their names as ``city_key`` to key the streams.
         self.streams = Streams(self.seed, city_key)
-        self.communities = CommunityTable.build(self.config)
+        # A city's office brings its mediators' languages (``office_languages``) to every district.
+        self.office_languages = covered_languages(self.config) if office_languages is None else office_languages
+        self.communities = CommunityTable.build(self.config, self.office_languages)
         self.community_names = self.communities.names
         self.state = self._build_state()
 
@@ -131,7 +134,7 @@ class StadtteilModel(mesa.Model):
             contact=np.zeros(len(self.communities.names)),
             wg=WorkingGroupState(),
             committee=CommitteeState(openness=sc.committees.openness),
-            office=OfficeState(covered_languages=covered_languages(sc)),
+            office=OfficeState(covered_languages=self.office_languages),
             counters=Counters(),
             month=-sc.behaviour.burn_in_months,
         )

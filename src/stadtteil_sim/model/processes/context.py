@@ -32,9 +32,11 @@ class CommunityTable:
     sizes: np.ndarray
 
     @classmethod
-    def build(cls, scenario: Scenario) -> CommunityTable:
+    def build(cls, scenario: Scenario, covered: frozenset[str] | None = None) -> CommunityTable:
+        """``covered``: the languages of the office's mediators (a city's office: chosen over all
+        its districts); by default chosen for this district alone."""
         comms = scenario.district.communities
-        covered = covered_languages(scenario)
+        covered = covered_languages(scenario) if covered is None else covered
         return cls(
             names=("native", *(c.name for c in comms)),
             closure=np.array([0.0] + [c.closure for c in comms]),
@@ -47,16 +49,20 @@ class CommunityTable:
         )
 
 
-def covered_languages(scenario: Scenario) -> frozenset[str]:
+def covered_languages(scenario: Scenario, *more: Scenario) -> frozenset[str]:
     """Mediators are hired for the languages where most people need one: speakers weighted by
-    their missing German (M1; an assumption, the text does not say how mediators were chosen)."""
-    if not (scenario.office.enabled and scenario.mechanisms.outreach):
+    their missing German (M1; an assumption, the text does not say how mediators were chosen).
+    A city's office hires them once for all its districts (``more``): speakers counted over the
+    districts where the office works, as many mediators as the most any district's file gives."""
+    served = [s for s in (scenario, *more) if s.office.enabled and s.mechanisms.outreach]
+    if not served:
         return frozenset()
     speakers: dict[str, float] = {}
-    for c in scenario.district.communities:
-        speakers[c.language] = speakers.get(c.language, 0.0) + c.size * (1.0 - c.german_mean)
+    for sc in served:
+        for c in sc.district.communities:
+            speakers[c.language] = speakers.get(c.language, 0.0) + c.size * (1.0 - c.german_mean)
     ranked = sorted(speakers, key=lambda lang: (-speakers[lang], lang))
-    return frozenset(ranked[: scenario.instruments.bilingual_mediators])
+    return frozenset(ranked[: max(sc.instruments.bilingual_mediators for sc in served)])
 
 
 @dataclass
