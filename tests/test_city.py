@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from pathlib import Path
@@ -302,3 +303,18 @@ def test_the_office_hires_its_mediators_for_the_whole_city():
     city = CityModel(DARMSTADT, overrides={"run.scale": 0.02, "run.months": 1})
     languages = {d.state.office.covered_languages for d in city.districts.values()}
     assert len(languages) == 1 and len(next(iter(languages))) == 5
+
+
+def test_params_lists_a_citys_paths_and_each_districts():
+    from typer.testing import CliRunner
+
+    from stadtteil_sim.cli import app
+
+    result = CliRunner().invoke(app, ["params", str(DARMSTADT), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["path"]: r for r in json.loads(result.output)}
+    assert rows["office.staff_pool_hours"]["value"] == 200.0 and rows["office.staff_pool_hours"]["role"] == "lever"
+    assert rows["districts.Eberstadt-Süd.office.handover_month"]["value"] == 48  # on the city's clock
+    assert "districts.Bessungen.district.population" in rows
+    shown = CliRunner().invoke(app, ["params", str(DARMSTADT), "districts.Bessungen.office"])
+    assert shown.exit_code == 0 and "districts.Bessungen.office.handover_month" in shown.output

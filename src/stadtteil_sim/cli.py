@@ -204,14 +204,19 @@ def params(
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
     """List every settable path with its type, allowed range, default, value, role (lever,
-    uncertainty, mechanism or input, as the schema declares it) and source."""
+    uncertainty, mechanism or input, as the schema declares it) and source; for a city file, the
+    city's paths and each district's as ``districts.NAME.PATH`` (the paths ``--set`` takes)."""
     from stadtteil_sim.config.schema import Scenario
 
     try:
-        loaded = load_scenario(scenario) if scenario else Scenario()
+        city = load_city(scenario) if scenario else None
     except ScenarioError as exc:
         _fail(str(exc))
-    rows = iter_parameters(loaded)
+    if city is None or city.one_district:
+        rows = iter_parameters(city.districts[0] if city else Scenario())
+    else:
+        rows = [r for r in iter_parameters(city) if not r["path"].startswith("districts.")]
+        rows += [{**r, "path": f"districts.{d.district.name}.{r['path']}"} for d in city.districts for r in iter_parameters(d)]
     if prefix:
         prefix = prefix.strip(".")
         selected = [r for r in rows if r["path"] == prefix or r["path"].startswith(prefix + ".")]
