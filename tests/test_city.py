@@ -318,3 +318,23 @@ def test_params_lists_a_citys_paths_and_each_districts():
     assert "districts.Bessungen.district.population" in rows
     shown = CliRunner().invoke(app, ["params", str(DARMSTADT), "districts.Bessungen.office"])
     assert shown.exit_code == 0 and "districts.Bessungen.office.handover_month" in shown.output
+
+
+def test_under_weakest_first_a_district_the_pool_leaves_without_hours_waits(tmp_path):
+    """A pool of one moderation: weakest_first serves one due district at a time, the weakest by
+    last month's migrant participation; the others wait, not started, so their fixed months do not
+    run down unserved; once Kranichstein-Süd is ahead, the weakest waiting district takes its hours."""
+    path = city_file(tmp_path, """\
+        office: {staff_pool_hours: 80, allocation: weakest_first}
+        districts: [SCEN/kranichstein_sued.yaml, SCEN/darmstadt/bessungen.yaml, SCEN/darmstadt/darmstadt_west.yaml]
+        run: {scale: 0.02, months: 24}
+        """)
+    result = run_city(path)
+    table = result.districts.set_index("district")
+    assert table.loc["Kranichstein-Süd", "office_started_month"] == 0  # all at 0 at first: the file's order
+    started = table.loc["Bessungen", "office_started_month"]
+    assert 0 < started <= 24 and table.loc["Bessungen", "months_waited"] == started
+    assert table.loc["Darmstadt-West", "months_waited"] == 25  # never any hours: never started
+    long = result.timeseries.set_index(["district", "month"])
+    assert long.loc[("Kranichstein-Süd", int(started)), "hours_granted"] == 0.0  # the weaker one took them
+    assert (result.city["staff_hours_granted"] <= 80 + 1e-9).all()

@@ -7,7 +7,8 @@ and link rules in its own file). Each month:
    withdrawal, linking) as a district on its own does;
 2. districts due to start moderating ask to start: under ``rollout`` in the file's order, each
    only once the pool's unallocated hours cover its full moderation and every earlier district
-   has started; under the other rules every due district starts;
+   has started; under the other rules a due district starts if the rule, asked for its full
+   moderation beside every other request, would grant it any hours;
 3. every engagement requests the hours its mode needs; :func:`allocate` grants them from the
    pool; granted ÷ requested scales the district's effort (a thinly staffed moderation is weaker);
 4. the districts' months run in the file's order; an occasional intervention in support mode
@@ -129,25 +130,35 @@ class CityModel(mesa.Model):
         for d, wait in zip(districts, waiting, strict=True):
             if not wait:
                 d.office.step()
+        rule = self.config.office.allocation
+        weakness = [d.indicators.get("migrant_participation_rate", 0.0) if d.indicators else 0.0 for d in districts]
+        # Under proportional and weakest_first a due district starts if the rule would grant it
+        # any hours, its full moderation requested beside everyone else's (a district the rule
+        # leaves with none keeps waiting, and its fixed months do not start to run).
+        asked = [d.office.policy.request(d.state) for d in districts]
+        would_get = allocate(asked, self.pool, rule, weakness)
         committed = math.fsum(d.office.policy.request(d.state) for d, wait in zip(districts, waiting, strict=True) if not wait)
         blocked = False  # rollout: an earlier district in the order has not started yet
-        for d, wait in zip(districts, waiting, strict=True):
+        for d, wait, share in zip(districts, waiting, would_get, strict=True):
             if not wait:
                 not_started = d.config.office.enabled and d.state.office.started_month is None
                 blocked = blocked or not_started
                 continue
             need = d.config.office.staff_hours_moderation
             fits = self.pool is None or committed + need <= self.pool
-            rollout = self.config.office.allocation == "rollout" and self.pool is not None
-            may_start = fits and not blocked if rollout else True
+            if self.pool is None:
+                may_start = True
+            elif rule == "rollout":
+                may_start = fits and not blocked
+            else:
+                may_start = share > 0.0
             d.office.step(may_start)
             if may_start:
                 committed += need
             else:
                 blocked = True
         requests = [d.office.policy.request(d.state) if d.state.office.mode != NOT_ACTIVE else 0.0 for d in districts]
-        weakness = [d.indicators.get("migrant_participation_rate", 0.0) if d.indicators else 0.0 for d in districts]
-        granted = allocate(requests, self.pool, self.config.office.allocation, weakness)
+        granted = allocate(requests, self.pool, rule, weakness)
         for d, hours in zip(districts, granted, strict=True):  # a waiting district: asked, got none
             d.office.policy.grant(d.state, hours if self.pool is not None else None)
         if not self.config.one_district:
