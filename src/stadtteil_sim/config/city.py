@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError, validate_model
 from stadtteil_sim.config.loading import display_path, load_scenario, read_yaml
 from stadtteil_sim.config.schema import P, RunSettings, Scenario, Strict, meta
@@ -176,15 +177,17 @@ def _city_from(data: dict, path: Path | None, overrides: dict | None, label: str
                             "(or {file: ..., set: {...}} mappings)")
     own = {k: v for k, v in data.items() if k != "districts"}
     sources = [_district_source(entry, i, path, label) for i, entry in enumerate(entries)]
-    # Load each district once to learn its name, then again with its share of the overrides.
-    names = [load_scenario(src, extra).district.name for src, extra in sources]
+    # Each district file is read once (with its own `set:`), which names the district; then its
+    # share of the overrides and the city's run settings are applied to the loaded scenario.
+    own_districts = [load_scenario(src, extra) for src, extra in sources]
+    names = [d.district.name for d in own_districts]
     city_set, per = split_overrides(overrides, names)
     city_data = validate_model(_CityHead, _apply(own, city_set, label), label).model_dump(mode="json")
-    districts = []
     run, start = city_data["run"], city_data["city"]["start_year"]
-    for (src, extra), name in zip(sources, names, strict=True):
-        settings = {**extra, **per[name], **{f"run.{k}": v for k, v in run.items()}}
-        districts.append(on_city_clock(load_scenario(src, settings), start))
+    districts = [
+        on_city_clock(load_scenario(district, {**per[name], **{f"run.{k}": v for k, v in run.items()}}), start)
+        for district, name in zip(own_districts, names, strict=True)
+    ]
     city = validate_model(CityScenario, {**city_data, "districts": districts}, label)
     _check_behaviour(city, sources, label)
     _check_citywide_associations(city, sources, label)
@@ -203,15 +206,10 @@ class _CityHead(Strict):
 
 
 def _apply(data: dict, overrides: dict[str, Any], label: str) -> dict:
+    """The city file's head with the city's overrides (checked when validated)."""
     out = copy.deepcopy(data)
     for dotted, value in overrides.items():
-        node = out
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ScenarioError(f"{label}: --set {dotted}: '{part}' is not a section")
-        node[leaf] = value
+        paths.set(out, dotted, value, where=f"{label}: --set {dotted}")
     return out
 
 

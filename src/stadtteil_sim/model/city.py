@@ -31,6 +31,7 @@ import mesa
 import numpy as np
 
 from stadtteil_sim.config.city import CityScenario, load_city
+from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model.district import _FROM_SCENARIO, StadtteilModel, resolve_seed
 from stadtteil_sim.model.processes.context import ASSOCIATION_KINDS, covered_languages
 from stadtteil_sim.model.state import NOT_ACTIVE
@@ -90,11 +91,11 @@ class CityModel(mesa.Model):
     """A city of districts sharing one office's staff pool. ``CityModel("scenarios/darmstadt.yaml")``;
     a district file gives a city of one, whose district runs exactly as ``StadtteilModel``."""
 
-    def __init__(self, scenario: CityScenario | str | dict | None = None, seed: Any = _FROM_SCENARIO,
+    def __init__(self, scenario: CityScenario | Scenario | str | dict | None = None, seed: Any = _FROM_SCENARIO,
                  overrides: dict[str, Any] | None = None, *, rng: Any = _FROM_SCENARIO):
         if seed is not _FROM_SCENARIO and rng is not _FROM_SCENARIO:
             raise TypeError("give seed= or rng=, not both (they mean the same)")
-        self.config = load_city(scenario if scenario is not None else "scenarios/darmstadt.yaml", overrides)
+        self.config = load_city(scenario if scenario is not None else Scenario(), overrides)  # as StadtteilModel
         self.seed = resolve_seed(rng if seed is _FROM_SCENARIO else seed, self.config.run.seed)
         super().__init__(rng=self.seed)
         one = self.config.one_district
@@ -137,7 +138,7 @@ class CityModel(mesa.Model):
         # leaves with none keeps waiting, and its fixed months do not start to run).
         asked = [d.office.policy.request(d.state) for d in districts]
         would_get = allocate(asked, self.pool, rule, weakness)
-        committed = math.fsum(d.office.policy.request(d.state) for d, wait in zip(districts, waiting, strict=True) if not wait)
+        committed = math.fsum(hours for hours, wait in zip(asked, waiting, strict=True) if not wait)
         blocked = False  # rollout: an earlier district in the order has not started yet
         for d, wait, share in zip(districts, waiting, would_get, strict=True):
             if not wait:

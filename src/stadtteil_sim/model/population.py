@@ -86,14 +86,17 @@ class Population:
         return [f.name for f in fields(self)]
 
 
+COLUMNS = {f.name: f.metadata for f in fields(Population)}  # the declaration, read once
+
+
 def columns_moving_in(rule: str) -> tuple[str, ...]:
     """The names of the columns set by ``rule`` (KEPT, DRAWN or RESET) when a household moves in."""
-    return tuple(f.name for f in fields(Population) if f.metadata["moving_in"] == rule)
+    return tuple(name for name, declared in COLUMNS.items() if declared["moving_in"] == rule)
 
 
 def initial_value(name: str, scenario: Scenario, migrant: np.ndarray) -> np.ndarray:
     """A RESET column's initial value for the residents ``migrant`` describes (one per row)."""
-    dtype, value = next(f for f in fields(Population) if f.name == name).metadata["initial"]
+    dtype, value = COLUMNS[name]["initial"]
     if callable(value):
         return value(scenario, migrant).astype(dtype, copy=False)
     return np.full(migrant.size, value, dtype=dtype)

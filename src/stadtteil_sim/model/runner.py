@@ -87,10 +87,7 @@ def run(
     months: int | None = None,
 ) -> RunResult:
     """Run one scenario to its horizon (``months`` overrides ``run.months``)."""
-    overrides = dict(overrides or {})
-    if months is not None:
-        overrides["run.months"] = months
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, _with_months(overrides, months))
     model = StadtteilModel(loaded, seed=loaded.run.seed if seed is None else seed)  # None: the scenario's
     wanted = set(loaded.run.participation_months)
     tables = [indicators.participation_table(model.state, loaded, 0)] if 0 in wanted else []
@@ -134,10 +131,7 @@ def run_city(
     """Run a city to its horizon; the district table says what each district reached."""
     from stadtteil_sim.model.city import CityModel  # the city imports this module's district
 
-    overrides = dict(overrides or {})
-    if months is not None:
-        overrides["run.months"] = months
-    loaded = load_city(scenario, overrides)
+    loaded = load_city(scenario, _with_months(overrides, months))
     model = CityModel(loaded, seed=loaded.run.seed if seed is None else seed)
     for _ in range(loaded.run.months):
         model.step()
@@ -170,6 +164,11 @@ def run_city(
         "seed": model.seed,
     }
     return CityRunResult(loaded, model.seed, city, long, summary, table, events)
+
+
+def _with_months(overrides: dict[str, Any] | None, months: int | None) -> dict[str, Any]:
+    """The overrides with ``months`` as ``run.months`` (through the schema: its range checks)."""
+    return {**(overrides or {}), **({"run.months": months} if months is not None else {})}
 
 
 def _month_or_nan(month: int | None) -> float:
