@@ -116,7 +116,7 @@ def manifest(reference: str = "ref") -> dict:
         "variants": [{"name": v, "overrides": {}, "levels": {}} for v in VARIANTS],
         "factors": {},
         "bases": {"town": "town.yaml"},
-        "scenarios": {f"town|{v}": {"district": {"name": "Toytown"}} for v in VARIANTS},
+        "scenarios": {f"town|{v}": {"districts": [{"district": {"name": "Toytown"}}]} for v in VARIANTS},
     }
 
 

@@ -82,7 +82,7 @@ def test_grid_expands_in_full_with_paired_seeds(tmp_path):
     seeds = {}
     for task in design.tasks:
         seeds.setdefault(task.replicate, set()).add(task.seed)
-        assert task.scenario["office"]["handover_month"] == int(task.variant.split()[0].split("=")[1])
+        assert task.scenario["districts"][0]["office"]["handover_month"] == int(task.variant.split()[0].split("=")[1])
     # Common random numbers: one seed per replicate, shared by every variant; replicates differ.
     assert all(len(s) == 1 for s in seeds.values())
     assert len({next(iter(s)) for s in seeds.values()}) == 3
@@ -108,8 +108,8 @@ def test_named_levels_and_variants(tmp_path):
     )
     design = load_experiment(path)
     assert [v.name for v in design.variants] == ["handover=early", "handover=stable", "no_office"]
-    assert design.scenarios[("small", "handover=stable")]["office"]["handover_rule"] == "stable"
-    assert design.scenarios[("small", "no_office")]["office"]["enabled"] is False
+    assert design.scenarios[("small", "handover=stable")]["districts"][0]["office"]["handover_rule"] == "stable"
+    assert design.scenarios[("small", "no_office")]["districts"][0]["office"]["enabled"] is False
     assert design.variants[2].levels == {}
     assert design.reference == "no_office"
 
@@ -119,7 +119,7 @@ def test_batch_stores_every_run_once_with_its_series(serial_batch):
     folder, summary, results = serial_batch
     assert summary.completed == 12 and summary.skipped == 0 and not summary.failures
     assert sorted(results.runs["run_id"]) == sorted(t.run_id for t in load_experiment(folder / "exp.yaml").tasks)
-    assert set(results.series.columns) == {"run_id", "month", "migrant_participation_rate", "token_index"}
+    assert set(results.series.columns) == {"run_id", "district", "month", "migrant_participation_rate", "token_index"}
     assert (results.series.groupby("run_id").size() == 25).all()  # months 0..24
     assert {"factor.handover_month", "factor.link_month", "token_index@12"} <= set(results.runs.columns)
     # A metric column holds the indicator at that month of the stored series.
@@ -174,14 +174,14 @@ def test_a_folder_that_is_not_a_batch_is_refused_unless_forced(tmp_path):
 def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     import stadtteil_sim.model.runner as runner
 
-    real_run = runner.run
+    real_run = runner.run_city
 
     def flaky(scenario, seed=None, **kwargs):
-        if scenario["office"]["link_month"] == 6 and seed == replicate_seed(11, 1):
+        if scenario["districts"][0]["office"]["link_month"] == 6 and seed == replicate_seed(11, 1):
             raise RuntimeError("boom in the model")
         return real_run(scenario, seed=seed, **kwargs)
 
-    monkeypatch.setattr(runner, "run", flaky)
+    monkeypatch.setattr(runner, "run_city", flaky)
     summary = run_batch(experiment(tmp_path), tmp_path / "out", ExecutorSpec("serial"), progress=False)
     assert summary.completed == 10 and len(summary.failures) == 2
     results = load_results(tmp_path / "out")
@@ -189,7 +189,7 @@ def test_a_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     assert all("boom in the model" in tb for tb in results.failures["traceback"])
     assert set(results.failures["replicate"]) == {1}
     # A rerun retries the failed runs (here they succeed) and clears their failure records.
-    monkeypatch.setattr(runner, "run", real_run)
+    monkeypatch.setattr(runner, "run_city", real_run)
     again = run_batch(experiment(tmp_path), tmp_path / "out", ExecutorSpec("serial"), progress=False)
     assert again.completed == 2 and not again.failures
     assert load_results(tmp_path / "out").failures.empty

@@ -123,16 +123,16 @@ def batch(tmp_path_factory, monkeypatch_module):
     folder = tmp_path_factory.mktemp("posterior")
     shutil.copy(SAMPLE, folder / "sample.csv")
     used = []
-    real_run = runner.run
+    real_run = runner.run_city
 
     def recording(scenario, seed=None, **kwargs):
         result = real_run(scenario, seed=seed, **kwargs)
-        used.append((scenario, result.scenario))
+        used.append((scenario["districts"][0], result.scenario.districts[0]))  # each a city of one
         return result
 
-    monkeypatch_module.setattr(runner, "run", recording)
+    monkeypatch_module.setattr(runner, "run_city", recording)
     summary = run_batch(experiment(folder), folder / "out", ExecutorSpec("serial"), progress=False)
-    monkeypatch_module.setattr(runner, "run", real_run)
+    monkeypatch_module.setattr(runner, "run_city", real_run)
     assert summary.completed == 18 and not summary.failures
     return folder, used
 

@@ -124,7 +124,7 @@ def test_bundled_spec_validates_and_varies_the_dependency_strength():
     morris, sobol = analysis.plans["morris"], analysis.plans["sobol"]
     assert len(morris.points) == spec.morris.trajectories * (d + 1)
     assert len(sobol.points) == spec.sobol.base_samples * (d + 2)
-    scenario = next(iter(sobol.design.scenarios.values()))
+    scenario = next(iter(sobol.design.scenarios.values()))["districts"][0]
     assert scenario["office"]["handover_month"] == 36 and scenario["office"]["link_month"] == 18
     assert sobol.runs == len(sobol.design.variants) * spec.replicates * len(spec.scenarios)
 

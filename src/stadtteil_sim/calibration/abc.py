@@ -25,12 +25,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from stadtteil_sim.calibration.targets import (
     CalibrationSpec,
+    ConditionOutput,
     Target,
     distance,
     parameter_key,
@@ -50,15 +50,18 @@ class CalibrationError(RuntimeError):
 
 def simulate_conditions(
     spec_scenarios: dict[str, dict], conditions: list[str], parameters: dict[str, float], seed: int
-) -> dict[str, tuple[Any, dict]]:
+) -> dict[str, ConditionOutput]:
     """Run every condition with the same parameters and seed (common random numbers across the
     conditions, so a ratio between two of them compares like with like)."""
-    from stadtteil_sim.model.runner import run
+    from stadtteil_sim.model.runner import run_city
 
     outputs = {}
     for condition in conditions:
-        result = run(spec_scenarios[condition], seed=seed, overrides=parameters)
-        outputs[condition] = (result.timeseries, result.summary)
+        result = run_city(spec_scenarios[condition], seed=seed, overrides=parameters)
+        long = result.timeseries
+        districts = {row["district"]: (long[long["district"] == row["district"]], row)
+                     for row in result.districts.to_dict("records")}
+        outputs[condition] = ConditionOutput((result.city, result.summary), districts)
     return outputs
 
 
@@ -69,12 +72,13 @@ class PatternModel:
     scenarios: dict[str, dict]
     conditions: list[str]
     targets: list[Target]
+    read: dict[str, str]  # target -> the district it reads
 
     def __call__(self, parameters) -> dict[str, float]:
         # Drawn from numpy's global generator, which pyabc seeds (single worker: from settings.seed).
         seed = int(np.random.randint(0, 2**62))
         values = {parameter_path(k): float(v) for k, v in dict(parameters).items()}
-        return statistics(self.targets, simulate_conditions(self.scenarios, self.conditions, values, seed))
+        return statistics(self.targets, simulate_conditions(self.scenarios, self.conditions, values, seed), self.read)
 
 
 @dataclass
@@ -116,7 +120,7 @@ class CalibrationRun:
 def default_folder(spec: CalibrationSpec, districts: list[str] | None) -> Path:
     """``results/calibration/<name>``, with the fitted districts' scenario names for a partial fit."""
     chosen = set(district_names(spec, districts) or [])
-    names = sorted({spec.scenarios[c]["name"] for c, d in spec.districts.items() if d in chosen})
+    names = sorted({spec.scenarios[c]["name"] for c, ds in spec.condition_districts.items() if set(ds) & chosen})
     suffix = "".join(f"_{n}" for n in names)
     return Path("results") / "calibration" / f"{spec.targets_file.name}{suffix}"
 
@@ -147,7 +151,7 @@ def calibrate(
     fitted = spec.fitted(districts)
     if not fitted:
         raise CalibrationError(f"no target is left to fit for districts {districts}")
-    model = PatternModel(spec.scenarios, spec.conditions_for(fitted), fitted)
+    model = PatternModel(spec.scenarios, spec.conditions_for(fitted), fitted, spec.target_districts)
     executor = executor or ExecutorSpec("serial")
     database = folder / "history.db"
     manifest_path = folder / MANIFEST
@@ -181,7 +185,7 @@ def calibrate(
                 manifest = {
                     "targets": str(spec.source),
                     "fingerprint": fingerprint,
-                    "districts": districts or sorted(set(spec.districts.values())),
+                    "districts": districts or sorted(set(spec.target_districts.values())),
                     "fitted_targets": [t.name for t in fitted],
                     "conditions": model.conditions,
                     "seed": settings.seed,

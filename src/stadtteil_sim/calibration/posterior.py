@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from stadtteil_sim.calibration.abc import CalibrationRun, simulate_conditions
 from stadtteil_sim.calibration.targets import CalibrationSpec, Target, parameter_path, statistics
-from stadtteil_sim.config.loading import load_scenario
+from stadtteil_sim.config.city import load_city
 from stadtteil_sim.config.schema import BEHAVIOUR_HEADER, behaviour_yaml
 from stadtteil_sim.experiments.atomic import write_bytes, write_figure
 from stadtteil_sim.experiments.executors import ExecutorSpec, execute
@@ -69,7 +69,7 @@ def calibrated_behaviour(spec: CalibrationSpec, table: pd.DataFrame, run: Calibr
     """The shared behaviour file with the posterior medians, each noted with its interval."""
     medians = {row.parameter: float(_rounded(row.median)) for row in table.itertuples()}
     base = next(iter(spec.scenarios.values()))
-    behaviour = load_scenario(base, medians).behaviour
+    behaviour = load_city(base, medians).districts[0].behaviour  # shared by every district
     notes = {}
     for row in table.itertuples():
         field = row.parameter.removeprefix("behaviour.")
@@ -102,11 +102,12 @@ class PredictiveTask:
     scenarios: dict[str, dict]
     conditions: tuple[str, ...]
     targets: tuple[Target, ...]
+    read: dict[str, str]  # target -> the district it reads
 
 
 def run_predictive(task: PredictiveTask) -> dict[str, float]:
     outputs = simulate_conditions(task.scenarios, list(task.conditions), task.parameters, task.seed)
-    values = statistics(list(task.targets), outputs)
+    values = statistics(list(task.targets), outputs, task.read)
     return {"draw": task.draw, "particle": task.particle, **values}
 
 
@@ -126,6 +127,7 @@ def predictive_check(spec: CalibrationSpec, sample: pd.DataFrame, executor: Exec
             scenarios=spec.scenarios,
             conditions=conditions,
             targets=tuple(spec.targets),
+            read=spec.target_districts,
         )
         for i, p in enumerate(particles)
     ]
@@ -145,7 +147,7 @@ def predictive_table(spec: CalibrationSpec, simulated: pd.DataFrame, fitted: lis
         rows.append(
             {
                 "target": target.name,
-                "district": spec.districts[target.condition],
+                "district": spec.district_of(target),
                 "role": "fitted" if target.name in fitted else "held out",
                 "direction": target.direction,
                 "observed": target.observed,

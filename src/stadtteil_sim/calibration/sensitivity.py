@@ -31,14 +31,12 @@ from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from stadtteil_sim.config.city import load_city
 from stadtteil_sim.config.errors import ScenarioError, validate_model
-from stadtteil_sim.config.loading import (
-    display_path,
-    load_scenario,
-    read_yaml,
-    relative_scenario_file,
-)
+from stadtteil_sim.config.loading import display_path, read_yaml, relative_scenario_file
 from stadtteil_sim.config.schema import Strict, declared, iter_parameters
+from stadtteil_sim.experiments.analysis import Plan as RunPlan
+from stadtteil_sim.experiments.analysis import units
 from stadtteil_sim.experiments.atomic import write_bytes, write_figure
 from stadtteil_sim.experiments.batch import BatchSummary, run_batch
 from stadtteil_sim.experiments.design import (
@@ -52,7 +50,7 @@ from stadtteil_sim.experiments.design import (
 from stadtteil_sim.experiments.executors import ExecutorSpec
 from stadtteil_sim.experiments.ownership import claim_folder
 from stadtteil_sim.experiments.store import is_batch_folder, load_results
-from stadtteil_sim.model.metrics import check_metric, describe_metric
+from stadtteil_sim.model.metrics import check_metric, describe_metric, is_city_metric
 
 METHODS = ("morris", "sobol")
 ALL_UNCERTAINTIES = "all uncertainties"
@@ -186,7 +184,8 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
     problems: list[str] = []
     for entry in spec.scenarios:
         file = relative_scenario_file(path, entry, "scenarios")
-        base = load_scenario(file, spec.overrides, labels={k: f"{shown}: overrides" for k in spec.overrides})
+        city = load_city(file, spec.overrides, labels={k: f"{shown}: overrides" for k in spec.overrides})
+        base = city.districts[0]  # a parameter is set in every district of a city alike
         rows = {row["path"]: row for row in iter_parameters(base)}
         floats = [p for p, row in rows.items() if row["type"] == "float" and row["role"] in VARIED]
         for dotted, (low, high) in spec.parameters.items():
@@ -196,7 +195,7 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
                 close = difflib.get_close_matches(dotted, floats, n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append(
-                    f"{shown}: parameters.{dotted}: not a parameter of scenario '{base.name}'{hint}; "
+                    f"{shown}: parameters.{dotted}: not a parameter of scenario '{city.name}'{hint}; "
                     "allowed: the dotted path of a real-valued uncertainty or lever (stadtteil-sim params lists them)"
                 )
             elif rows[dotted]["role"] not in VARIED:
@@ -213,7 +212,7 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
             else:
                 for value in (low, high):
                     try:
-                        load_scenario(base, {dotted: value}, labels={dotted: f"{shown}: parameters"})
+                        load_city(city, {dotted: value}, labels={dotted: f"{shown}: parameters"})
                     except ScenarioError as exc:
                         problems.append(str(exc))
         horizon = base.run.months
@@ -221,7 +220,7 @@ def _check_against_scenarios(spec: SensitivitySpec, path: Path) -> None:
             _, month = describe_metric(metric)
             if month is not None and month > horizon:
                 problems.append(
-                    f"{shown}: outputs: {metric}: month {month} is past the end of scenario '{base.name}'s runs; "
+                    f"{shown}: outputs: {metric}: month {month} is past the end of scenario '{city.name}'s runs; "
                     f"allowed: 0..{horizon} (run.months)"
                 )
     if problems:
@@ -386,12 +385,12 @@ def stored_runs(plan: Plan, folder: Path) -> int:
 
 def measure_run_seconds(analysis: Analysis) -> float:
     """Wall time of one run of the first base scenario at the spec's overrides (for the budget)."""
-    from stadtteil_sim.model.runner import run
+    from stadtteil_sim.model.runner import run_city
 
     plan = next(iter(analysis.plans.values()))
     scenario = next(iter(plan.design.scenarios.values()))
     started = time.perf_counter()
-    run(scenario, seed=replicate_seed(analysis.spec.seed, 0))
+    run_city(scenario, seed=replicate_seed(analysis.spec.seed, 0))
     return time.perf_counter() - started
 
 
@@ -460,11 +459,11 @@ def run_sensitivity(
         result.batches[method] = summary = run_batch(plan.design, folder / method, executor, progress=progress, force=force)
         if summary.failures:
             continue
-        points, nan_runs = _point_means(analysis, plan, folder / method)
+        points, nan_runs, outputs = _point_means(analysis, plan, folder / method)
         tables, pairs = [], []
-        for base in plan.design.bases:
+        for base in dict.fromkeys(points["scenario"]):
             mine = points[points["scenario"] == base]
-            Y = {output: mine[output].to_numpy(dtype=float) for output in analysis.spec.outputs}
+            Y = {output: mine[output].to_numpy(dtype=float) for output in outputs[base]}
             table = indices(analysis.problem, plan.settings, plan.points, Y, seed)
             table.insert(0, "scenario", base)
             table["nan_runs"] = table["output"].map(nan_runs[base]).astype(int)
@@ -482,15 +481,22 @@ def run_sensitivity(
     return result
 
 
-def _point_means(analysis: Analysis, plan: Plan, batch_folder: Path) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Every design point's parameters and outputs per base scenario, each output averaged over
-    the point's replicates. A replicate whose output is NaN (e.g. no handover, so no
-    sustainability ratio) is left out of its point's mean; a point with no value at all stays
-    NaN. Also the number of NaN runs per base scenario and output."""
-    outputs = analysis.spec.outputs
-    runs = load_results(batch_folder).runs
-    frames, nan_runs = [], {}
-    for base in plan.design.bases:
+def _point_means(analysis: Analysis, plan: Plan, batch_folder: Path
+                 ) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, list[str]]]:
+    """Every design point's parameters and outputs per base scenario (a city of several districts:
+    per district, and the city as a whole for the city's outputs), each output averaged over the
+    point's replicates. A replicate whose output is NaN (e.g. no handover, so no sustainability
+    ratio) is left out of its point's mean; a point with no value at all stays NaN. Also the
+    number of NaN runs per base scenario and output, and the outputs each one has."""
+    results = load_results(batch_folder)
+    runs, run_plan = units(results.runs, RunPlan.from_manifest(results.manifest))
+    frames, nan_runs, own = [], {}, {}
+    for base in run_plan.bases:
+        scope = run_plan.scopes.get(base, "")
+        outputs = [m for m in analysis.spec.outputs if not scope or (scope == "city") == is_city_metric(m)]
+        if not outputs:
+            continue
+        own[base] = outputs
         mine = runs[runs["base"] == base]
         means = mine[outputs].astype(float).groupby(mine["variant_index"]).mean()  # skips NaN
         means = means.reindex(range(len(plan.design.variants)))
@@ -501,7 +507,7 @@ def _point_means(analysis: Analysis, plan: Plan, batch_folder: Path) -> tuple[pd
         points.insert(2, "variant", [plan.design.variants[v].name for v in plan.point_variant])
         points[outputs] = means.to_numpy()[plan.point_variant]
         frames.append(points)
-    return pd.concat(frames, ignore_index=True), nan_runs
+    return pd.concat(frames, ignore_index=True), nan_runs, own
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:

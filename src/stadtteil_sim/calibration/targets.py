@@ -2,10 +2,10 @@
 from, the parameters to calibrate with their priors, and the distance between simulated and
 observed patterns.
 
-A target file (``calibration/targets.yaml``) names *conditions* (a district scenario plus
-overrides, e.g. the no-office baseline), *targets* (a metric of one condition, optionally divided
-by a metric of the same or another condition, with an observed value, a tolerance and a
-direction) and *parameters* (dotted paths under ``behaviour.``, shared by every condition, so
+A target file (``calibration/targets.yaml``) names *conditions* (a district or city scenario
+plus overrides, e.g. the no-office baseline), *targets* (a metric of one condition, in a city of
+several districts of one named district or of the city as a whole, optionally divided by a metric
+of the same or another condition, with an observed value, a tolerance and a direction) and *parameters* (dotted paths under ``behaviour.``, shared by every condition, so
 both districts are fitted jointly with shared behaviour and their own district inputs).
 This module describes and scores; :mod:`stadtteil_sim.calibration.abc` runs the ABC.
 """
@@ -22,16 +22,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from stadtteil_sim.config import paths
+from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.config.errors import ScenarioError, validate_model
-from stadtteil_sim.config.loading import (
-    display_path,
-    load_scenario,
-    read_yaml,
-    relative_scenario_file,
-)
-from stadtteil_sim.config.schema import Scenario, Strict
+from stadtteil_sim.config.loading import display_path, read_yaml, relative_scenario_file
+from stadtteil_sim.config.schema import Strict
 from stadtteil_sim.experiments.design import SafeName
-from stadtteil_sim.model.metrics import check_metric, describe_metric, metric_value
+from stadtteil_sim.model.metrics import check_metric, describe_metric, is_city_metric, metric_value
 
 # A target more than this many tolerances away counts as this many: one wild statistic (or a
 # ratio of 0/0) should not swamp the others; a NaN statistic counts as this far too.
@@ -39,9 +35,9 @@ CAP_TOLERANCES = 3.0
 
 
 class Condition(Strict):
-    """A scenario the targets are read from: one district, possibly with levers changed."""
+    """A scenario the targets are read from: a district or a city, possibly with levers changed."""
 
-    scenario: str = Field(description="scenario file, relative to the target file")
+    scenario: str = Field(description="district or city file, relative to the target file")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths, e.g. office.enabled: false")
 
 
@@ -50,6 +46,10 @@ class Target(Strict):
 
     name: SafeName = Field(description="short name (letters, digits, _ . -)")
     condition: str = Field(description="the condition the metric is read from")
+    district: str | None = Field(
+        None, description="in a city of several districts: the district the metric is read in (its name or its "
+        "file's scenario name); none for the city's own metrics (and for a district file)",
+    )
     metric: str = Field(description="a summary value or INDICATOR@MONTH")
     per: str | None = Field(None, description="divide by this metric; 'CONDITION:METRIC' reads another condition")
     observed: float = Field(description="the observed value (or bound, see direction)")
@@ -173,14 +173,30 @@ def parameter_path(key: str) -> str:
 
 
 @dataclass
+class ConditionOutput:
+    """One condition's run: the city's (series, summary) and each district's."""
+
+    city: tuple[Any, dict]
+    districts: dict[str, tuple[Any, dict]]
+
+    def value(self, metric: str, district: str | None) -> float:
+        """A city metric from the city, a district's from the named district (None: the only one)."""
+        if is_city_metric(metric):
+            return metric_value(*self.city, metric)
+        read = self.districts[district] if district is not None else next(iter(self.districts.values()))
+        return metric_value(*read, metric)
+
+
+@dataclass
 class CalibrationSpec:
-    """A validated target file with every condition's scenario resolved."""
+    """A validated target file with every condition's city resolved (a district file: a city of one)."""
 
     targets_file: TargetFile
     source: Path
-    scenarios: dict[str, dict]  # condition -> resolved scenario
-    districts: dict[str, str]  # condition -> district name
+    scenarios: dict[str, dict]  # condition -> resolved city
+    condition_districts: dict[str, list[str]]  # condition -> its districts' names
     aliases: dict[str, str]  # district name or scenario name (kranichstein_sued) -> district name
+    target_districts: dict[str, str]  # target name -> the district it reads (the city's name for a city metric)
 
     @property
     def targets(self) -> list[Target]:
@@ -194,13 +210,26 @@ class CalibrationSpec:
     def settings(self) -> Settings:
         return self.targets_file.settings
 
+    def district_of(self, target: Target) -> str:
+        return self.target_districts[target.name]
+
     def fitted(self, districts: list[str] | None) -> list[Target]:
-        """The targets a fit uses: all, or those of the given districts' conditions (out-of-sample
-        checks hold the others out; a ratio counts only if both its conditions are fitted)."""
+        """The targets a fit uses: all, or those read in the given districts (out-of-sample checks
+        hold the others out; a ratio counts only if its denominator's district is fitted too)."""
         if not districts:
             return list(self.targets)
-        keep = {c for c, d in self.districts.items() if d in districts}
-        return [t for t in self.targets if t.condition in keep and (t.denominator() or (t.condition,))[0] in keep]
+        keep = set(districts)
+        return [t for t in self.targets
+                if self.district_of(t) in keep and (not t.per or self.denominator_district(t) in keep)]
+
+    def denominator_district(self, target: Target) -> str:
+        """Where a ratio's denominator is read: the target's district where its condition has it,
+        else that condition's only district (or, for a city metric, its city)."""
+        condition, metric = target.denominator()
+        names = self.condition_districts[condition]
+        if is_city_metric(metric):
+            return self.scenarios[condition]["city"]["name"]
+        return self.district_of(target) if self.district_of(target) in names else names[0]
 
     def conditions_for(self, targets: list[Target]) -> list[str]:
         """Conditions the given targets read, in file order."""
@@ -223,25 +252,30 @@ def load_targets(path: str | Path) -> CalibrationSpec:
     path = Path(path)
     shown = display_path(path)
     spec = validate_model(TargetFile, read_yaml(path), shown)
-    scenarios: dict[str, dict] = {}
-    districts: dict[str, str] = {}
+    cities: dict[str, CityScenario] = {}
     aliases: dict[str, str] = {}
     for name, condition in spec.conditions.items():
         file = relative_scenario_file(path, condition.scenario, f"conditions.{name}.scenario")
         labels = {k: f"{shown}: conditions.{name}.overrides" for k in condition.overrides}
-        scenario = load_scenario(file, condition.overrides, labels=labels)
-        scenarios[name], districts[name] = scenario.to_dict(), scenario.district.name
-        aliases[scenario.district.name] = aliases[scenario.name] = scenario.district.name
-        for target in spec.targets:
-            if target.condition == name:
-                _check_month(target.metric, scenario, f"{shown}: targets.{target.name}.metric")
-            if target.per and target.denominator()[0] == name:
-                _check_month(target.denominator()[1], scenario, f"{shown}: targets.{target.name}.per")
-    first = next(iter(scenarios.values()))
-    current = Scenario.model_validate(first)
+        cities[name] = city = load_city(file, condition.overrides, labels=labels)
+        for district in city.districts:
+            aliases[district.district.name] = aliases[district.name] = district.district.name
+    read = {}
+    for target in spec.targets:
+        where = f"{shown}: targets.{target.name}"
+        read[target.name] = _target_district(target, cities[target.condition], aliases, where)
+        _check_month(target.metric, cities[target.condition], f"{where}.metric")
+        if target.per:
+            condition, metric = target.denominator()
+            _check_month(metric, cities[condition], f"{where}.per")
+            names = cities[condition].district_names
+            if not is_city_metric(metric) and len(names) > 1 and read[target.name] not in names:
+                raise ScenarioError(f"{where}.per: condition '{condition}' has no district '{read[target.name]}'; "
+                                    f"allowed: a condition with that district, or a district file")
+    first = next(iter(cities.values()))
     for parameter, prior in spec.parameters.items():
         try:
-            value = paths.get(current, parameter)
+            value = paths.get(first.districts[0], parameter)
         except ScenarioError:  # an unknown path: loading the scenario below names it and what is allowed
             value = None
         if value is not None and (isinstance(value, bool) or not isinstance(value, float)):
@@ -250,24 +284,51 @@ def load_targets(path: str | Path) -> CalibrationSpec:
             )
         for end in ("low", "high"):  # an unknown path or a prior outside the allowed range fails here
             labels = {parameter: f"{shown}: parameters.{parameter}.{end}"}
-            load_scenario(first, {parameter: getattr(prior, end)}, labels=labels)
-    return CalibrationSpec(spec, path, scenarios, districts, aliases)
+            load_city(first, {parameter: getattr(prior, end)}, labels=labels)
+    return CalibrationSpec(spec, path, {n: c.to_dict() for n, c in cities.items()},
+                           {n: c.district_names for n, c in cities.items()}, aliases, read)
 
 
-def _check_month(metric: str, scenario: Scenario, where: str) -> None:
+def _target_district(target: Target, city: CityScenario, aliases: dict[str, str], where: str) -> str:
+    """The district a target reads: the named one, a city of one's only one, or for a city
+    metric the city itself (its name)."""
+    names = city.district_names
+    if is_city_metric(target.metric):
+        if target.district is not None:
+            raise ScenarioError(f"{where}.district = '{target.district}': {target.metric} is the city's own metric; "
+                                "allowed: no district for a city metric")
+        return city.city.name
+    if target.district is None:
+        if len(names) > 1:
+            raise ScenarioError(f"{where}.district: missing; condition '{target.condition}' is a city of "
+                                f"{len(names)} districts; allowed: one of {names}")
+        return names[0]
+    district = aliases.get(target.district, target.district)
+    if district not in names:
+        raise ScenarioError(f"{where}.district = '{target.district}': not a district of condition "
+                            f"'{target.condition}'; allowed: one of {names}")
+    return district
+
+
+def _check_month(metric: str, city: CityScenario, where: str) -> None:
     _, month = describe_metric(metric)
-    if month is not None and month > scenario.run.months:
-        raise ScenarioError(f"{where}: month {month} is past the condition's end; allowed: 0..{scenario.run.months} (run.months)")
+    if month is not None and month > city.run.months:
+        raise ScenarioError(f"{where}: month {month} is past the condition's end; allowed: 0..{city.run.months} (run.months)")
 
 
-def statistics(targets: list[Target], outputs: dict[str, tuple[Any, dict]]) -> dict[str, float]:
-    """Target name -> simulated value, from each condition's (timeseries, summary)."""
+def statistics(targets: list[Target], outputs: dict[str, ConditionOutput], read: dict[str, str]) -> dict[str, float]:
+    """Target name -> simulated value, from each condition's run (``read``: target -> the district
+    it reads, :attr:`CalibrationSpec.target_districts`; a denominator is read in the same district
+    where its condition has it, else in its only one)."""
     values = {}
     for target in targets:
-        value = metric_value(*outputs[target.condition], target.metric)
+        district = read[target.name]
+        own = outputs[target.condition]
+        value = own.value(target.metric, district if district in own.districts else None)
         if target.per:
             condition, metric = target.denominator()
-            below = metric_value(*outputs[condition], metric)
+            known = outputs[condition].districts
+            below = outputs[condition].value(metric, district if district in known else None)
             value = value / below if below else math.nan
         values[target.name] = value
     return values

@@ -153,11 +153,13 @@ def load_city(source: str | Path | dict | Scenario | CityScenario, overrides: di
               *, labels: dict[str, str] | None = None) -> CityScenario:
     """A city from a city file (or dict, or CityScenario); a district file, dict or Scenario
     becomes a city of one. Raises :class:`ScenarioError` naming the file and key (``labels``:
-    where an override came from, as for :func:`load_scenario`)."""
+    where an override came from, as for :func:`load_scenario`). In a resolved city (a
+    CityScenario or its dict) every district is already on the city's clock, so an override of
+    an office month there counts from the city's month 0, not from the district's own start."""
     if isinstance(source, CityScenario):
         if not overrides:
             return source
-        return _city_from(source.to_dict(), None, overrides, source.name)
+        return _city_from(source.to_dict(), None, overrides, source.name, labels)
     if isinstance(source, Scenario):
         return city_of_one(load_scenario(source, overrides, labels=labels))
     if isinstance(source, dict):
@@ -167,10 +169,11 @@ def load_city(source: str | Path | dict | Scenario | CityScenario, overrides: di
         data = read_yaml(path)
     if not is_city_file(data):
         return city_of_one(load_scenario(source if path is None else path, overrides, labels=labels))
-    return _city_from(data, path, overrides, display_path(path) if path else "<dict>")
+    return _city_from(data, path, overrides, display_path(path) if path else "<dict>", labels or {})
 
 
-def _city_from(data: dict, path: Path | None, overrides: dict | None, label: str) -> CityScenario:
+def _city_from(data: dict, path: Path | None, overrides: dict | None, label: str,
+               labels: dict[str, str] | None = None) -> CityScenario:
     entries = data.get("districts")
     if not isinstance(entries, list) or not entries:
         raise ScenarioError(f"{label}: districts = {entries!r:.60}: allowed: a non-empty list of district files "
@@ -179,13 +182,15 @@ def _city_from(data: dict, path: Path | None, overrides: dict | None, label: str
     sources = [_district_source(entry, i, path, label) for i, entry in enumerate(entries)]
     # Each district file is read once (with its own `set:`), which names the district; then its
     # share of the overrides and the city's run settings are applied to the loaded scenario.
-    own_districts = [load_scenario(src, extra) for src, extra in sources]
+    own_districts = [load_scenario(src, extra) for src, extra, _ in sources]
     names = [d.district.name for d in own_districts]
     city_set, per = split_overrides(overrides, names)
-    city_data = validate_model(_CityHead, _apply(own, city_set, label), label).model_dump(mode="json")
+    labels = labels or {}
+    city_data = validate_model(_CityHead, _apply(own, city_set, label, labels), label).model_dump(mode="json")
     run, start = city_data["run"], city_data["city"]["start_year"]
     districts = [
-        on_city_clock(load_scenario(district, {**per[name], **{f"run.{k}": v for k, v in run.items()}}), start)
+        on_city_clock(load_scenario(district, {**per[name], **{f"run.{k}": v for k, v in run.items()}},
+                                    labels=_district_labels(labels, name)), start)
         for district, name in zip(own_districts, names, strict=True)
     ]
     city = validate_model(CityScenario, {**city_data, "districts": districts}, label)
@@ -205,18 +210,30 @@ class _CityHead(Strict):
     run: RunSettings = Field(default_factory=RunSettings)
 
 
-def _apply(data: dict, overrides: dict[str, Any], label: str) -> dict:
+def _apply(data: dict, overrides: dict[str, Any], label: str, labels: dict[str, str]) -> dict:
     """The city file's head with the city's overrides (checked when validated)."""
     out = copy.deepcopy(data)
     for dotted, value in overrides.items():
-        paths.set(out, dotted, value, where=f"{label}: --set {dotted}")
+        where = f"{labels[dotted]}: {dotted}" if dotted in labels else f"{label}: --set {dotted}"
+        paths.set(out, dotted, value, where=where)
     return out
 
 
-def _district_source(entry: Any, index: int, path: Path | None, label: str) -> tuple[Path | dict, dict]:
-    """A district entry: a file relative to the city file, or ``{file: ..., set: {...}}``."""
+def _district_labels(labels: dict[str, str], name: str) -> dict[str, str]:
+    """Where each of one district's overrides came from: ``districts.NAME.PATH`` names PATH."""
+    prefix = f"districts.{name}."
+    own = {path.removeprefix(prefix): where for path, where in labels.items() if path.startswith(prefix)}
+    return {**{p: w for p, w in labels.items() if not p.startswith("districts.")}, **own}
+
+
+def _district_source(entry: Any, index: int, path: Path | None, label: str) -> tuple[Path | dict, dict, str]:
+    """A district entry: a file relative to the city file, ``{file: ..., set: {...}}``, or (in a
+    resolved city, e.g. a batch's task) the district's whole scenario as a mapping; with the
+    name messages give it."""
     where = f"{label}: districts[{index}]"
     extra: dict = {}
+    if isinstance(entry, dict) and "district" in entry:
+        return entry, extra, where
     if isinstance(entry, dict) and set(entry) <= {"file", "set"} and "file" in entry:
         extra = entry.get("set") or {}
         if not isinstance(extra, dict):
@@ -230,17 +247,17 @@ def _district_source(entry: Any, index: int, path: Path | None, label: str) -> t
                             "allowed: a district file relative to the city file")
     if is_city_file(read_yaml(file)):
         raise ScenarioError(f"{where} = '{entry}': a city file; allowed: district files (a city holds districts, not cities)")
-    return file, extra
+    return file, extra, display_path(file)
 
 
 def _check_behaviour(city: CityScenario, sources: list, label: str) -> None:
     """One city, one population's behaviour: every district must share the behavioural parameters."""
     first = city.districts[0].behaviour
-    for district, (src, _) in zip(city.districts[1:], sources[1:], strict=True):
+    for district, (_, _, shown) in zip(city.districts[1:], sources[1:], strict=True):
         if district.behaviour != first:
             differing = [k for k in type(first).model_fields if getattr(district.behaviour, k) != getattr(first, k)]
             raise ScenarioError(
-                f"{label}: districts: {display_path(sources[0][0])} and {display_path(src)} differ in behaviour "
+                f"{label}: districts: {sources[0][2]} and {shown} differ in behaviour "
                 f"({', '.join(differing)}); allowed: districts of one city share their behaviour (include the same "
                 "shared/behaviour.yaml)"
             )
@@ -253,8 +270,8 @@ ASSOCIATION_KEYS = ("language", "association_openness", "association_formality",
 
 def _check_citywide_associations(city: CityScenario, sources: list, label: str) -> None:
     """One city-wide association per community: two district files may not describe it differently."""
-    seen: dict[str, tuple[Path, dict]] = {}
-    for district, (src, _) in zip(city.districts, sources, strict=True):
+    seen: dict[str, tuple[str, dict]] = {}
+    for district, (_, _, src) in zip(city.districts, sources, strict=True):
         for c in district.district.communities:
             if c.association != "citywide":
                 continue
@@ -266,7 +283,7 @@ def _check_citywide_associations(city: CityScenario, sources: list, label: str) 
             differing = [k for k in ASSOCIATION_KEYS if before[k] != described[k]]
             if differing:
                 raise ScenarioError(
-                    f"{label}: districts: {display_path(first)} and {display_path(src)} describe the {c.name} "
+                    f"{label}: districts: {first} and {src} describe the {c.name} "
                     f"community's city-wide association differently ({', '.join(differing)}); allowed: one "
                     "city-wide association per community, described alike in every district file"
                 )

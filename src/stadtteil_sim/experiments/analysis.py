@@ -13,6 +13,7 @@ comparisons made.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -20,8 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stadtteil_sim.model.indicators import INDICATORS, SUMMARY
-from stadtteil_sim.model.metrics import describe_metric
+from stadtteil_sim.model.indicators import (
+    CITY_INDICATORS,
+    CITY_SUMMARY,
+    DISTRICT_IN_CITY_SUMMARY,
+    INDICATORS,
+    SUMMARY,
+)
+from stadtteil_sim.model.metrics import describe_metric, is_city_metric
 
 CONFIDENCE = 0.95
 SENSES = ("maximise", "minimise")
@@ -29,6 +36,8 @@ QUANTILES = (0.05, 0.5, 0.95)
 # Shown besides the declared objectives and budget when the runs have them: the cost and the
 # sustainability of every variant, for the trade-off plot and the tables.
 CONTEXT_METRICS = ("office_staff_hours_total", "sustainability_ratio_24m")
+# The same for a city as a whole: the staff its districts were granted from the pool.
+CITY_CONTEXT_METRICS = ("staff_hours_granted_total",)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,10 +57,12 @@ class Plan:
     factors: dict[str, list[str]]  # factor -> level labels in declared order
     objectives: dict[str, str]  # metric -> maximise | minimise; first = primary
     budget: dict[str, float]  # metric -> upper bound on its mean
-    bases: list[str]
+    bases: list[str]  # what is reported on: base scenarios, or after units() also a city's districts
     district_names: dict[str, str] = field(default_factory=dict)  # base -> display name
     replicates: int | None = None
     parameters: dict | None = None  # the manifest's parameter sample (file, rows, draws), None without one
+    cities: frozenset[str] = frozenset()  # bases that are cities of several districts, judged as a whole
+    scopes: dict[str, str] = field(default_factory=dict)  # base -> "city" | "district" | "" (a city of one: both)
 
     @classmethod
     def from_manifest(cls, manifest: dict) -> Plan:
@@ -61,9 +72,11 @@ class Plan:
         names = {}
         for key, scenario in (manifest.get("scenarios") or {}).items():
             base = key.split("|", 1)[0]
-            district = (scenario or {}).get("district", {}).get("name")
-            if district:
-                names.setdefault(base, district)
+            districts = (scenario or {}).get("districts") or []
+            one = districts[0].get("district", {}).get("name") if len(districts) == 1 else None
+            name = one or (scenario or {}).get("city", {}).get("name")
+            if name:
+                names.setdefault(base, name)
         objectives = dict(experiment.get("objectives") or {})
         bad = {m: s for m, s in objectives.items() if s not in SENSES}
         if bad:
@@ -94,6 +107,58 @@ class Plan:
 
     def district(self, base: str) -> str:
         return self.district_names.get(base, base)
+
+    def for_base(self, base: str) -> Plan:
+        """The plan as one base is judged: a city as a whole by the city's metrics, a district of a
+        city by the district's (a city of one, a district file, by every metric declared)."""
+        scope = self.scopes.get(base, "")
+        if not scope:
+            return self
+        keep = (lambda m: is_city_metric(m)) if scope == "city" else (lambda m: not is_city_metric(m))
+        return dataclasses.replace(self, objectives={m: s for m, s in self.objectives.items() if keep(m)},
+                                   budget={m: b for m, b in self.budget.items() if keep(m)})
+
+
+def units(runs: pd.DataFrame, plan: Plan) -> tuple[pd.DataFrame, Plan]:
+    """What is reported on: a base of one district as it is; a city of several districts as the
+    city (one row per run, with the city's metrics) and each of its districts (``base/district``,
+    with the district's), each a unit of its own with the other scope's metrics blanked."""
+    if runs.empty or "district" not in runs:
+        return runs, plan
+    frames, order, names, scopes = [], [], {}, {}
+    city_columns = [c for c in runs.columns if _metric_column(c) and is_city_metric(c)]
+    district_columns = [c for c in runs.columns if _metric_column(c) and not is_city_metric(c)]
+    for base in _ordered_bases(runs, plan):
+        part = runs[runs["base"] == base]
+        districts = list(dict.fromkeys(part.sort_values("district_index", kind="stable")["district"]))
+        if len(districts) == 1:
+            frames.append(part)
+            order.append(base)
+            names[base] = plan.district(base)
+            continue
+        city = part.drop_duplicates("run_id").assign(district="")
+        city[district_columns] = np.nan
+        frames.append(city)
+        order.append(base)
+        names[base], scopes[base] = plan.district(base), "city"
+        for district in districts:
+            key = f"{base}/{district}"
+            own = part[part["district"] == district].assign(base=key)
+            own[city_columns] = np.nan
+            frames.append(own)
+            order.append(key)
+            names[key], scopes[key] = f"{district} ({plan.district(base)})", "district"
+    cities = frozenset(b for b, scope in scopes.items() if scope == "city")
+    return pd.concat(frames, ignore_index=True), dataclasses.replace(
+        plan, bases=order, district_names=names, cities=cities, scopes=scopes)
+
+
+def _metric_column(column: str) -> bool:
+    """A run table column that holds a metric (a summary value or INDICATOR@MONTH)."""
+    name, month = describe_metric(column)
+    if month is not None:
+        return name in INDICATORS or name in CITY_INDICATORS
+    return name in SUMMARY or name in CITY_SUMMARY or name in DISTRICT_IN_CITY_SUMMARY
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,8 +246,9 @@ def _ordered_variants(runs: pd.DataFrame, plan: Plan) -> list[str]:
 
 
 def report_metrics(runs: pd.DataFrame, plan: Plan) -> list[str]:
-    """Objectives, budget metrics, then the context metrics the runs have."""
-    context = [m for m in CONTEXT_METRICS if m in runs.columns and np.isfinite(runs[m].to_numpy(dtype=float)).any()]
+    """Objectives, budget metrics, then the context metrics the runs have (a city's own for a city)."""
+    shown = CITY_CONTEXT_METRICS if set(runs.get("base", ())) & plan.cities else CONTEXT_METRICS
+    context = [m for m in shown if m in runs.columns and np.isfinite(runs[m].to_numpy(dtype=float)).any()]
     return list(dict.fromkeys([*plan.metrics, *context]))
 
 
@@ -573,6 +639,7 @@ class Analysis:
     best_by_objective: dict[str, dict[str, Choice | None]]  # base -> metric -> best
     paragraphs: dict[str, str]  # base -> plain-language paragraph
     notes: dict[str, dict[str, str]]  # base -> variant -> when a rule actually handed over
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # the runs by unit (see units())
 
     @property
     def bases(self) -> list[str]:
@@ -607,17 +674,24 @@ def _interval_columns(prefix: str, interval: Interval | None) -> dict[str, float
 
 
 def analyse(runs: pd.DataFrame, manifest: dict, confidence: float = CONFIDENCE) -> Analysis:
-    """Statistics, Pareto set, best choices and paragraphs for every district of a batch."""
-    plan = Plan.from_manifest(manifest)
-    statistics = variant_statistics(runs, plan, confidence)
-    pareto = pareto_table(statistics, plan) if not statistics.empty else pd.DataFrame()
+    """Statistics, Pareto set, best choices and paragraphs for every district of a batch (and
+    every city of several districts, as a whole: see :func:`units`)."""
+    runs, plan = units(runs, Plan.from_manifest(manifest))
+    statistics, pareto = [], []
     best, in_budget, by_objective, paragraphs, notes = {}, {}, {}, {}, {}
     for base in _ordered_bases(runs, plan):
-        by_objective[base] = {m: choose_best(runs, plan, base, m, confidence=confidence) for m in plan.objectives}
-        best[base] = by_objective[base].get(plan.primary) if plan.primary else None
-        in_budget[base] = best_within_budget(runs, plan, statistics, base, confidence)
-        part = statistics[statistics["base"] == base].set_index(["variant", "metric"])["mean"]
-        front = pareto[(pareto["base"] == base) & pareto["pareto"]]["variant"].tolist() if not pareto.empty else []
-        notes[base] = handover_notes(runs, plan, base)
-        paragraphs[base] = district_paragraph(plan, base, best[base], in_budget[base], part, front, notes[base])
-    return Analysis(plan, statistics, pareto, best, in_budget, by_objective, paragraphs, notes)
+        own, mine = plan.for_base(base), runs[runs["base"] == base]
+        stats = variant_statistics(mine, own, confidence)
+        front_table = pareto_table(stats, own) if not stats.empty else pd.DataFrame()
+        statistics.append(stats)
+        pareto.append(front_table)
+        by_objective[base] = {m: choose_best(mine, own, base, m, confidence=confidence) for m in own.objectives}
+        best[base] = by_objective[base].get(own.primary) if own.primary else None
+        in_budget[base] = best_within_budget(mine, own, stats, base, confidence)
+        part = stats.set_index(["variant", "metric"])["mean"] if not stats.empty else None
+        front = front_table[front_table["pareto"]]["variant"].tolist() if not front_table.empty else []
+        notes[base] = handover_notes(mine, own, base) if base not in plan.cities else {}
+        paragraphs[base] = district_paragraph(own, base, best[base], in_budget[base], part, front, notes[base])
+    statistics_table = pd.concat(statistics, ignore_index=True) if statistics else pd.DataFrame()
+    pareto_all = pd.concat([p for p in pareto if not p.empty], ignore_index=True) if any(not p.empty for p in pareto) else pd.DataFrame()
+    return Analysis(plan, statistics_table, pareto_all, best, in_budget, by_objective, paragraphs, notes, runs)

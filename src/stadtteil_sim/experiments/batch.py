@@ -1,8 +1,9 @@
 """Running an experiment: every task once, on any executor, into a store that resumes.
 
 ``run_batch`` is what ``stadtteil-sim batch`` calls. Each run goes through
-:func:`stadtteil_sim.experiments.record.run_task`, which calls the plain ``run`` function (with the replicate's parameter draw, if the experiment
-has a sample); a run that raises is recorded with its traceback and the batch goes on.
+:func:`stadtteil_sim.experiments.record.run_task`, which calls the plain ``run_city`` function
+(a district file is a city of one; with the replicate's parameter draw, if the experiment has a
+sample); a run that raises is recorded with its traceback and the batch goes on.
 """
 
 from __future__ import annotations
@@ -109,11 +110,11 @@ def run_batch(
                     store.record_failure(outcome.failure)
                     summary.failures.append(outcome.failure)
                 else:
-                    row = outcome.row
-                    row["variant_index"] = variant_index[row["variant"]]
-                    for factor in factors:  # grid levels as columns; "" for named variants
-                        row[f"factor.{factor}"] = levels[row["variant"]].get(factor, "")
-                    store.commit(row, outcome.series)
+                    for row in outcome.rows:
+                        row["variant_index"] = variant_index[row["variant"]]
+                        for factor in factors:  # grid levels as columns; "" for named variants
+                            row[f"factor.{factor}"] = levels[row["variant"]].get(factor, "")
+                    store.commit(outcome.run_id, outcome.rows, outcome.series)
                     summary.completed += 1
                 if bar is not None:
                     bar.update(outcome.failure is not None)

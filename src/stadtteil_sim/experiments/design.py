@@ -21,16 +21,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.config.errors import ScenarioError, validate_model
-from stadtteil_sim.config.loading import (
-    display_path,
-    load_scenario,
-    read_yaml,
-    relative_scenario_file,
-)
-from stadtteil_sim.config.schema import Scenario, Strict
+from stadtteil_sim.config.loading import display_path, read_yaml, relative_scenario_file
+from stadtteil_sim.config.schema import Strict
 from stadtteil_sim.experiments.param_sample import ParameterSample, draw_rows, read_sample
-from stadtteil_sim.model.indicators import INDICATORS, SUMMARY_MONTHS
+from stadtteil_sim.model.indicators import CITY_INDICATORS, INDICATORS, SUMMARY_MONTHS
 from stadtteil_sim.model.metrics import check_metric, describe_metric
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -49,16 +45,18 @@ SafeName = Annotated[str, AfterValidator(check_name)]
 class Keep(Strict):
     """Which indicators of the monthly series to store, and at which months (default: all)."""
 
-    indicators: Literal["all"] | list[str] = Field("all", description="indicator names, or 'all'")
+    indicators: Literal["all"] | list[str] = Field(
+        "all", description="indicator names (a district's, or in a city of several districts the city's), or 'all'"
+    )
     months: Literal["all"] | list[int] = Field("all", description="months to store, or 'all'")
 
     @field_validator("indicators")
     @classmethod
     def _known(cls, value):
         if isinstance(value, list):
-            unknown = [v for v in value if v not in INDICATORS]
+            unknown = [v for v in value if v not in INDICATORS and v not in CITY_INDICATORS]
             if unknown:
-                raise ValueError(f"unknown indicator(s) {unknown}; allowed: {', '.join(INDICATORS)}")
+                raise ValueError(f"unknown indicator(s) {unknown}; allowed: {', '.join([*INDICATORS, *CITY_INDICATORS])}")
         return value
 
 
@@ -76,7 +74,11 @@ class Experiment(Strict):
 
     name: SafeName = Field(description="folder name under results/ (letters, digits, _ . -)")
     description: str = Field("", description="what the experiment asks")
-    scenarios: list[str] = Field(min_length=1, description="base scenario files, relative to the experiment file")
+    scenarios: list[str] = Field(
+        min_length=1,
+        description="base scenario files, relative to the experiment file: district files (each a city of one, "
+        "with its own office) or city files",
+    )
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted paths set in every run, e.g. run.months: 96")
     grid: dict[str, list[Any] | dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
@@ -192,11 +194,11 @@ class Task:
     """Everything a worker needs for one run; plain data, so it travels to other processes and machines."""
 
     run_id: str
-    base: str  # base scenario name
+    base: str  # base scenario name (a district file's, or a city file's)
     variant: str
     replicate: int
     seed: int
-    scenario: dict  # the resolved scenario
+    scenario: dict  # the resolved city (a district file: a city of one)
     keep_indicators: tuple[str, ...]
     keep_months: tuple[int, ...] | None  # None: all months
     metrics: tuple[str, ...]  # INDICATOR@MONTH values to extract into the run table
@@ -213,7 +215,7 @@ class Design:
     source: Path
     bases: dict[str, Path]  # base scenario name -> file
     variants: list[Variant]
-    scenarios: dict[tuple[str, str], dict]  # (base, variant) -> resolved scenario (without a draw)
+    scenarios: dict[tuple[str, str], dict]  # (base, variant) -> resolved city (without a draw)
     tasks: list[Task]
     sample: ParameterSample | None = None
     draws: tuple[int, ...] = ()  # replicate r uses sample row draws[r]
@@ -250,27 +252,31 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     shown = display_path(path)
     variants = expand_variants(experiment)
     bases: dict[str, Path] = {}
-    loaded: dict[str, Scenario] = {}  # base name -> its scenario with the experiment's overrides
+    loaded: dict[str, CityScenario] = {}  # base name -> its city with the experiment's overrides
     scenarios: dict[tuple[str, str], dict] = {}
     for entry in experiment.scenarios:
         file = relative_scenario_file(path, entry, "scenarios")
         labels = {k: f"{shown}: overrides" for k in experiment.overrides}
-        base = load_scenario(file, experiment.overrides, labels=labels)
+        base = load_city(file, experiment.overrides, labels=labels)
         if base.name in bases:
             raise ScenarioError(f"{shown}: scenarios: two files have the scenario name '{base.name}'; allowed: distinct names")
         bases[base.name] = file
         loaded[base.name] = base
         for variant in variants:
             where = f"variant '{variant.name}'" if not variant.levels else "grid"
-            labels = {k: f"{shown}: {where}" for k in variant.overrides}
+            labels |= {k: f"{shown}: {where}" for k in variant.overrides}
             try:
-                resolved = load_scenario(base, variant.overrides, labels=labels)
+                # A city of one takes the variant on its loaded scenario; a city of several from
+                # its file, so an office month counts from each district's own start, as written.
+                resolved = (load_city(base, variant.overrides, labels=labels) if base.one_district else
+                            load_city(file, {**experiment.overrides, **variant.overrides}, labels=labels))
             except ScenarioError as exc:
                 raise ScenarioError(f"{exc}\n{shown}: (in variant '{variant.name}' of scenario '{base.name}')") from None
             scenarios[(base.name, variant.name)] = resolved.to_dict()
     horizon = min(s["run"]["months"] for s in scenarios.values())
     _check_months(experiment, horizon, shown)
-    keep_ind = tuple(INDICATORS) if experiment.keep.indicators == "all" else tuple(experiment.keep.indicators)
+    everything = (*INDICATORS, *CITY_INDICATORS)  # the city's only where a city has several districts
+    keep_ind = everything if experiment.keep.indicators == "all" else tuple(experiment.keep.indicators)
     keep_months = None if experiment.keep.months == "all" else tuple(sorted(set(experiment.keep.months)))
     metrics = tuple(
         m for m in (*experiment.objectives, *experiment.budget, *experiment.metrics) if describe_metric(m)[1] is not None
@@ -278,6 +284,7 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     sample, draws, own = None, (), {v.name: set() for v in variants}
     if experiment.parameters is not None:
         sample = read_sample(path.parent / experiment.parameters.sample, loaded, f"{shown}: parameters.sample")
+        _check_city_clock(sample, loaded, shown)
         draws = tuple(int(r) for r in draw_rows(sample.weights, len(sample.values), experiment.replicates, experiment.seed))
         own = {v.name: _set_by(sample.columns, [*experiment.overrides, *v.overrides]) for v in variants}
         _check_draws(sample, sorted(set(draws)), loaded, scenarios, variants, experiment, own, shown)
@@ -317,7 +324,20 @@ def _set_by(columns: list[str], paths: list[str]) -> set[str]:
     return {c for c in columns if any(c == p or c.startswith(p + ".") for p in paths)}
 
 
-def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Scenario],
+def _check_city_clock(sample: ParameterSample, loaded: dict[str, CityScenario], shown: str) -> None:
+    """A drawn value is set on the resolved city at run time, where every district counts months
+    from the city's month 0: an office month would mean another month in a district that starts
+    later, so a city of several districts takes no office months from a sample."""
+    months = [c for c in sample.columns if c.startswith("office.") and c.endswith("_month")]
+    cities = [name for name, city in loaded.items() if not city.one_district]
+    if months and cities:
+        raise ScenarioError(
+            f"{shown}: parameters.sample: column(s) {months} in a city of several districts ('{cities[0]}'); "
+            "allowed: office months as grid factors or variants there, behavioural parameters in the sample"
+        )
+
+
+def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, CityScenario],
                  scenarios: dict[tuple[str, str], dict], variants: list[Variant], experiment: Experiment,
                  own: dict[str, set[str]], shown: str) -> None:
     """Every drawn row must make a valid scenario wherever it is used (ranges and types of all
@@ -329,7 +349,7 @@ def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Sce
     fixed = _set_by(sample.columns, list(experiment.overrides))
     sample_shown = display_path(sample.file)
     for base_name, base in loaded.items():
-        checks: list[tuple[Scenario | dict, set[str], str]] = [(base, fixed, "")]
+        checks: list[tuple[CityScenario | dict, set[str], str]] = [(base, fixed, "")]
         checks += [(scenarios[(base_name, v.name)], own[v.name], f" in variant '{v.name}'")
                    for v in variants if sections & {p.split(".")[0] for p in v.overrides}]
         for source, skip, where in checks:
@@ -337,7 +357,7 @@ def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Sce
                 values = {p: v for p, v in sample.row(row).items() if p not in skip}
                 labels = {p: f"{sample_shown}: row {row}, column '{p}'" for p in values}
                 try:
-                    load_scenario(source, values, labels=labels)
+                    load_city(source, values, labels=labels)
                 except ScenarioError as exc:
                     raise ScenarioError(
                         f"{exc}\n{shown}: (parameters.sample, row {row}{where} of scenario '{base_name}')"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from stadtteil_sim.config import paths
+from stadtteil_sim.config.city import CityScenario
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import display_path
 from stadtteil_sim.config.schema import Scenario, bounds, describe_field, iter_parameters
@@ -66,8 +67,9 @@ def numeric_paths(scenario: Scenario) -> dict[str, str]:
     }
 
 
-def read_sample(path: Path, scenarios: dict[str, Scenario], key: str) -> ParameterSample:
-    """Read and check a sample for the given base scenarios; ``key`` names where the file was
+def read_sample(path: Path, scenarios: dict[str, CityScenario], key: str) -> ParameterSample:
+    """Read and check a sample for the given base cities (a column sets its path in every
+    district of a city); ``key`` names where the file was
     given (e.g. ``experiments/x.yaml: parameters.sample``). Raises ScenarioError naming the
     file, and the row and column where one is at fault."""
     kind = SUFFIXES.get(path.suffix.lower())
@@ -106,10 +108,12 @@ def _read(path: Path, kind: str, shown: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _check_columns(columns: list[str], scenarios: dict[str, Scenario], shown: str) -> dict[str, str]:
-    """Every column must be a numeric parameter of every base scenario; -> path -> allowed values."""
+def _check_columns(columns: list[str], cities: dict[str, CityScenario], shown: str) -> dict[str, str]:
+    """Every column must be a numeric parameter of every district of every base city; -> path ->
+    allowed values."""
     allowed: dict[str, str] = {}
-    for name, scenario in scenarios.items():
+    for scenario in (district for city in cities.values() for district in city.districts):
+        name = scenario.name
         known = numeric_paths(scenario)
         for column in columns:
             if column in known:

@@ -34,7 +34,7 @@ from stadtteil_sim.experiments.analysis import (
 )
 from stadtteil_sim.experiments.ownership import check_folder, result_folder
 from stadtteil_sim.experiments.store import BatchResults, load_results
-from stadtteil_sim.model.indicators import INDICATORS
+from stadtteil_sim.model.indicators import CITY_INDICATORS, INDICATORS
 from stadtteil_sim.model.run_figure import format_value_axis
 
 REPORT_DIR = "report"
@@ -187,7 +187,8 @@ def fan_indicators(series: pd.DataFrame) -> list[str]:
     """The kept numeric indicators: the main ones first, then the other declared ones, in column
     order, then any not declared (a batch stored by another version); text columns such as
     office_mode are skipped."""
-    numeric = [c for c in series.columns if c not in ("run_id", "month") and pd.api.types.is_numeric_dtype(series[c])]
+    numeric = [c for c in series.columns if c not in ("run_id", "month", *CITY_INDICATORS)
+               and pd.api.types.is_numeric_dtype(series[c])]
     declared = [i.name for i in sorted(INDICATORS.values(), key=lambda i: not i.main)]
     return [c for c in declared if c in numeric] + [c for c in numeric if c not in INDICATORS]
 
@@ -201,15 +202,16 @@ def _ordered_groups(groups: pd.Series, plan: Plan) -> list[str]:
     return labels
 
 
-def plot_fans(results: BatchResults, plan: Plan, folder: Path) -> list[Block]:
-    """Median and 90% band over replicates per month, a panel per district, a line per group;
-    an explaining paragraph, then one figure per kept indicator."""
-    runs, series = results.runs, results.series
-    if series.empty or "month" not in series:
+def plot_fans(analysis: Analysis, series: pd.DataFrame, folder: Path) -> list[Block]:
+    """Median and 90% band over replicates per month, a panel per district (of a city too), a
+    line per group; an explaining paragraph, then one figure per kept indicator."""
+    plan = analysis.plan
+    runs = analysis.runs[~analysis.runs["base"].isin(plan.cities)]
+    if series.empty or "month" not in series or runs.empty:
         return []
     groups, note = fan_groups(runs, plan)
     keyed = runs.assign(group=groups).dropna(subset=["group"])
-    merged = series.merge(keyed[["run_id", "base", "group"]], on="run_id")
+    merged = series.merge(keyed[["run_id", "district", "base", "group"]], on=["run_id", "district"])
     bases = [b for b in plan.bases if b in set(keyed["base"])] or list(dict.fromkeys(keyed["base"]))
     order = _ordered_groups(keyed["group"], plan)
     colours = _level_colours(plan) if _grid_axes(plan) else {}
@@ -275,7 +277,7 @@ def plot_heatmaps(analysis: Analysis, folder: Path) -> list[Block]:
     for metric, part in stats.groupby("metric", sort=False):
         sense = part["sense"].iloc[0]
         grids = {}
-        for base in analysis.bases:
+        for base in dict.fromkeys(part["base"]):  # the units this metric belongs to
             cells = part[part["base"] == base].dropna(subset=[f"factor.{rows_f}", f"factor.{cols_f}"])
             grids[base] = cells.pivot_table(index=f"factor.{rows_f}", columns=f"factor.{cols_f}", values="mean",
                                             aggfunc="first", dropna=False).reindex(index=rows, columns=cols)
@@ -344,7 +346,9 @@ def plot_tradeoff(analysis: Analysis, folder: Path) -> list[Block]:
     x, ys = tradeoff_axes(analysis)
     if x is None or not ys:
         return []
-    bases = analysis.bases
+    stats = analysis.statistics
+    have = {base: set(stats.loc[stats["base"] == base, "metric"]) for base in analysis.bases}
+    bases = [base for base in analysis.bases if {x, *ys} <= have[base]]  # a city's own metrics differ
     colours = _level_colours(plan)
     fig = MplFigure(figsize=(6 * len(bases), 4.5 * len(ys)))
     axes = fig.subplots(len(ys), len(bases), squeeze=False)
@@ -467,7 +471,8 @@ def formatted_district_table(analysis: Analysis, base: str, runs: pd.DataFrame) 
     numeric = district_table(analysis.statistics, base)
     counts = runs[runs["base"] == base].groupby("variant").size()
     notes = variant_notes(analysis, base)
-    metrics = list(dict.fromkeys(analysis.statistics["metric"]))
+    stats = analysis.statistics
+    metrics = list(dict.fromkeys(stats.loc[stats["base"] == base, "metric"]))  # a city's own differ
     out = pd.DataFrame({"variant": numeric["variant"],
                         "runs": [int(counts.get(v, 0)) for v in numeric["variant"]],
                         "notes": [notes.get(v, "") for v in numeric["variant"]]})
@@ -484,7 +489,7 @@ def formatted_choices(analysis: Analysis, base: str) -> pd.DataFrame:
     """Best variant per objective and within budget, with how sure that is."""
     rows = []
     criteria = [(f"best by {m}", c) for m, c in analysis.best_by_objective[base].items()]
-    if analysis.plan.budget:
+    if analysis.plan.for_base(base).budget:
         criteria.append(("best within budget (by the primary objective)", analysis.best_in_budget.get(base)))
     for criterion, c in criteria:
         rows.append(_choice_row(criterion, c, metric_digits(analysis, c.metric) if c else None))
@@ -517,7 +522,7 @@ def _choice_row(criterion: str, c: Choice | None, digits: int | None) -> dict[st
 
 
 def formatted_pareto(analysis: Analysis, base: str) -> pd.DataFrame:
-    plan = analysis.plan
+    plan = analysis.plan.for_base(base)
     part = analysis.pareto[(analysis.pareto["base"] == base) & analysis.pareto["pareto"]]
     columns = [m for m in plan.metrics if m in part]
     out = pd.DataFrame({"variant": part["variant"]})
@@ -535,9 +540,9 @@ def formatted_pareto(analysis: Analysis, base: str) -> pd.DataFrame:
 
 
 def _header(results: BatchResults, plan: Plan) -> list[Block]:
-    manifest, runs = results.manifest, results.runs
+    manifest = results.manifest
     total = manifest.get("runs_total")
-    done = len(runs)
+    done = results.finished()
     versions = manifest.get("versions", {})
     shown_versions = ", ".join(f"{k} {v}" for k, v in versions.items() if k in ("python", "stadtteil_sim", "mesa", "numpy"))
     blocks: list[Block] = [Heading(1, f"Report: {plan.name}")]
@@ -584,7 +589,7 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
     blocks.append(Paragraph("Mean over replicates and paired difference to the reference with its 95% CI. "
                             "More columns (sd, quantiles, CI of the mean, pairs used) are in `variants.csv`."))
     for base in analysis.bases:
-        blocks += [Heading(3, plan.district(base)), Table(formatted_district_table(analysis, base, results.runs))]
+        blocks += [Heading(3, plan.district(base)), Table(formatted_district_table(analysis, base, analysis.runs))]
     blocks.append(Heading(2, "Figures"))
     for title, key, missing in (
         ("Over time", "fans", "No monthly series were kept (`keep:` in the experiment), so there are no fan charts."),
@@ -600,7 +605,8 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
         "difference), `pareto.csv` (means, Pareto set, within budget), `best.csv` (best variants and how sure). "
         "All runs and monthly series in pandas, in one call:"),
         Code(f'from stadtteil_sim.experiments.store import load_results\nr = load_results("{results.folder}")\n'
-             "r.runs    # one row per run\nr.series  # one row per run and month (join on run_id)")]
+             "r.runs    # one row per run and district\nr.series  # one row per run, district and month "
+             "(join on run_id and district)")]
     return blocks
 
 
@@ -618,6 +624,8 @@ def _best_blocks(analysis: Analysis) -> list[Block]:
     if not plan.objectives:
         return blocks + [Paragraph("The experiment declares no `objectives`, so no variant is named best.")]
     for base in analysis.bases:
+        if not plan.for_base(base).objectives:
+            continue
         blocks += [Heading(3, plan.district(base)), Table(formatted_choices(analysis, base))]
         pareto = formatted_pareto(analysis, base)
         blocks.append(Paragraph(f"**Pareto set** over the declared objectives ({len(pareto)} of "
@@ -666,7 +674,7 @@ def write_report(folder: str | Path, target: str | Path | None = None, *, force:
     analysis = analyse(results.runs, results.manifest)
     with result_folder(target, "report", force=force, recognise=is_report_folder) as tmp:
         (tmp / FIGURES).mkdir()
-        figures = {"fans": plot_fans(results, analysis.plan, tmp),
+        figures = {"fans": plot_fans(analysis, results.series, tmp),
                    "heatmaps": plot_heatmaps(analysis, tmp),
                    "tradeoff": plot_tradeoff(analysis, tmp)}
         blocks = build_blocks(results, analysis, figures)

@@ -5,8 +5,8 @@ Layout of ``results/<experiment>/``::
     manifest.json        experiment, resolved scenarios, fingerprint, versions, git commit, seeds, times
     experiment.yaml      the experiment file as given
     parameter_sample.csv the parameter sample as given (.parquet for Parquet), if the experiment has one
-    runs/<run_id>.parquet    one row: variant, replicate, seed, summary values, metrics
-    series/<run_id>.parquet  the kept monthly indicators of that run
+    runs/<run_id>.parquet    one row per district: variant, replicate, seed, district, summary values, metrics
+    series/<run_id>.parquet  the kept monthly indicators of that run, long by (district, month)
     failures/<run_id>.json   a run that raised: variant, seed, traceback
 
 A run counts as done once its ``runs/`` file exists; it is written after its series file, and
@@ -34,6 +34,9 @@ from stadtteil_sim.experiments.atomic import write_bytes, write_parquet
 from stadtteil_sim.experiments.design import Design, factor_levels
 
 MANIFEST = "manifest.json"
+# How a folder lays out its runs: 2 = one row per (run, district) and series long by (district,
+# month), every run a city (a district file a city of one). Folders without it hold one row per run.
+STORE_FORMAT = 2
 # What a batch's worker executes for one run; the code it reaches is the code that computes
 # what the store keeps (see code_fingerprint).
 WORKER = "stadtteil_sim.experiments.record"
@@ -193,6 +196,13 @@ class BatchStore:
         fingerprint = design.fingerprint()
         manifest = read_manifest(self.folder)
         if manifest is not None:
+            if manifest.get("store_format") != STORE_FORMAT:
+                raise StoreError(
+                    f"{self.folder} holds runs stored in an older format by an earlier version of stadtteil_sim "
+                    f"(git {manifest.get('git_commit') or 'unknown'}): one row per run, without the district column; "
+                    "its code fingerprint differs from this version's, and mixing them with new runs would be wrong. "
+                    "Choose another --out, or move that folder away to start afresh."
+                )
             stored_sample = (manifest.get("parameters") or {}).get("sha256")
             if design.sample is not None and stored_sample not in (None, design.sample.sha256):
                 raise StoreError(
@@ -244,6 +254,7 @@ class BatchStore:
             "replicate_seeds": {str(t.replicate): t.seed for t in d.tasks},  # the same in every variant
             "parameters": _sample_manifest(d),
             "runs_total": len(d.tasks),
+            "store_format": STORE_FORMAT,
             "code_fingerprint": code_fingerprint(),
             "versions": _versions(),
             "git_commit": _git_commit(),
@@ -259,11 +270,10 @@ class BatchStore:
         stored = {p.stem for p in self.runs_dir.glob("*.parquet") if not p.name.startswith(".")}
         return stored & {task.run_id for task in self.design.tasks}
 
-    def commit(self, row: dict[str, Any], series: pd.DataFrame) -> None:
-        """Store a finished run: series first, then its row (the row marks the run as done)."""
-        run_id = row["run_id"]
+    def commit(self, run_id: str, rows: list[dict[str, Any]], series: pd.DataFrame) -> None:
+        """Store a finished run: series first, then its rows (they mark the run as done)."""
         write_parquet(series, self.series_dir / f"{run_id}.parquet")
-        write_parquet(pd.DataFrame([row]), self.runs_dir / f"{run_id}.parquet")
+        write_parquet(pd.DataFrame(rows), self.runs_dir / f"{run_id}.parquet")
         (self.failures_dir / f"{run_id}.json").unlink(missing_ok=True)  # an earlier attempt failed
 
     def record_failure(self, failure: dict[str, Any]) -> None:
@@ -284,8 +294,8 @@ class BatchResults:
 
     folder: Path
     manifest: dict[str, Any]
-    runs: pd.DataFrame  # one row per finished run
-    series: pd.DataFrame  # one row per run and kept month
+    runs: pd.DataFrame  # one row per finished run and district
+    series: pd.DataFrame  # one row per run, district and kept month
     failures: pd.DataFrame  # one row per failed run (empty when none)
 
     MAX_VARIANTS = 20  # rows of the variants table in _repr_html_
@@ -296,11 +306,14 @@ class BatchResults:
     def _runs_total(self) -> int | str:
         return self.manifest.get("runs_total", "?")
 
+    def finished(self) -> int:
+        return int(self.runs["run_id"].nunique()) if "run_id" in self.runs else 0
+
     def __repr__(self) -> str:
         variants = len(self.manifest.get("variants") or [])
         return (
             f"BatchResults({self.folder}: experiment '{self._experiment()}', {variants} variants; "
-            f"runs {len(self.runs)}/{self._runs_total()} finished, {len(self.failures)} failed; "
+            f"runs {self.finished()}/{self._runs_total()} finished, {len(self.failures)} failed; "
             f"runs {self.runs.shape[0]} x {self.runs.shape[1]}, series {self.series.shape[0]} x {self.series.shape[1]})"
         )
 
@@ -308,7 +321,8 @@ class BatchResults:
         """One row per variant of the experiment: runs finished and failed, of how many planned."""
         variants = [v.get("name", "?") for v in self.manifest.get("variants") or []]
         per_variant = len(self.manifest.get("bases") or {}) * len(self.manifest.get("replicate_seeds") or {})
-        done = self.runs["variant"].value_counts() if "variant" in self.runs else pd.Series(dtype=int)
+        finished = self.runs.drop_duplicates("run_id") if "run_id" in self.runs else self.runs
+        done = finished["variant"].value_counts() if "variant" in finished else pd.Series(dtype=int)
         failed = self.failures["variant"].value_counts() if "variant" in self.failures else pd.Series(dtype=int)
         return pd.DataFrame({
             "variant": variants,
@@ -326,7 +340,7 @@ class BatchResults:
         note = f"<small>… and {more} more variants</small>" if more > 0 else ""
         return (
             f"<div><strong>BatchResults</strong> {html.escape(str(self.folder))}<br>"
-            f"experiment <code>{html.escape(self._experiment())}</code>: {len(self.runs)} of {self._runs_total()} "
+            f"experiment <code>{html.escape(self._experiment())}</code>: {self.finished()} of {self._runs_total()} "
             f"runs finished, {len(self.failures)} failed<br>"
             f"<small>.runs {self.runs.shape[0]} x {self.runs.shape[1]}, .series {self.series.shape[0]} x "
             f"{self.series.shape[1]}, .failures, .manifest</small>{shown}{note}</div>"
@@ -334,7 +348,8 @@ class BatchResults:
 
 
 def load_results(folder: str | Path) -> BatchResults:
-    """Load a batch results folder: ``load_results("results/handover_timing").runs`` is a DataFrame."""
+    """Load a batch results folder: ``load_results("results/handover_timing").runs`` is a DataFrame,
+    one row per run and district (a district file's run has one district)."""
     folder = Path(folder)
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
@@ -346,9 +361,9 @@ def load_results(folder: str | Path) -> BatchResults:
     runs = _read_folder(folder / "runs")
     series = _read_folder(folder / "series")
     if not runs.empty:
-        runs = runs.sort_values(["base", "variant_index", "replicate"], ignore_index=True)
+        runs = runs.sort_values(["base", "variant_index", "replicate", "district_index"], ignore_index=True)
     if not series.empty:
-        series = series.sort_values(["run_id", "month"], ignore_index=True)
+        series = series.sort_values(["run_id", "district", "month"], ignore_index=True)
     failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((folder / "failures").glob("*.json"))]
     return BatchResults(folder, manifest, runs, series, pd.DataFrame(failures))
 

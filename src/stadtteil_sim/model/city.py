@@ -33,6 +33,7 @@ import numpy as np
 from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model.district import _FROM_SCENARIO, StadtteilModel, resolve_seed
+from stadtteil_sim.model.indicators import CITY_INDICATORS
 from stadtteil_sim.model.processes.context import ASSOCIATION_KINDS, covered_languages
 from stadtteil_sim.model.state import NOT_ACTIVE
 
@@ -72,17 +73,6 @@ def allocate(requests: Sequence[float], pool: float | None, rule: str, weakness:
     return granted
 
 
-# The city's own indicators, each from the districts' state (declared once: name, meaning).
-CITY_INDICATORS = {
-    "migrant_participation_min": "migrant participation in the weakest district",
-    "migrant_participation_max": "migrant participation in the strongest district",
-    "migrant_participation_spread": "strongest minus weakest district",
-    "migrant_participation_city": "migrant participation in the whole city (adults)",
-    "staff_hours_requested": "staff hours the districts' engagements asked for this month",
-    "staff_hours_granted": "staff hours the pool granted this month (interventions included)",
-    "pool_utilisation": "granted / pool (NaN for an unlimited pool)",
-    "districts_waiting": "districts due to start moderating that wait for staff",
-}
 # Each district's office figures beside its indicators in the long (district, month) table.
 DISTRICT_OFFICE_COLUMNS = ("office_mode", "hours_requested", "hours_granted", "months_waited")
 

@@ -263,6 +263,52 @@ SUMMARY: dict[str, SummaryValue] = _registry(
     SummaryValue("detachment_index_mean", _words("detachment_index", "(mean over the run)")),
 )
 SUMMARY_KEYS = tuple(SUMMARY)
+
+
+@dataclass(frozen=True)
+class CityValue:
+    """One of the city's own monthly indicators (M14), declared once: its column in the city's
+    series, its kind and its words. :class:`stadtteil_sim.model.city.CityModel` computes them
+    from the districts' state."""
+
+    name: str
+    kind: Kind
+    en: str
+    de: str
+
+
+CITY_INDICATORS: dict[str, CityValue] = _registry(
+    CityValue("migrant_participation_min", "share", "migrant participation in the weakest district",
+              "Beteiligung im schwächsten Stadtteil"),
+    CityValue("migrant_participation_max", "share", "migrant participation in the strongest district",
+              "Beteiligung im stärksten Stadtteil"),
+    CityValue("migrant_participation_spread", "share", "strongest minus weakest district's migrant participation",
+              "Abstand stärkster zu schwächstem Stadtteil"),
+    CityValue("migrant_participation_city", "share", "migrant participation in the whole city",
+              "Beteiligung in der ganzen Stadt"),
+    CityValue("staff_hours_requested", "hours", "staff hours the districts asked for", "Angefragte Personalstunden"),
+    CityValue("staff_hours_granted", "hours", "staff hours the pool granted", "Bewilligte Personalstunden"),
+    CityValue("pool_utilisation", "share", "share of the staff pool in use", "Auslastung des Personalpools"),
+    CityValue("districts_waiting", "count", "districts waiting for staff", "Stadtteile, die auf Personal warten"),
+)
+# The city's end-of-run values (:func:`stadtteil_sim.model.runner.run_city`), numeric ones only
+# (it also names the weakest district).
+CITY_SUMMARY: dict[str, SummaryValue] = _registry(
+    SummaryValue("districts", "districts"),
+    *(SummaryValue(f"final_{name}", f"{CITY_INDICATORS[name].en} at the end")
+      for name in ("migrant_participation_min", "migrant_participation_max", "migrant_participation_spread",
+                   "migrant_participation_city")),
+    SummaryValue("staff_hours_requested_total", "staff hours the districts asked for in total"),
+    SummaryValue("staff_hours_granted_total", "staff hours the pool granted in total"),
+    SummaryValue("mean_pool_utilisation", "mean share of the staff pool in use"),
+    SummaryValue("districts_that_waited", "districts that waited for staff"),
+)
+# Each district of a city, beside its summary: when its office started, how long it waited.
+DISTRICT_IN_CITY_SUMMARY: dict[str, SummaryValue] = _registry(
+    SummaryValue("office_started_month", "month the office began moderating"),
+    SummaryValue("months_waited", "months the district waited for staff"),
+    SummaryValue("migrant_participation_at_end", _words("migrant_participation_rate", "at the end")),
+)
 # Read at a fixed month: an experiment asking for one past its runs' end is refused up front (the
 # values relative to the handover may be missing legitimately).
 SUMMARY_MONTHS = {s.name: s.month for s in SUMMARY.values() if s.month is not None}
