@@ -160,9 +160,9 @@ def test_saved_levers_rerun_exactly_what_the_room_saw(tmp_path):
         assert np.array_equal(indicator_frame(rerun), indicator_frame(copy.model))
 
 
-def test_scenario_chooser_lists_scenarios_and_saved_ones_not_shared_parts(tmp_path):
+def test_scenario_chooser_lists_districts_cities_and_saved_ones_not_shared_parts(tmp_path):
     names = [p.name for p in scenario_files(ROOT / "scenarios")]
-    assert "kranichstein_sued.yaml" in names and "eberstadt_sued.yaml" in names
+    assert "kranichstein_sued.yaml" in names and "eberstadt_sued.yaml" in names and "darmstadt.yaml" in names
     assert "behaviour.yaml" not in names
     (tmp_path / "workshop").mkdir()
     (tmp_path / "workshop" / "saved.yaml").write_text("{}", encoding="utf-8")
