@@ -27,6 +27,8 @@ SIZES = ((1280, 720), (1920, 1080))
 # Mesa's and Vuetify's English a German page must not show ("Pause" is German too).
 ENGLISH = ("Controls", "Play Interval", "Render Interval", "Use Threads", "Reset", "Step", "Play", "Model Parameters",
            "Information", "Time:", "PAGE", "Scenario", "Seed", "Compare", "Save", "none", "fixed", "stable", "rollout")
+# The page scrolls inside solara's layout, not the window: every scrolled element back to the top.
+TO_TOP = "() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }"
 DOTTED = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
 
 
@@ -86,7 +88,7 @@ def check_room(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
-        page.evaluate("() => window.scrollTo(0, 0)")
+        page.evaluate(TO_TOP)
         page.wait_for_timeout(300)
         text = page.evaluate("() => document.body.innerText")
         english = [w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
@@ -105,7 +107,7 @@ def check_room(page, name: str) -> None:
                 page.wait_for_timeout(200)
             box = page.locator(".ws-status").bounding_box()
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, (name, width, scrolled, box)
-        page.evaluate("() => window.scrollTo(0, 0)")
+        page.evaluate(TO_TOP)
 
 
 def test_district_single_and_side_by_side(open_page):
