@@ -1,6 +1,7 @@
-"""Component tests of the workshop page (solara.render in a virtual kernel, no browser): Mesa's
-controls step and reset the run, levers reach the model, side by side, the scenario chooser,
-saving, errors shown instead of a crash, and one model per browser session."""
+"""Component tests of the workshop page (solara.render in a virtual kernel, no browser): the page's
+own controls step and reset the run, levers reach the model, side by side with B's value from a
+bounded control, one message for bad input, the scenario chooser (a city file opens the city),
+saving, and one model per browser session."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from solara.widgets import HTML
 from stadtteil_sim.app import texts
 from stadtteil_sim.app.defaults import ENV_LANG, ENV_SAVE_DIR, ENV_SCENARIO
 from stadtteil_sim.app.page import Page
+from stadtteil_sim.app.workshop import lever_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +30,11 @@ def scenario_dir(tmp_path, monkeypatch):
     ks = folder / "ks_small.yaml"
     ks.write_text(f"include: {ROOT / 'scenarios/kranichstein_sued.yaml'}\nname: ks_small\nrun: {{scale: 0.25}}\n", encoding="utf-8")
     (folder / "zz_broken.yaml").write_text("office:\n  handover_month: bald\n", encoding="utf-8")
+    city = yaml.safe_load((ROOT / "scenarios/darmstadt.yaml").read_text(encoding="utf-8"))
+    city["districts"] = [str(ROOT / "scenarios" / d) for d in city["districts"]]
+    city["run"]["scale"] = 0.04
+    city["city"] = {"name": "Darmstadt", "start_year": 2000}  # scaled: the text's totals no longer add up
+    (folder / "darmstadt_small.yaml").write_text(yaml.safe_dump(city), encoding="utf-8")
     monkeypatch.setenv(ENV_SCENARIO, str(ks))
     monkeypatch.setenv(ENV_SAVE_DIR, str(tmp_path / "saved"))
     monkeypatch.delenv(ENV_LANG, raising=False)
@@ -64,20 +71,20 @@ def click(rc, label: str) -> None:
 
 
 def test_step_advances_the_month_and_reset_goes_back(dashboard):
-    assert text_shown(dashboard, "Monat 0 · 2000")
-    click(dashboard, "Step")
-    click(dashboard, "Step")
-    assert text_shown(dashboard, "Monat 2 · 2000") and not text_shown(dashboard, "Monat 0 · 2000")
-    click(dashboard, "Reset")
-    assert text_shown(dashboard, "Monat 0 · 2000")
+    assert html_shown(dashboard, "Monat 0 · 2000")
+    click(dashboard, "Schritt")
+    click(dashboard, "Schritt")
+    assert html_shown(dashboard, "Monat 2 · 2000") and not html_shown(dashboard, "Monat 0 · 2000")
+    click(dashboard, "Zurücksetzen")
+    assert html_shown(dashboard, "Monat 0 · 2000")
 
 
 def test_a_lever_moved_on_the_page_reaches_the_model_on_reset(dashboard):
     label = texts.lever_label("office.handover_month", "de")
     dashboard.find(v.Slider, label=label).widget.v_model = 2
-    click(dashboard, "Reset")
+    click(dashboard, "Zurücksetzen")
     for _ in range(3):
-        click(dashboard, "Step")
+        click(dashboard, "Schritt")
     # The office hands over in month 2: the monitors and the ticker say so.
     assert html_shown(dashboard, "nur Unterstützung") and html_shown(dashboard, "Übergabe in Monat 2")
     assert html_shown(dashboard, "Monat 2: Das Interkulturelle Büro wechselt zur Rolle")
@@ -90,34 +97,79 @@ def test_charts_and_district_view_change_after_a_step(dashboard):
     before = pictures()
     assert len(before) == 5  # district, network, three charts
     for _ in range(6):
-        click(dashboard, "Step")
+        click(dashboard, "Schritt")
     after = pictures()
     assert len(after) == 5 and all(a != b for a, b in zip(before, after, strict=True))
 
 
+def choose_compare(rc, path: str) -> None:
+    rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = lever_of(path).label("de")
+
+
+def type_b(rc, text: str) -> None:
+    """Type into B's value field; InputText commits when the field loses focus."""
+    field = rc.find(v.TextField, label=f"{texts.tr('compare_value', 'de')}: {texts.tr('type_value', 'de')}").widget
+    field.v_model = text
+    field.fire_event("focusout", None)
+
+
+def errors(rc) -> list[str]:
+    return [str(w.children) for w in rc.find(v.Alert).widgets if w.type == "error"]
+
+
 def test_side_by_side_runs_two_copies_in_lock_step(dashboard):
-    dashboard.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = "office.handover_month"
-    dashboard.find(v.TextField, label=texts.tr("compare_value", "de")).widget.v_model = "1"
-    # InputText commits its value on blur/enter: Mesa's ModelCreator reads it from on_value
-    text_field = dashboard.find(v.TextField, label=texts.tr("compare_value", "de")).widget
-    text_field.fire_event("focusout", None)
-    click(dashboard, "Reset")
-    click(dashboard, "Step")
-    click(dashboard, "Step")
-    assert text_shown(dashboard, "A: Monat 2 · 2000") and text_shown(dashboard, "B: Monat 2 · 2000")
+    choose_compare(dashboard, "office.handover_month")
+    assert text_shown(dashboard, "Monat 60")  # B's default: A's 36 + 24
+    type_b(dashboard, "1")
+    click(dashboard, "Zurücksetzen")
+    click(dashboard, "Schritt")
+    click(dashboard, "Schritt")
+    assert html_shown(dashboard, "Monat 2 · 2000")
     images = " ".join(w.unsafe_innerHTML for w in dashboard.find(HTML).widgets if "<img" in (getattr(w, "unsafe_innerHTML", "") or ""))
     assert "district-view-A" in images and "district-view-B" in images
     assert html_shown(dashboard, "Übergabe in Monat 1") and html_shown(dashboard, "noch keine Übergabe")
 
 
+@pytest.mark.parametrize("typed", ["abc", "999", "-3", "2.5"])
+def test_a_bad_value_in_b_gives_one_message_and_keeps_the_run(dashboard, typed):
+    choose_compare(dashboard, "office.handover_month")
+    type_b(dashboard, typed)
+    click(dashboard, "Zurücksetzen")
+    shown = errors(dashboard)
+    assert len(shown) == 1 and typed in shown[0] and "0" in shown[0] and "120" in shown[0], shown
+    assert html_shown(dashboard, "district-view-A")  # the views stay
+
+
+def test_a_bad_seed_gives_one_message(dashboard):
+    dashboard.find(v.TextField, label=texts.tr("seed", "de")).widget.v_model = "abc"
+    click(dashboard, "Zurücksetzen")
+    assert len(errors(dashboard)) == 1 and "abc" in errors(dashboard)[0]
+
+
 def test_broken_scenario_chosen_in_the_page_shows_a_message(dashboard, scenario_dir):
-    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = str(scenario_dir / "zz_broken.yaml")
-    alerts = " ".join(str(w.children) for w in dashboard.find(v.Alert).widgets)
-    assert "zz_broken.yaml" in alerts and "handover_month" in alerts
+    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "zz_broken"
+    shown = errors(dashboard)
+    assert len(shown) == 1 and "zz_broken.yaml" in shown[0] and "handover_month" in shown[0]
     # The page still works: choose a good scenario again and step.
-    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = str(scenario_dir / "ks_small.yaml")
-    click(dashboard, "Step")
-    assert text_shown(dashboard, "Monat 1 · 2000")
+    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "ks_small"
+    click(dashboard, "Schritt")
+    assert html_shown(dashboard, "Monat 1 · 2000")
+
+
+def test_a_city_file_opens_the_city_and_a_tile_opens_its_district(dashboard, scenario_dir):
+    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "Darmstadt – Die Stadt (7)"
+    click(dashboard, "Schritt")
+    assert html_shown(dashboard, "Kranichstein-Süd") and html_shown(dashboard, "Wartet auf Personal: Darmstadt-Mitte")
+    choose_compare(dashboard, "office.staff_pool_hours")
+    click(dashboard, "Zurücksetzen")
+    click(dashboard, "Schritt")
+    assert html_shown(dashboard, "<b>B:</b>")  # the staff pool of each copy
+    tiles = dashboard.find(v.Card, class_="ws-tile waiting").widgets
+    assert len(tiles) >= 2
+    dashboard.find(v.Card, class_="ws-tile mode-moderation").widgets[0].fire_event("click", {})
+    assert html_shown(dashboard, "district-view-A") and html_shown(dashboard, "district-view-B")
+    click(dashboard, texts.tr("back_to_city", "de"))
+    assert not html_shown(dashboard, "district-view-A")
 
 
 def test_save_button_writes_a_scenario_the_analyst_can_load(dashboard, tmp_path):
@@ -132,7 +184,8 @@ def test_save_button_writes_a_scenario_the_analyst_can_load(dashboard, tmp_path)
 def test_language_switch_and_explanations(dashboard):
     assert text_shown(dashboard, "Was die Kennzahlen bedeuten")
     dashboard.find(v.BtnToggle).widget.v_model = texts.LANGS.index("en")
-    assert text_shown(dashboard, "What the indicators mean") and text_shown(dashboard, "Month 0 · 2000")
+    assert text_shown(dashboard, "What the indicators mean") and html_shown(dashboard, "Month 0 · 2000")
+    assert text_shown(dashboard, "Step") and text_shown(dashboard, "Reset")
     dashboard.find(v.ExpansionPanels).widget.v_model = 0  # open "What the indicators mean"
     shown = str(dashboard.find(v.ExpansionPanelContent).widget.children)
     for paragraph in texts.explanations("en"):
@@ -147,9 +200,9 @@ def test_each_session_gets_its_own_model(scenario_dir):
     with second:
         _, rc2 = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     with first:
-        click(rc1, "Step")
-        assert text_shown(rc1, "Monat 1 · 2000")
+        click(rc1, "Schritt")
+        assert html_shown(rc1, "Monat 1 · 2000")
     with second:
-        assert text_shown(rc2, "Monat 0 · 2000") and not text_shown(rc2, "Monat 1 · 2000")
+        assert html_shown(rc2, "Monat 0 · 2000") and not html_shown(rc2, "Monat 1 · 2000")
     first.close()
     second.close()

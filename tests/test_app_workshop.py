@@ -3,6 +3,7 @@ texts in both languages."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -160,9 +161,9 @@ def test_saved_levers_rerun_exactly_what_the_room_saw(tmp_path):
         assert np.array_equal(indicator_frame(rerun), indicator_frame(copy.model))
 
 
-def test_scenario_chooser_lists_scenarios_and_saved_ones_not_shared_parts(tmp_path):
+def test_scenario_chooser_lists_districts_cities_and_saved_ones_not_shared_parts(tmp_path):
     names = [p.name for p in scenario_files(ROOT / "scenarios")]
-    assert "kranichstein_sued.yaml" in names and "eberstadt_sued.yaml" in names
+    assert "kranichstein_sued.yaml" in names and "eberstadt_sued.yaml" in names and "darmstadt.yaml" in names
     assert "behaviour.yaml" not in names
     (tmp_path / "workshop").mkdir()
     (tmp_path / "workshop" / "saved.yaml").write_text("{}", encoding="utf-8")
@@ -215,3 +216,44 @@ def test_every_event_of_real_runs_has_a_german_rule(tmp_path):
     assert len(lines) > 20 and len(kinds) > 4
     unknown = [line for line in lines if not texts.event_known(line)]
     assert unknown == []
+
+
+def test_every_lever_value_event_and_status_row_reads_in_both_languages(tmp_path):
+    """Each lever reads out with its unit, each kind of event and status row is explained."""
+    from stadtteil_sim.app import views
+    from stadtteil_sim.app.workshop import CITY_LEVERS
+    from stadtteil_sim.model import events
+
+    for table in (texts.LEVER_VALUES, texts.MONITOR_NOTES, texts.EVENT_NOTES):
+        for key, entry in table.items():
+            assert set(entry) == set(texts.LANGS) and all(entry.values()), key
+    assert set(texts.EVENT_NOTES) == set(events.EVENTS)
+    for lever in (*LEVERS, *CITY_LEVERS):
+        for lang in texts.LANGS:
+            shown = texts.lever_value(lever.path, lever.kind, lever.choices[0] if lever.choices else lever.hi, lang)
+            assert shown and not re.search(r"[a-z_]+\.[a-z_]+|_", shown), (lever.path, shown)  # words, no identifier
+    assert texts.lever_value("office.handover_month", "int", 36, "de") == "Monat 36"
+    assert texts.lever_value("district_management.capacity", "float", 0.6, "de") == "60 %"
+    model = WorkshopModel(small(KS, tmp_path)).copies[0].model
+    keys = [key for key, _, _ in views.monitor_rows(model, "de")]
+    assert set(keys) - {"month", "handover"} <= set(texts.MONITOR_NOTES)
+
+
+def test_a_city_file_runs_the_city_and_saves_as_a_city_file(tmp_path):
+    import yaml as _yaml
+
+    from stadtteil_sim.config.city import load_city
+
+    city = _yaml.safe_load((ROOT / "scenarios/darmstadt.yaml").read_text(encoding="utf-8"))
+    city["districts"] = [str(ROOT / "scenarios" / d) for d in city["districts"]]
+    city["run"]["scale"] = 0.04
+    city["city"] = {"name": "Darmstadt", "start_year": 2000}
+    path = tmp_path / "city.yaml"
+    path.write_text(_yaml.safe_dump(city), encoding="utf-8")
+    w = WorkshopModel(path, compare="office.staff_pool_hours", office__handover_month=30)
+    assert w.error is None and w.is_city and w.compared_values == (200, 320)
+    w.step()
+    assert w.month == 1 and len(w.copies[1].districts) == 7
+    written = save_levers(w, tmp_path / "saved", stamp="t")
+    saved = load_city(written[1])
+    assert saved.office.staff_pool_hours == 320 and {d.office.handover_month for d in saved.districts[:1]} == {30}

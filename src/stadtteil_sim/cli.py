@@ -471,14 +471,17 @@ def _check_scenario(scenario: Path) -> None:
 
 @app.command()
 def live(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")] = Path("scenarios/kranichstein_sued.yaml"),
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file: a district, or a city")] = Path("scenarios/kranichstein_sued.yaml"),
     port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
     lang: Annotated[Language, typer.Option(help="language of the page")] = Language.de,
     save_dir: Annotated[Path | None, typer.Option(help="where 'save levers' writes (default: <scenario folder>/workshop)")] = None,
 ) -> None:
-    """Start the workshop dashboard (Mesa SolaraViz) on 127.0.0.1 and print its address."""
+    """Start the workshop dashboard on 127.0.0.1 and print its address (a city file opens the city)."""
     lang = lang.value
-    _check_scenario(scenario)
+    try:
+        load_city(scenario)  # a district file is a city of one
+    except ScenarioError as exc:
+        _fail(str(exc))
     _require("live", "live")
     from stadtteil_sim.app.server import ServeError, serve
 

@@ -39,14 +39,68 @@ TEXTS: dict[str, dict[str, str]] = {
     "scenario": {"de": "Szenario", "en": "Scenario"},
     "scenario_card": {"de": "Szenario und Vergleich", "en": "Scenario and comparison"},
     "language": {"de": "Sprache", "en": "Language"},
-    "seed": {"de": "Zufallszahl (Seed)", "en": "Random seed"},
+    "seed": {"de": "Startwert des Zufalls", "en": "Random seed"},
     "compare": {"de": "Vergleich: Hebel, der sich in B unterscheidet", "en": "Comparison: lever that differs in B"},
     "compare_none": {"de": "kein Vergleich (ein Lauf)", "en": "no comparison (one run)"},
     "compare_value": {"de": "Wert in B", "en": "Value in B"},
     "apply_hint": {
-        "de": "Hebel wirken nach »Reset«. Gespeichert wird der Lauf auf dem Bildschirm.",
+        "de": "Hebel wirken nach »Zurücksetzen«. Gespeichert wird der Lauf auf dem Bildschirm.",
         "en": "Levers take effect on Reset. Saving stores the run on screen.",
     },
+    "city_levers_hint": {
+        "de": "Stadtteil-Hebel gelten, sobald verändert, für alle Stadtteile der Stadt.",
+        "en": "District levers, once changed, apply to every district of the city.",
+    },
+    # play controls (the page's own: Mesa's stay English)
+    "reset": {"de": "Zurücksetzen", "en": "Reset"},
+    "step": {"de": "Schritt", "en": "Step"},
+    "play": {"de": "Start", "en": "Play"},
+    "pause": {"de": "Pause", "en": "Pause"},
+    "speed": {"de": "Tempo", "en": "Speed"},
+    "speed_slow": {"de": "langsam", "en": "slow"},
+    "speed_normal": {"de": "mittel", "en": "medium"},
+    "speed_fast": {"de": "schnell", "en": "fast"},
+    "run_end": {"de": "Ende des Laufs", "en": "End of the run"},
+    "levers": {"de": "Hebel", "en": "Levers"},
+    "city_levers": {"de": "Hebel der Stadt", "en": "City levers"},
+    "district_levers": {"de": "Hebel im Stadtteil", "en": "District levers"},
+    "switches": {"de": "Mechanismen (an/aus)", "en": "Mechanisms (on/off)"},
+    "yes": {"de": "ja", "en": "yes"},
+    "no": {"de": "nein", "en": "no"},
+    "value_range": {"de": "erlaubt: {lo} bis {hi}", "en": "allowed: {lo} to {hi}"},
+    "bad_value": {
+        "de": "{label}: »{value}« ist kein gültiger Wert; {allowed}. Der Lauf auf dem Bildschirm bleibt.",
+        "en": "{label}: '{value}' is not a valid value; {allowed}. The run on screen stays.",
+    },
+    "bad_seed": {
+        "de": "Startwert des Zufalls: »{value}« ist keine ganze Zahl ab 0. Der Lauf auf dem Bildschirm bleibt.",
+        "en": "Random seed: '{value}' is not a whole number from 0. The run on screen stays.",
+    },
+    "run_failed": {
+        "de": "Dieser Lauf lässt sich nicht bauen: {error}. Der Lauf auf dem Bildschirm bleibt.",
+        "en": "This run cannot be built: {error}. The run on screen stays.",
+    },
+    "type_value": {"de": "Wert eintippen", "en": "type a value"},
+    # city
+    "city_view": {"de": "Die Stadt", "en": "The city"},
+    "back_to_city": {"de": "← zur ganzen Stadt", "en": "← back to the city"},
+    "open_district": {"de": "Klick: Stadtteil öffnen", "en": "click: open the district"},
+    "pool": {"de": "Personal des Büros", "en": "Office staff"},
+    "pool_line": {
+        "de": "{granted} von {pool} Std. im Monat vergeben · angefragt {requested} Std.",
+        "en": "{granted} of {pool} h granted this month · {requested} h requested",
+    },
+    "pool_unlimited": {"de": "unbegrenzt", "en": "unlimited"},
+    "waiting_for_staff": {"de": "Wartet auf Personal", "en": "Waiting for staff"},
+    "waiting_short": {"de": "warten auf Personal", "en": "waiting for staff"},
+    "nobody_waiting": {"de": "kein Stadtteil wartet", "en": "no district is waiting"},
+    "tile_participation": {"de": "Beteiligung", "en": "Participation"},
+    "tile_office": {"de": "Büro", "en": "Office"},
+    "tile_waited": {"de": "Gewartet", "en": "Waited"},
+    "tile_hours": {"de": "Stunden", "en": "Hours"},
+    "months_n": {"de": "{n} Mon.", "en": "{n} mo."},
+    "hours_of": {"de": "{granted} / {requested}", "en": "{granted} / {requested}"},
+    "chart_city": {"de": "Beteiligung der Migrant/innen je Stadtteil", "en": "Migrant participation by district"},
     "save": {"de": "Hebel als Szenario speichern", "en": "Save levers as scenario"},
     "saved": {"de": "Gespeichert: {paths}", "en": "Saved: {paths}"},
     "save_failed": {"de": "Speichern fehlgeschlagen: {error}", "en": "Saving failed: {error}"},
@@ -64,7 +118,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "month_year": {"de": "Monat {month} · {year}", "en": "Month {month} · {year}"},
     "residents": {"de": "Bewohner/innen", "en": "Residents"},
     "associations_founded": {"de": "Neue Vereine (davon Frauenvereine)", "en": "New associations (women's)"},
-    "conflicts": {"de": "Konflikte vermittelt / eskaliert", "en": "Conflicts mediated / escalated"},
+    "conflicts": {"de": "Konflikte: vermittelt / eskaliert", "en": "Conflicts: mediated / escalated"},
     "staff_hours": {"de": "Stunden des Büros (gesamt)", "en": "Office staff hours (total)"},
     "handover_at": {"de": "Übergabe in Monat {month}", "en": "Handover in month {month}"},
     "no_handover": {"de": "noch keine Übergabe", "en": "no handover yet"},
@@ -114,6 +168,63 @@ LINK_STAGES = {
 CHOICES = {
     "fixed": {"de": "fester Monat", "en": "fixed month"},
     "stable": {"de": "bei Stabilität", "en": "once stable"},
+    "rollout": {"de": "nach Ausbauplan (Reihenfolge)", "en": "roll-out plan (in order)"},
+    "proportional": {"de": "anteilig für alle", "en": "shared proportionally"},
+    "weakest_first": {"de": "Schwächste zuerst", "en": "weakest first"},
+    "none": {"de": "kein Vergleich (ein Lauf)", "en": "no comparison (one run)"},
+}
+
+# How a lever's value reads out, by dotted path: "{v}" is the number. A float lever without an
+# entry is a share (shown in percent); a switch reads yes/no.
+LEVER_VALUES = {
+    "office.handover_month": {"de": "Monat {v}", "en": "month {v}"},
+    "office.link_month": {"de": "Monat {v}", "en": "month {v}"},
+    "office.handover_stable_months": {"de": "{v} Monate", "en": "{v} months"},
+    "office.link_stable_months": {"de": "{v} Monate", "en": "{v} months"},
+    "district.room_slots": {"de": "{v} Gruppen", "en": "{v} groups"},
+    "instruments.bilingual_mediators": {"de": "{v} Personen", "en": "{v} people"},
+    "office.staff_pool_hours": {"de": "{v} Std. im Monat", "en": "{v} h a month"},
+}
+
+# What each status row means, said where it appears (a line under the row's label).
+MONITOR_NOTES = {
+    "office_mode": {"de": "was das Büro gerade tut", "en": "what the office is doing now"},
+    "residents": {"de": "alle im Stadtteil", "en": "everyone in the district"},
+    "migrants_reached_share": {"de": "erwachsene Migrant/innen, die vom Angebot wissen",
+                               "en": "adult migrants who know of the offer"},
+    "migrant_participation_rate": {"de": "nehmen teil, sind Mitglied oder Delegierte",
+                                   "en": "attend, are members or delegates"},
+    "native_participation_rate": {"de": "Anteil der Einheimischen, die teilnehmen", "en": "share of natives taking part"},
+    "communities_in_working_group": {"de": "Herkunftsgruppen in der Migrantenarbeitsgruppe",
+                                     "en": "communities in the migrant working group"},
+    "link_stage": {"de": "wie weit die Arbeitsgruppe in den Gremien sitzt",
+                   "en": "how far the working group sits in the committees"},
+    "associations_founded": {"de": "seit Beginn gegründet; in Klammern: Frauenvereine",
+                             "en": "founded since the start; in brackets: women's"},
+    "self_organised_groups": {"de": "Frauen- und Jugendgruppen, die ohne Moderation tragen",
+                              "en": "women's and youth groups carrying on without moderation"},
+    "conflicts": {"de": "Streit zwischen Gruppen seit Beginn: vom Büro geschlichtet / offen ausgebrochen",
+                  "en": "disputes between groups so far: settled by the office / broken out"},
+    "staff_hours": {"de": "Arbeitsstunden des Büros seit Beginn", "en": "office working hours since the start"},
+}
+
+# What each kind of event means for the room (model/events.py declares the kinds), shown under it.
+EVENT_NOTES = {
+    "office_switches": {"de": "das Büro ändert seine Rolle", "en": "the office changes its role"},
+    "group_dissolves": {"de": "zu wenige machen noch mit", "en": "too few still take part"},
+    "group_forms_in_rooms": {"de": "neue Gruppe, trifft sich in den Räumen", "en": "a new group meeting in the rooms"},
+    "group_forms_without_rooms": {"de": "neue Gruppe, ohne Treffpunkt: schwächer", "en": "a new group with nowhere to meet: weaker"},
+    "group_splits": {"de": "Frauen oder Jugendliche gehen eigene Wege", "en": "women or young people go their own way"},
+    "association_reactivated": {"de": "die Trennung belebt den alten Verein", "en": "the split revives the old association"},
+    "association_withdraws": {"de": "Konflikt: der Verein macht ein Jahr nicht mit", "en": "conflict: it stays away for a year"},
+    "group_registers": {"de": "die Gruppe wird ein eingetragener Verein", "en": "the group becomes a registered association"},
+    "working_group_forms": {"de": "das Vertretungsgremium der Migrant/innen entsteht", "en": "the migrants' representative body starts"},
+    "community_joins": {"de": "eine weitere Herkunftsgruppe ist vertreten", "en": "one more community is represented"},
+    "community_leaves": {"de": "eine Herkunftsgruppe ist nicht mehr vertreten", "en": "a community is no longer represented"},
+    "observers_sent": {"de": "erste Stufe der Vernetzung", "en": "first stage of linking"},
+    "delegates_with_voice": {"de": "zweite Stufe der Vernetzung", "en": "second stage of linking"},
+    "full_part": {"de": "Vernetzung abgeschlossen", "en": "linking complete"},
+    "token_seats": {"de": "Gefahr der Alibi-Vertretung", "en": "risk of token representation"},
 }
 
 # Plain-language explanations, in the words of the source text (Interkulturelles Büro
@@ -228,6 +339,31 @@ def link_stage(stage: int, lang: str) -> str:
 
 def choice(value: str, lang: str) -> str:
     return CHOICES.get(value, {}).get(lang, value)
+
+
+def yes_no(value: bool, lang: str) -> str:
+    return tr("yes" if value else "no", lang)
+
+
+def lever_value(path: str, kind: str, value, lang: str) -> str:
+    """A lever's value as a facilitator reads it out: 'Monat 36', '60 %', 'ja', 'fester Monat'."""
+    if kind == "bool":
+        return yes_no(bool(value), lang)
+    if kind == "choice":
+        return choice(str(value), lang)
+    if value is None:
+        return tr("pool_unlimited", lang)
+    template = LEVER_VALUES.get(path)
+    if template is not None:
+        return template[lang].format(v=f"{value:.0f}")
+    return f"{float(value):.0%}".replace("%", " %") if lang == "de" else f"{float(value):.0%}"
+
+
+def event_note(line: str, lang: str) -> str:
+    """What a log line's kind of event means ('' for a line no event declares)."""
+    split = events.split(line)
+    found = events.match(split[1]) if split else None
+    return EVENT_NOTES.get(found[0].key, {}).get(lang, "") if found else ""
 
 
 def community(name: str, lang: str) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from stadtteil_sim.app import texts
+from stadtteil_sim.model.city import CityModel
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.indicators import INDICATORS, Indicator
 from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
@@ -28,6 +29,7 @@ from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
     MODERATION,
     NATIVE_ASSOCIATION,
+    NOT_ACTIVE,
     SUPPORT,
     WOMENS_GROUP,
     YOUTH_GROUP,
@@ -96,7 +98,8 @@ class DistrictLayout:
     height: int
 
     @classmethod
-    def build(cls, model: StadtteilModel, lang: str) -> DistrictLayout:
+    def build(cls, model: StadtteilModel, lang: str, legend: bool = True) -> DistrictLayout:
+        """``legend=False``: no legend on the right (the page shows it as text beside the picture)."""
         pop = model.state.pop
         blocks = int(model.config.district.housing_blocks)
         counts = np.bincount(pop.block, minlength=blocks)
@@ -115,8 +118,10 @@ class DistrictLayout:
             [(MARGIN + (c % grid_cols) * tile_w, HEADER + (c // grid_cols) * tile_h) for c in range(grid_rows * grid_cols)]
         )
         legend_x = grid_cols * tile_w + 2 * MARGIN
-        width = legend_x + LEGEND_W
-        height = max(HEADER + grid_rows * tile_h + 6, HEADER + 22 * (len(model.community_names) + 6))
+        width = legend_x + (LEGEND_W if legend else 0)
+        height = HEADER + grid_rows * tile_h + 6
+        if legend:
+            height = max(height, HEADER + 22 * (len(model.community_names) + 6))
         image = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(image)
         small = font(10)
@@ -134,12 +139,12 @@ class DistrictLayout:
             draw.rectangle((x + 2, y + 2, x + tile_w - 4, y + tile_h - 4), fill=fill, outline=(120, 120, 120), width=2)
             draw.text((x + 8, y + 8), label, fill=INK, font=font(13))
         # Legend on the right: community colours, then how participation shows.
-        for i, name in enumerate(model.community_names):
+        for i, name in enumerate(model.community_names if legend else ()):
             x, y = legend_x, HEADER + 4 + i * 22
             draw.rectangle((x, y + 3, x + 14, y + 17), fill=community_colour(i))
             draw.text((x + 20, y + 1), texts.community(name, lang), fill=INK, font=font(15))
         y = HEADER + 10 + len(model.community_names) * 22
-        for line in texts.tr("legend_level", lang).split(" · "):
+        for line in texts.tr("legend_level", lang).split(" · ") if legend else ():
             draw.text((legend_x, y), line, fill=(90, 90, 90), font=font(13))
             y += 18
         cell_of_block = np.array(block_cells)
@@ -154,10 +159,10 @@ _RING = np.array([(dy, dx) for dy, dx in _OFFSETS if dy in (0, DOT - 1) or dx in
 class DistrictView:
     """Draws one model's district; keeps the layout so only the dots are redrawn each month."""
 
-    def __init__(self, model: StadtteilModel, lang: str):
+    def __init__(self, model: StadtteilModel, lang: str, legend: bool = True):
         self.model = model
         self.lang = lang
-        self.layout = DistrictLayout.build(model, lang)
+        self.layout = DistrictLayout.build(model, lang, legend)
 
     def image(self, title: str = "") -> Image.Image:
         pop, lay = self.model.state.pop, self.layout
@@ -371,15 +376,16 @@ def series(model: StadtteilModel, name: str) -> list[float]:
     return model.datacollector.model_vars[name]
 
 
-def value_axis(kind: str, peak: float) -> tuple[float, Callable[[float], str]]:
+def value_axis(kind: str, most: float) -> tuple[float, Callable[[float], str]]:
     """The top of a chart's value axis and how its grid lines are labelled, by the kind of its
-    indicators: shares as percent up to a tenth above the peak, indices 0-1, counts in whole
-    numbers with every grid line on one."""
+    indicators, fixed for the whole run (a room must not see the scale change under a line):
+    shares as percent 0-100 %, indices 0-1, counts in whole numbers up to ``most`` (the most a
+    count can reach, e.g. the communities of the district), every grid line on one."""
     if kind == "share":
-        return max(0.1, math.ceil(peak * 10 + 0.5) / 10), lambda v: f"{v:.0%}"
+        return 1.0, lambda v: f"{v:.0%}"
     if kind == "index":
         return 1.0, lambda v: f"{v:.2f}"
-    return float(4 * math.ceil((peak + 1) / 4)), lambda v: f"{v:.0f}"
+    return float(4 * math.ceil(max(most, 1) / 4)), lambda v: f"{v:.0f}"
 
 
 def chart_image(chart: str, copies: list[tuple[str, StadtteilModel]], lang: str) -> Image.Image:
@@ -392,8 +398,10 @@ def chart_image(chart: str, copies: list[tuple[str, StadtteilModel]], lang: str)
     left, right, top, bottom = 46 * SS, 12 * SS, 40 * SS, 34 * SS
     pw, ph = W - left - right, H - top - bottom
     months = max(m.config.run.months for _, m in copies)
-    peak = max(max(max(series(m, i.name)) for _, m in copies) for i in lines)
-    ymax, shown = value_axis(lines[0].kind, peak)
+    # a count's most: the district's migrant communities (the one counted chart), or its peak so far
+    most = max(max(len(m.community_names) - 1 for _, m in copies),
+               max(max(max(series(m, i.name)) for _, m in copies) for i in lines))
+    ymax, shown = value_axis(lines[0].kind, most)
 
     def px(month: float, value: float) -> tuple[float, float]:
         return left + pw * month / months, top + ph * (1 - min(max(value / ymax, 0.0), 1.0))
@@ -445,6 +453,11 @@ def chart_image(chart: str, copies: list[tuple[str, StadtteilModel]], lang: str)
 def monitors(model: StadtteilModel, lang: str) -> list[tuple[str, str]]:
     """(label, value) rows: the month and year, the office's mode and the counts a room asks for
     (a row showing one indicator is labelled in its declared words)."""
+    return [(label, value) for _, label, value in monitor_rows(model, lang)]
+
+
+def monitor_rows(model: StadtteilModel, lang: str) -> list[tuple[str, str, str]]:
+    """:func:`monitors` with each row's key (``texts.MONITOR_NOTES`` explains it)."""
     ind, state, pop = model.indicators, model.state, model.state.pop
 
     def label(name: str) -> str:
@@ -454,19 +467,23 @@ def monitors(model: StadtteilModel, lang: str) -> list[tuple[str, str]]:
     year = model.config.district.start_year + model.month // 12
     handover = state.office.handover_month
     rows = [
-        (texts.tr("month_year", lang, month=model.month, year=year), ""),
-        (label("office_mode"), texts.office_mode(ind["office_mode"], lang)),
-        ("", texts.tr("handover_at", lang, month=handover) if handover is not None else texts.tr("no_handover", lang)),
-        (texts.tr("residents", lang), f"{pop.size:,}".replace(",", "." if lang == "de" else ",")),
-        (label("migrants_reached_share"), f"{int((pop.level[adult_migrants] >= INFORMED).sum())} ({ind['migrants_reached_share']:.0%})"),
-        (label("migrant_participation_rate"), f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
-        (label("native_participation_rate"), f"{ind['native_participation_rate']:.0%}"),
-        (label("communities_in_working_group"), str(ind["communities_in_working_group"])),
-        (label("link_stage"), texts.link_stage(ind["link_stage"], lang)),
-        (texts.tr("associations_founded", lang), f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
-        (label("self_organised_groups"), str(ind["self_organised_groups"])),
-        (texts.tr("conflicts", lang), f"{ind['conflicts_mediated']} / {ind['conflicts_escalated']}"),
-        (texts.tr("staff_hours", lang), f"{state.office.staff_hours_total:,.0f}".replace(",", "." if lang == "de" else ",")),
+        ("month", texts.tr("month_year", lang, month=model.month, year=year), ""),
+        ("office_mode", label("office_mode"), texts.office_mode(ind["office_mode"], lang)),
+        ("handover", "", texts.tr("handover_at", lang, month=handover) if handover is not None else texts.tr("no_handover", lang)),
+        ("residents", texts.tr("residents", lang), f"{pop.size:,}".replace(",", "." if lang == "de" else ",")),
+        ("migrants_reached_share", label("migrants_reached_share"),
+         f"{int((pop.level[adult_migrants] >= INFORMED).sum())} ({ind['migrants_reached_share']:.0%})"),
+        ("migrant_participation_rate", label("migrant_participation_rate"),
+         f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
+        ("native_participation_rate", label("native_participation_rate"), f"{ind['native_participation_rate']:.0%}"),
+        ("communities_in_working_group", label("communities_in_working_group"), str(ind["communities_in_working_group"])),
+        ("link_stage", label("link_stage"), texts.link_stage(ind["link_stage"], lang)),
+        ("associations_founded", texts.tr("associations_founded", lang),
+         f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
+        ("self_organised_groups", label("self_organised_groups"), str(ind["self_organised_groups"])),
+        ("conflicts", texts.tr("conflicts", lang), f"{ind['conflicts_mediated']} / {ind['conflicts_escalated']}"),
+        ("staff_hours", texts.tr("staff_hours", lang),
+         f"{state.office.staff_hours_total:,.0f}".replace(",", "." if lang == "de" else ",")),
     ]
     return rows
 
@@ -475,6 +492,75 @@ def ticker(model: StadtteilModel, lang: str, last: int = 8) -> list[str]:
     """The latest events, newest first, in plain words."""
     events = model.state.counters.events[-last:]
     return [texts.event_text(line, lang) for line in reversed(events)]
+
+
+# --------------------------------------------------------------------------- the city
+@dataclass(frozen=True)
+class Tile:
+    """One district of a city as its tile shows it."""
+
+    name: str
+    participation: float  # migrant participation rate
+    mode: str  # the office's mode (state.OFFICE_MODE_NAMES)
+    waiting: bool  # due to start moderating, waiting for staff
+    months_waited: int
+    requested: float  # staff hours asked for this month
+    granted: float  # and granted
+
+
+def city_tiles(city: CityModel) -> list[Tile]:
+    """The city's districts in the file's (the roll-out's) order."""
+    tiles = []
+    for name, d in city.districts.items():
+        office = d.state.office
+        tiles.append(Tile(name, float(d.indicators["migrant_participation_rate"]), str(d.indicators["office_mode"]),
+                          bool(office.mode == NOT_ACTIVE and d.office.policy.waiting(d.state)), int(office.months_waited),
+                          float(office.hours_requested), float(office.staff_hours) if city.month > 0 else 0.0))
+    return tiles
+
+
+def city_chart_image(cities: list[tuple[str, CityModel]], lang: str) -> Image.Image:
+    """Migrant participation of each district over the run (A solid, B dashed), one colour each,
+    on a fixed 0-100 % axis; the legend names the districts."""
+    W, H = CHART_W * SS, (CHART_H + 40) * SS
+    image = Image.new("RGB", (W, H), "white")
+    draw = ImageDraw.Draw(image)
+    names = list(cities[0][1].districts)
+    rows = (len(names) + 2) // 3
+    left, right, top, bottom = 46 * SS, 12 * SS, (30 + 16 * rows) * SS, 34 * SS
+    pw, ph = W - left - right, H - top - bottom
+    months = max(c.config.run.months for _, c in cities)
+    ymax, shown = value_axis("share", 1.0)
+
+    def px(month: float, value: float) -> tuple[float, float]:
+        return left + pw * month / months, top + ph * (1 - min(max(value / ymax, 0.0), 1.0))
+
+    f = font(10 * SS)
+    draw.text((left, 4 * SS), texts.tr("chart_city", lang), fill=INK, font=font(13 * SS))
+    for j in range(5):
+        _, y = px(0, ymax * j / 4)
+        draw.line((left, y, left + pw, y), fill=GRID, width=SS)
+        draw.text((left - 4 * SS, y), shown(ymax * j / 4), fill=(90, 90, 90), font=f, anchor="rm")
+    for m in range(0, months + 1, 12):
+        x, _ = px(m, 0)
+        draw.text((x, top + ph + 6 * SS), str(m), fill=(90, 90, 90), font=f, anchor="ma")
+    draw.text((left + pw, H - 4 * SS), texts.tr("axis_month", lang), fill=(90, 90, 90), font=f, anchor="rd")
+    draw.rectangle((left, top, left + pw, top + ph), outline=(150, 150, 150), width=SS)
+    for i, name in enumerate(names):
+        colour = community_colour(i + 1)
+        lx, ly = left + (i % 3) * (pw // 3), 26 * SS + (i // 3) * 16 * SS
+        draw.line((lx, ly, lx + 14 * SS, ly), fill=colour, width=3 * SS)
+        draw.text((lx + 18 * SS, ly), name[:22], fill=INK, font=f, anchor="lm")
+        for c, (_, city) in enumerate(cities):
+            points = [px(m, v) for m, v in enumerate(series(city.districts[name], "migrant_participation_rate"))]
+            points = points * 2 if len(points) < 2 else points
+            if c == 0:
+                draw.line(points, fill=colour, width=3 * SS, joint="curve")
+            else:
+                _dashed(draw, points, colour, 3 * SS, 9 * SS, 5 * SS)
+    if len(cities) > 1:
+        draw.text((left + 4 * SS, top + 10 * SS), "A ——   B – – –", fill=INK, font=f, anchor="lm")
+    return image.reduce(SS)
 
 
 # --------------------------------------------------------------------------- one frame (animate)

@@ -1,11 +1,12 @@
-"""What a workshop runs: one scenario with the room's levers, alone or beside a copy that differs in
-one lever, stepped in lock-step with the same seed (common random numbers, see ``rng.py``).
+"""What a workshop runs: one scenario (a district, or a city of districts sharing the office's staff
+pool) with the room's levers, alone or beside a copy that differs in one lever, stepped in
+lock-step with the same seed (common random numbers, see ``rng.py``).
 
-``WorkshopModel`` is the Mesa model the SolaraViz page drives. It builds its copies with
-``load_scenario`` and ``StadtteilModel`` and never re-implements the model. Bad input (a broken
-scenario file, a seed that is not a number, a lever value outside its range) does not raise: the
-model keeps the message in ``error`` and stands still, so the page shows the message instead of
-crashing.
+``WorkshopModel`` is what the page drives. It builds its copies with ``load_scenario`` and
+``StadtteilModel`` (a district file) or ``load_city`` and ``CityModel`` (a city file) and never
+re-implements the model. Bad input (a broken scenario file, a seed that is not a number, a lever
+value outside its range) does not raise: the model keeps the message in ``error`` and stands
+still, so the page shows the message instead of crashing.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import mesa
 import yaml
 
 from stadtteil_sim.config import paths, safe_yaml
-from stadtteil_sim.config.city import is_city_file
+from stadtteil_sim.config.city import ALLOCATIONS, CityScenario, is_city_file, load_city
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario, read_yaml
 from stadtteil_sim.config.schema import Control, Declared, Scenario, bounds, declared
 from stadtteil_sim.experiments.atomic import shareable
 from stadtteil_sim.experiments.ownership import free_name
+from stadtteil_sim.model.city import CityModel
 from stadtteil_sim.model.district import StadtteilModel
 
 
@@ -82,10 +84,53 @@ LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
 COMPARE_LEVERS = tuple(lever.path for lever in LEVERS if lever.control.compare)
 NO_COMPARISON = "none"
 
+# The city's own levers (config/city.py, ``CityOffice``). Their fields declare no dashboard
+# control (the schema's ``show=`` covers the district scenario only), so they are declared here.
+CITY_LEVERS: tuple[Lever, ...] = (
+    Lever("office.allocation", "choice",
+          Control("Verteilung der Stunden (Ausbauplan)", "How the hours are shared (roll-out plan)", compare=True),
+          choices=ALLOCATIONS),
+    Lever("office.staff_pool_hours", "int",
+          Control("Personal des Büros für alle Stadtteile", "Office staff for all districts", compare=True, contrast=120),
+          0, 800, 10),
+)
+CITY_LEVER_BY_PATH = {lever.path: lever for lever in CITY_LEVERS}
+CITY_COMPARE_LEVERS = tuple(lever.path for lever in CITY_LEVERS) + COMPARE_LEVERS
+
+
+def lever_of(path: str) -> Lever:
+    """The lever at a dotted path, a city's or a district's."""
+    return CITY_LEVER_BY_PATH.get(path) or LEVER_BY_PATH[path]
+
 
 def lever_values(scenario: Scenario) -> dict[str, Any]:
     """The scenario's value of every lever, by dotted path."""
     return {lever.path: paths.get(scenario, lever.path) for lever in LEVERS}
+
+
+def city_lever_values(city: CityScenario) -> dict[str, Any]:
+    """A city's levers: its own, then its first district's (a changed one applies to every district)."""
+    return {**{lever.path: paths.get(city, lever.path) for lever in CITY_LEVERS}, **lever_values(city.districts[0])}
+
+
+def check_value(path: str, value: Any) -> Any:
+    """``value`` for the lever at ``path`` within its control's range, or ValueError."""
+    lever = lever_of(path)
+    if lever.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{path} = {value!r}: allowed: yes | no")
+        return value
+    if lever.kind == "choice":
+        if value not in lever.choices:
+            raise ValueError(f"{path} = {value!r}: allowed: {' | '.join(lever.choices)}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{path} = {value!r}: allowed: a number from {lever.lo:g} to {lever.hi:g}")
+    if lever.kind == "int" and value != int(value):
+        raise ValueError(f"{path} = {value!r}: allowed: a whole number from {lever.lo:g} to {lever.hi:g}")
+    if not lever.lo <= value <= lever.hi:
+        raise ValueError(f"{path} = {value!r}: allowed: {lever.lo:g} to {lever.hi:g}")
+    return int(value) if lever.kind == "int" else float(value)
 
 
 def parse_value(lever_path: str, text: Any) -> Any:
@@ -106,14 +151,17 @@ def parse_value(lever_path: str, text: Any) -> Any:
 
 def default_b_value(path: str, a_value: Any) -> Any:
     """The comparison value when the room gives none: the other choice, or a clear contrast."""
-    lever = LEVER_BY_PATH[path]
+    lever = lever_of(path)
+    if a_value is None:  # an unlimited staff pool: B has the top of the slider's range
+        return int(lever.hi)
     if lever.kind == "bool":
         return not a_value
     if lever.kind == "choice":
         return next(c for c in lever.choices if c != a_value)
     contrast = lever.control.contrast
     if contrast:
-        return a_value + contrast if a_value + contrast <= lever.hi else max(lever.lo, a_value - contrast)
+        moved = a_value + contrast if a_value + contrast <= lever.hi else max(lever.lo, a_value - contrast)
+        return int(moved) if lever.kind == "int" else moved
     if lever.kind == "float":
         return lever.lo if a_value > (lever.lo + lever.hi) / 2 else lever.hi
     return int(lever.hi) if a_value <= (lever.lo + lever.hi) / 2 else int(lever.lo)
@@ -135,11 +183,34 @@ def parse_seed(seed: Any, default: int) -> int:
 
 @dataclass
 class Copy:
-    """One run on screen: its label ('A', 'B'), the lever that distinguishes it, and the model."""
+    """One run on screen: its label ('A', 'B'), the levers it was built with, and what steps it:
+    a district's ``StadtteilModel`` or a city's ``CityModel``."""
 
     label: str
-    model: StadtteilModel
+    runner: StadtteilModel | CityModel
     overrides: dict[str, Any]
+
+    @property
+    def city(self) -> CityModel | None:
+        return self.runner if isinstance(self.runner, CityModel) else None
+
+    @property
+    def districts(self) -> dict[str, StadtteilModel]:
+        """Every district of the run by name (a district file: its one district)."""
+        city = self.city
+        return city.districts if city is not None else {self.runner.config.district.name: self.runner}
+
+    @property
+    def model(self) -> StadtteilModel:
+        """The first district (a district file's only one)."""
+        return next(iter(self.districts.values()))
+
+    def value(self, path: str) -> Any:
+        """The run's value of a lever (a city's: its own, else its first district's)."""
+        city = self.city
+        if city is not None and path in CITY_LEVER_BY_PATH:
+            return paths.get(city.config, path)
+        return paths.get(self.model.config, path)
 
 
 class WorkshopModel(mesa.Model):
@@ -152,7 +223,6 @@ class WorkshopModel(mesa.Model):
         seed: int | str | None = None,
         compare: str = NO_COMPARISON,
         compare_value: Any = "",
-        scenario: Any = None,  # Mesa's reset passes its own (empty) scenario object; not ours
         **levers: Any,
     ):
         super().__init__()
@@ -161,8 +231,10 @@ class WorkshopModel(mesa.Model):
         self.copies: list[Copy] = []
         self.error: str | None = None
         self.base: Scenario | None = None
+        self.city_base: CityScenario | None = None
         self.seed_value: int | None = None
         self.levers: dict[str, Any] = {}
+        self.base_levers: dict[str, Any] = {}
         try:
             self._build(seed, compare_value, levers)
         except (ScenarioError, ValueError, OSError) as exc:
@@ -170,25 +242,39 @@ class WorkshopModel(mesa.Model):
             self.error = str(exc)
             self.running = False
 
+    @property
+    def is_city(self) -> bool:
+        """A city file of several districts (a district file is a city of one, shown as a district)."""
+        return self.city_base is not None
+
+    @property
+    def compare_levers(self) -> tuple[str, ...]:
+        return CITY_COMPARE_LEVERS if self.is_city else COMPARE_LEVERS
+
     def _build(self, seed: Any, compare_value: Any, levers: dict[str, Any]) -> None:
-        unknown = sorted(set(levers) - set(LEVER_BY_PARAM))
-        if unknown:
-            raise ValueError(f"unknown lever(s) {unknown}; allowed: {sorted(LEVER_BY_PARAM)}")
         if not self.scenario_file.is_file():
             raise ScenarioError(f"{self.scenario_file}: file not found; allowed: a scenario YAML file")
-        self.base = load_scenario(self.scenario_file)
-        self.seed_value = parse_seed(seed, self.base.run.seed)
+        if is_city_file(read_yaml(self.scenario_file)):
+            self.city_base = load_city(self.scenario_file)
+            self.base = self.city_base.districts[0]
+            known = {**LEVER_BY_PARAM, **{lever.param: lever for lever in CITY_LEVERS}}
+        else:
+            self.base = load_scenario(self.scenario_file)
+            known = LEVER_BY_PARAM
+        unknown = sorted(set(levers) - set(known))
+        if unknown:
+            raise ValueError(f"unknown lever(s) {unknown}; allowed: {sorted(known)}")
+        self.seed_value = parse_seed(seed, (self.city_base or self.base).run.seed)
         overrides = {
-            LEVER_BY_PARAM[name].path: parse_value(LEVER_BY_PARAM[name].path, value)
-            for name, value in levers.items()
-            if value is not None
+            known[name].path: parse_value(known[name].path, value) for name, value in levers.items() if value is not None
         }
-        scenario_a = load_scenario(self.base, overrides, labels=dict.fromkeys(overrides, "lever"))
-        self.levers = lever_values(scenario_a)
-        self.copies = [Copy("A", StadtteilModel(scenario_a, seed=self.seed_value), overrides)]
+        self.base_levers = city_lever_values(self.city_base) if self.city_base else lever_values(self.base)
+        a = self._copy("A", overrides, dict.fromkeys(overrides, "lever"))
+        self.levers = {path: a.value(path) for path in self.base_levers}
+        self.copies = [a]
         if self.compare != NO_COMPARISON:
-            if self.compare not in COMPARE_LEVERS:
-                raise ValueError(f"comparison lever {self.compare!r}; allowed: {', '.join(COMPARE_LEVERS)}")
+            if self.compare not in self.compare_levers:
+                raise ValueError(f"comparison lever {self.compare!r}; allowed: {', '.join(self.compare_levers)}")
             blank = compare_value is None or (isinstance(compare_value, str) and not compare_value.strip())
             value_b = (
                 default_b_value(self.compare, self.levers[self.compare])
@@ -196,43 +282,55 @@ class WorkshopModel(mesa.Model):
                 else parse_value(self.compare, compare_value)
             )
             overrides_b = {**overrides, self.compare: value_b}
-            scenario_b = load_scenario(self.base, overrides_b, labels={self.compare: "value in B"})
-            self.copies.append(Copy("B", StadtteilModel(scenario_b, seed=self.seed_value), overrides_b))
+            self.copies.append(self._copy("B", overrides_b, {self.compare: "value in B"}))
+
+    def _copy(self, label: str, overrides: dict[str, Any], labels: dict[str, str]) -> Copy:
+        if self.city_base is not None:
+            city = load_city(self.scenario_file, overrides)
+            return Copy(label, CityModel(city, seed=self.seed_value), overrides)
+        scenario = load_scenario(self.base, overrides, labels=labels)
+        return Copy(label, StadtteilModel(scenario, seed=self.seed_value), overrides)
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """One month in every copy (lock-step: B never runs ahead of A)."""
         for copy in self.copies:
-            if copy.model.running:
-                copy.model.step()
-        self.running = bool(self.copies) and all(c.model.running for c in self.copies)
+            if copy.runner.running:
+                copy.runner.step()
+        self.running = bool(self.copies) and all(c.runner.running for c in self.copies)
 
     @property
     def month(self) -> int:
-        return self.copies[0].model.month if self.copies else 0
+        return self.copies[0].runner.month if self.copies else 0
+
+    @property
+    def months(self) -> int:
+        """The run's horizon (the charts' time axis)."""
+        return (self.city_base or self.base).run.months if self.base else 0
 
     @property
     def compared_values(self) -> tuple[Any, Any] | None:
         """(A's value, B's value) of the comparison lever, or None for a single run."""
         if len(self.copies) < 2:
             return None
-        return tuple(paths.get(c.model.config, self.compare) for c in self.copies)  # type: ignore[return-value]
+        return tuple(c.value(self.compare) for c in self.copies)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- scenario files
 def scenario_files(directory: Path) -> list[Path]:
     """The scenarios a facilitator may choose: ``*.yaml`` in the folder and in its ``workshop/``
-    subfolder (where the page saves); ``shared/`` holds included parts, not scenarios; city files
-    are left out (the page shows one district at a time)."""
+    subfolder (where the page saves), district and city files alike; ``shared/`` holds included
+    parts and a city's own folder its districts, not scenarios."""
     directory = Path(directory)
     found = sorted(directory.glob("*.yaml")) + sorted((directory / "workshop").glob("*.yaml"))
-    return [p for p in found if p.is_file() and not _is_city(p)]
+    return [p for p in found if p.is_file()]
 
 
-def _is_city(path: Path) -> bool:
+def is_city(path: Path) -> bool:
+    """Whether ``path`` is a city file (a broken file is not: choosing it shows its message)."""
     try:
         return is_city_file(read_yaml(path))
-    except ScenarioError:  # a broken file stays in the list: choosing it shows its message
+    except ScenarioError:
         return False
 
 
@@ -250,6 +348,8 @@ def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = No
     stamp = stamp or _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base_name = workshop.base.name if workshop.base else workshop.scenario_file.stem
     include = os.path.relpath(workshop.scenario_file.resolve(), directory.resolve())
+    if workshop.is_city:
+        return [_save_city_copy(workshop, copy, directory, stamp) for copy in workshop.copies]
     written = []
     for copy in workshop.copies:
         values = lever_values(copy.model.config)
@@ -267,7 +367,34 @@ def save_levers(workshop: WorkshopModel, directory: Path, stamp: str | None = No
     return written
 
 
-def _place_new_file(directory: Path, stem: str, suffix: str, text: str) -> Path:
+def _save_city_copy(workshop: WorkshopModel, copy: Copy, directory: Path, stamp: str) -> Path:
+    """A city copy as a city file: the chosen city file's own entries with their districts' paths
+    from the new folder, the levers the room changed (a district lever in every district's
+    ``set:``) and the seed. A city file includes nothing, so it repeats the city's head."""
+    data = read_yaml(workshop.scenario_file)
+    here = workshop.scenario_file.resolve().parent
+    base_name = workshop.city_base.name if workshop.city_base else workshop.scenario_file.stem
+    what = "the run" if len(workshop.copies) == 1 else f"copy {copy.label} of the side-by-side comparison"
+    city_set = {p: v for p, v in copy.overrides.items() if p in CITY_LEVER_BY_PATH}
+    district_set = {p: v for p, v in copy.overrides.items() if p not in CITY_LEVER_BY_PATH}
+    entries = []
+    for entry in data["districts"]:
+        file, extra = (entry["file"], dict(entry.get("set") or {})) if isinstance(entry, dict) else (entry, {})
+        relative = os.path.relpath((here / file).resolve(), directory.resolve())
+        merged = {**extra, **district_set}
+        entries.append({"file": relative, "set": merged} if merged else relative)
+    data["districts"] = entries
+    for path, value in city_set.items():
+        data.setdefault("office", {})[path.split(".", 1)[1]] = value
+    data["name"] = f"{base_name}_workshop_{stamp}_{copy.label}"
+    data["description"] = f"Levers of {what} shown in the workshop dashboard ({stamp}), on {base_name}"
+    data.setdefault("run", {})["seed"] = int(copy.runner.seed)
+    header = f"# Saved by the stadtteil_sim workshop dashboard: {what} (a city file).\n"
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return _place_new_file(directory, data["name"], ".yaml", text, load=load_city)
+
+
+def _place_new_file(directory: Path, stem: str, suffix: str, text: str, load=load_scenario) -> Path:
     """Write ``text`` under a temporary name, check that it loads as a scenario, then give it
     the first free name (linking never replaces a file, so a name taken meanwhile is skipped)."""
     fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix, dir=directory)
@@ -276,7 +403,7 @@ def _place_new_file(directory: Path, stem: str, suffix: str, text: str) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         shareable(tmp)
-        load_scenario(tmp)
+        load(tmp)
         while True:
             target = free_name(directory, stem, suffix)
             try:
