@@ -173,7 +173,8 @@ def test_outputs_posterior_table_figures_predictive_check_and_behaviour_file(tmp
 
 
 def test_interrupted_calibration_resumes_from_its_last_generation(tmp_path):
-    path = target_file(tmp_path, settings={"population_size": 10, "max_generations": 3, "seed": 7, "predictive_draws": 2})
+    path = target_file(tmp_path, settings={"population_size": 10, "max_generations": 3, "min_epsilon": 0, "seed": 7,
+                                                "predictive_draws": 2})
     folder = tmp_path / "out"
     cli = [sys.executable, "-m", "stadtteil_sim", "calibrate", str(path), "--workers", "1", "--out", str(folder)]
     process = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

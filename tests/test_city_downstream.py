@@ -45,6 +45,9 @@ def city_experiment(folder: Path) -> Path:
         overrides: {{run.scale: 0.02, run.months: 24}}
         grid:
           pool: {{small: {{office.staff_pool_hours: 120}}, large: {{office.staff_pool_hours: 400}}}}
+          handover:
+            "12": {{office.handover_month: 12}}
+            ks_late: {{office.handover_month: 12, districts.Kranichstein-Süd.office.handover_month: 20}}
         replicates: 2
         seed: 5
         objectives: {{migrant_participation_min@24: maximise, migrant_participation_rate@24: maximise}}
@@ -57,7 +60,7 @@ def city_experiment(folder: Path) -> Path:
 def city_batch(tmp_path_factory):
     folder = tmp_path_factory.mktemp("city")
     summary = run_batch(city_experiment(folder), folder / "out", ExecutorSpec("serial"), progress=False)
-    assert summary.completed == 8 and not summary.failures
+    assert summary.completed == 16 and not summary.failures
     return folder, load_results(folder / "out")
 
 
@@ -84,7 +87,7 @@ def test_a_city_run_is_stored_one_row_per_district_and_long_by_district_and_mont
 def test_a_stored_city_run_is_the_plain_run(city_batch):
     folder, results = city_batch
     design = load_experiment(folder / "city.yaml")
-    task = next(t for t in design.tasks if t.base == "darmstadt" and t.variant == "pool=small")
+    task = next(t for t in design.tasks if t.base == "darmstadt" and t.variant == "pool=small handover=ks_late")
     result = run_city(task.scenario, seed=task.seed)
     stored = results.runs[results.runs["run_id"] == task.run_id].set_index("district")
     table = result.districts.set_index("district")
@@ -108,7 +111,7 @@ def test_the_analysis_judges_the_city_as_a_whole_and_each_district(city_batch):
     city_metrics = set(stats.loc[stats["base"] == "darmstadt", "metric"])
     assert city_metrics == {"migrant_participation_min@24", "staff_hours_granted_total"}
     # The city's paired difference is over runs (one row each), not over district rows.
-    row = stats[(stats["base"] == "darmstadt") & (stats["variant"] == "pool=large")
+    row = stats[(stats["base"] == "darmstadt") & (stats["variant"] == "pool=large handover=12")
                 & (stats["metric"] == "migrant_participation_min@24")].iloc[0]
     assert row["n"] == 2 and row["diff_n"] == 2
 
@@ -118,7 +121,29 @@ def test_the_report_has_the_city_and_its_districts(city_batch):
     report, paragraphs = write_report(folder / "out")
     text = report.read_text(encoding="utf-8")
     assert "### Darmstadt\n" in text and "### Bessungen (Darmstadt)" in text
-    assert any(p.startswith("In Darmstadt (") for p in paragraphs)
+    assert "## The city: Darmstadt" in text and "### Who waits for staff" in text
+    assert "### What a late handover in Kranichstein-Süd costs the others" in text
+    city = next(p for p in paragraphs if p.startswith("In Darmstadt as a whole"))
+    assert "A late handover in Kranichstein-Süd (handover ks_late instead of 12)" in city
+
+
+def test_the_late_handover_is_paired_per_district_and_setting(city_batch):
+    from stadtteil_sim.experiments.analysis import paired_difference, replicate_table
+    from stadtteil_sim.experiments.city_analysis import city_findings
+
+    _, results = city_batch
+    analysis = analyse(results.runs, results.manifest)
+    (findings,) = city_findings(analysis, results.manifest)
+    (late,) = findings.late
+    assert (late.district, late.level, late.reference_level) == ("Kranichstein-Süd", "ks_late", "12")
+    assert set(late.effects["setting"]) == {"pool=small", "pool=large"} and len(late.effects) == 2 * 7
+    row = late.effects[(late.effects["setting"] == "pool=small") & (late.effects["district"] == "Bessungen")].iloc[0]
+    wide = replicate_table(analysis.runs, "darmstadt/Bessungen", late.metric,
+                           ["pool=small handover=ks_late", "pool=small handover=12"])
+    assert row["diff"] == paired_difference(wide.iloc[:, 0], wide.iloc[:, 1]).estimate
+    # Kranichstein-Süd hands over later, so the next district in the roll-out waits longer.
+    waits = findings.waits
+    assert waits.loc["pool=small handover=ks_late", "Darmstadt-Mitte"] > waits.loc["pool=small handover=12", "Darmstadt-Mitte"]
 
 
 def test_a_folder_of_the_old_format_is_refused_by_its_fingerprint(city_batch, tmp_path):

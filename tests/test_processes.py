@@ -17,6 +17,7 @@ from stadtteil_sim.model.population import (
     MEMBER,
     UNREACHED,
     WORKING_GROUP,
+    in_residents,
 )
 from stadtteil_sim.model.processes import (
     activation,
@@ -264,7 +265,8 @@ GROUP_OVERRIDES = {"behaviour.associations.form_rate": 1.0, "behaviour.associati
 def test_womens_group_needs_core_size_activated_women():
     for count, forms in [("short", False), ("core", True)]:
         model = small_model(GROUP_OVERRIDES)
-        core = model.config.behaviour.associations.core_size
+        core = context(model).core_size  # the schema's core in residents at the model's scale
+        assert core == in_residents(model.config.behaviour.associations.core_size, model.config.run.scale)
         k = code(model, "Russian-German")
         women = activate_women(model, k, core - 1 if count == "short" else core)
         model.state.month = 1

@@ -143,7 +143,7 @@ def test_sigterm_stops_a_parallel_calibration_and_its_forked_workers_and_it_resu
         "targets": [{"name": "participation", "condition": "ks", "metric": "migrant_participation_rate@12",
                      "observed": 0.02, "tolerance": 0.01}],
         "parameters": {"behaviour.activation.weight_office": {"low": 0.2, "high": 0.8}},
-        "settings": {"population_size": 10, "max_generations": 3, "seed": 7, "predictive_draws": 2},
+        "settings": {"population_size": 10, "max_generations": 3, "min_epsilon": 0, "seed": 7, "predictive_draws": 2},
     }))  # fmt: skip
     out = tmp_path / "out"
     command = [sys.executable, "-m", "stadtteil_sim", "calibrate", str(targets), "--workers", "2", "--out", str(out)]

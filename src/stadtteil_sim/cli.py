@@ -284,6 +284,7 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     dask_workers: Annotated[int | None, typer.Option(min=1, help="start a local Dask cluster with this many worker processes")] = None,
     out: Annotated[Path | None, typer.Option(help="results folder (default: results/<experiment name>)")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override in every run by dotted path, e.g. run.scale=1.0")] = None,
     force: Force = False,
 ) -> None:
     """Run every variant x replicate of an experiment; rerun the same command to resume."""
@@ -293,7 +294,7 @@ def batch(
 
     spec = _executor("batch", workers, scheduler, dask_workers)
     try:
-        design = load_experiment(experiment)
+        design = load_experiment(experiment, _overrides(set_))
     except ScenarioError as exc:
         _fail(str(exc))
     target = out or Path("results") / design.experiment.name

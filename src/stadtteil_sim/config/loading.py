@@ -76,8 +76,8 @@ def _check_looks_like_a_scenario(data: dict, path: Path) -> None:
     if "districts" in data:
         raise ScenarioError(
             f"{display_path(path)}: a city file (it lists districts:); allowed here: a district file. "
-            "A city runs with 'stadtteil-sim run' (or stadtteil_sim.run_city); experiments, calibration and the "
-            "dashboard take its district files"
+            "A city runs with 'stadtteil-sim run' (or stadtteil_sim.run_city, stadtteil_sim.load_city); "
+            "experiments, calibration targets, sensitivity specs and the dashboard take it too"
         )
     known = [*Scenario.model_fields, "include"]
     keys = [str(k) for k in data]

@@ -441,7 +441,8 @@ def best_within_budget(runs: pd.DataFrame, plan: Plan, statistics: pd.DataFrame,
 def indicator_words(name: str) -> str:
     """An indicator in its declared words (see :mod:`stadtteil_sim.model.indicators`); a name
     not declared (a batch stored by another version), spelled out."""
-    return INDICATORS[name].en if name in INDICATORS else name.replace("_", " ")
+    declared = INDICATORS.get(name) or CITY_INDICATORS.get(name)
+    return declared.en if declared else name.replace("_", " ")
 
 
 def metric_label(metric: str) -> str:
@@ -450,17 +451,32 @@ def metric_label(metric: str) -> str:
     name, month = describe_metric(metric)
     if month is not None:
         return f"{indicator_words(name)} at month {month}"
-    return SUMMARY[metric].en if metric in SUMMARY else metric.replace("_", " ")
+    declared = SUMMARY.get(metric) or CITY_SUMMARY.get(metric) or DISTRICT_IN_CITY_SUMMARY.get(metric)
+    return declared.en if declared else metric.replace("_", " ")
 
 
 def _level_words(factor: str, level: str) -> str:
     if factor == "handover":
-        return "handing over by the stability rule" if level == "stable" else f"handing over at month {level}"
+        if level == "stable":
+            return "handing over by the stability rule"
+        return f"handing over at month {level}" if level.isdigit() else f"handover '{level}'"
     if factor == "link_month":
         return "linking as soon as the group has formed" if level == "0" else f"linking from month {level}"
     if factor == "handover_month":
         return f"handing over at month {level}"
+    if factor == "plan" and level in PLAN_WORDS:
+        return PLAN_WORDS[level]
+    if factor == "pool":
+        return f"a pool of {level} staff hours a month" if level.isdigit() else f"pool {level}"
     return f"{factor.replace('_', ' ')} {level}"
+
+
+# A city's roll-out plans, labelled by their office.allocation value (config/city.ALLOCATIONS).
+PLAN_WORDS = {
+    "rollout": "the documented roll-out",  # districts in the city file's order, each once the pool covers it
+    "proportional": "a proportional share",  # every request scaled by pool / total requests
+    "weakest_first": "the weakest district first",
+}
 
 
 def describe_variant(plan: Plan, variant: str, notes: dict[str, str] | None = None) -> str:

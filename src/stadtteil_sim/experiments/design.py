@@ -237,17 +237,22 @@ class Design:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def load_experiment(path: str | Path) -> Design:
+def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Design:
     """Read, validate and expand an experiment file; every scenario it makes is validated too,
-    so an impossible combination fails here, before any run, naming the experiment file."""
+    so an impossible combination fails here, before any run, naming the experiment file.
+    ``overrides`` (``batch --set``) are added to the file's own, e.g. ``run.scale: 1.0`` for the
+    1:1 version of a scaled experiment; the results folder records them with the experiment."""
     path = Path(path)
     experiment = validate_model(Experiment, read_yaml(path), display_path(path))
-    return make_design(experiment, path)
+    if overrides:
+        experiment = experiment.model_copy(update={"overrides": {**experiment.overrides, **overrides}})
+    return make_design(experiment, path, command_line=frozenset(overrides or ()))
 
 
-def make_design(experiment: Experiment, path: Path) -> Design:
+def make_design(experiment: Experiment, path: Path, command_line: frozenset[str] = frozenset()) -> Design:
     """Expand a validated experiment into tasks; scenario files are relative to ``path``'s
-    folder and messages name ``path`` (built in memory by, e.g., the sensitivity analysis)."""
+    folder and messages name ``path`` (built in memory by, e.g., the sensitivity analysis), or
+    ``--set`` for the overrides in ``command_line``."""
     path = Path(path)
     shown = display_path(path)
     variants = expand_variants(experiment)
@@ -256,7 +261,7 @@ def make_design(experiment: Experiment, path: Path) -> Design:
     scenarios: dict[tuple[str, str], dict] = {}
     for entry in experiment.scenarios:
         file = relative_scenario_file(path, entry, "scenarios")
-        labels = {k: f"{shown}: overrides" for k in experiment.overrides}
+        labels = {k: "--set" if k in command_line else f"{shown}: overrides" for k in experiment.overrides}
         base = load_city(file, experiment.overrides, labels=labels)
         if base.name in bases:
             raise ScenarioError(f"{shown}: scenarios: two files have the scenario name '{base.name}'; allowed: distinct names")

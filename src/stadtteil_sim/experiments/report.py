@@ -21,10 +21,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from stadtteil_sim.experiments.analysis import (
+    CITY_CONTEXT_METRICS,
     Analysis,
     Choice,
     Plan,
     analyse,
+    describe_variant,
     digits_for,
     district_table,
     fmt,
@@ -32,6 +34,7 @@ from stadtteil_sim.experiments.analysis import (
     metric_label,
     parameter_sentence,
 )
+from stadtteil_sim.experiments.city_analysis import CityFindings, city_findings, city_paragraph
 from stadtteil_sim.experiments.ownership import check_folder, result_folder
 from stadtteil_sim.experiments.store import BatchResults, load_results
 from stadtteil_sim.model.indicators import CITY_INDICATORS, INDICATORS
@@ -327,12 +330,16 @@ def _safe(metric: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", metric)
 
 
-def tradeoff_axes(analysis: Analysis) -> tuple[str | None, list[str]]:
-    """x: the cost (first budget metric, else office staff hours); y: sustainability (the declared
-    sustainability objective, else the 24-month ratio) and the primary objective, where known."""
-    have = set(analysis.statistics["metric"]) if not analysis.statistics.empty else set()
-    plan = analysis.plan
-    x = next((m for m in [*plan.budget, "office_staff_hours_total"] if m in have), None)
+def tradeoff_axes(analysis: Analysis, base: str) -> tuple[str | None, list[str]]:
+    """x: the cost (first budget metric, else office staff hours; for a city as a whole the staff
+    its pool granted); y: sustainability (the declared sustainability objective, else the 24-month
+    ratio) and the primary objective, where known; for a city its first two objectives."""
+    stats = analysis.statistics
+    have = set(stats.loc[stats["base"] == base, "metric"]) if not stats.empty else set()
+    plan = analysis.plan.for_base(base)
+    x = next((m for m in [*plan.budget, "office_staff_hours_total", *CITY_CONTEXT_METRICS] if m in have), None)
+    if base in analysis.plan.cities:
+        return x, [m for m in list(plan.objectives)[:2] if m in have and m != x]
     sustainability = next((m for m in plan.objectives if m.startswith("sustainability_ratio")), "sustainability_ratio_24m")
     ys = [m for m in dict.fromkeys([sustainability, plan.primary]) if m and m in have and m != x]
     return x, ys
@@ -341,38 +348,43 @@ def tradeoff_axes(analysis: Analysis) -> tuple[str | None, list[str]]:
 def plot_tradeoff(analysis: Analysis, folder: Path) -> list[Block]:
     """Each variant's mean cost against its mean sustainability (and primary objective), with 95%
     CIs: colour = level of the lead grid factor, filled = Pareto set, star = reference, budget
-    as a line; the best variants are labelled."""
+    as a line; the best variants are labelled. One figure for the districts (a column each), one
+    per city as a whole (staff granted against the weakest district and the whole city)."""
     plan = analysis.plan
-    x, ys = tradeoff_axes(analysis)
-    if x is None or not ys:
-        return []
-    stats = analysis.statistics
-    have = {base: set(stats.loc[stats["base"] == base, "metric"]) for base in analysis.bases}
-    bases = [base for base in analysis.bases if {x, *ys} <= have[base]]  # a city's own metrics differ
+    groups: dict[tuple[str | None, tuple[str, ...]], list[str]] = {}
+    for base in analysis.bases:
+        x, ys = tradeoff_axes(analysis, base)
+        if x is not None and ys:
+            groups.setdefault((x, tuple(ys)), []).append(base)
+    blocks: list[Block] = []
     colours = _level_colours(plan)
-    fig = MplFigure(figsize=(6 * len(bases), 4.5 * len(ys)))
-    axes = fig.subplots(len(ys), len(bases), squeeze=False)
-    for row, y in enumerate(ys):
-        for col, base in enumerate(bases):
-            _draw_tradeoff(axes[row, col], analysis, base, x, y, colours)
-            axes[row, col].set_title(plan.district(base), fontsize=10)
-    handles = [Line2D([], [], marker="o", linestyle="", color=c, label=label) for label, c in colours.items()]
-    handles += [Line2D([], [], marker="o", linestyle="", color="grey", label="filled: Pareto set"),
-                Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="grey", label="open: not Pareto"),
-                Line2D([], [], marker="*", linestyle="", color="red", markersize=12, label="reference")]
-    if x in plan.budget:
-        handles.append(Line2D([], [], color="tab:red", linestyle="--", label=f"budget ({fmt(plan.budget[x])})"))
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=9)
-    fig.tight_layout()
-    file = f"{FIGURES}/tradeoff.png"
-    fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
-    axes_label = "/".join(_grid_axes(plan))
-    labels = f", labelled {axes_label}" if axes_label else ""
-    return [Paragraph(f"Mean {metric_label(x)} (x) against mean {' and '.join(metric_label(y) for y in ys)} (y) per "
-                      "variant, with 95% confidence intervals of the means; colour: the lead grid factor's level. "
-                      "Filled points: the Pareto set over the declared objectives; the best by the primary "
-                      f"objective overall and within the budget are named{labels}."),
-            Figure(file, "trade-off between cost and outcome")]
+    for number, ((x, ys), bases) in enumerate(groups.items()):
+        fig = MplFigure(figsize=(6 * len(bases), 4.5 * len(ys)))
+        axes = fig.subplots(len(ys), len(bases), squeeze=False)
+        for row, y in enumerate(ys):
+            for col, base in enumerate(bases):
+                _draw_tradeoff(axes[row, col], analysis, base, x, y, colours)
+                axes[row, col].set_title(plan.district(base), fontsize=10)
+        handles = [Line2D([], [], marker="o", linestyle="", color=c, label=label) for label, c in colours.items()]
+        handles += [Line2D([], [], marker="o", linestyle="", color="grey", label="filled: Pareto set"),
+                    Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="grey", label="open: not Pareto"),
+                    Line2D([], [], marker="*", linestyle="", color="red", markersize=12, label="reference")]
+        if x in plan.budget:
+            handles.append(Line2D([], [], color="tab:red", linestyle="--", label=f"budget ({fmt(plan.budget[x])})"))
+        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=9)
+        fig.tight_layout()
+        file = f"{FIGURES}/tradeoff{'' if number == 0 else f'_{number + 1}'}.png"
+        fig.savefig(folder / file, dpi=DPI, bbox_inches="tight")
+        axes_label = "/".join(_grid_axes(plan))
+        labels = f", labelled {axes_label}" if axes_label else ""
+        blocks += [Paragraph(f"Mean {metric_label(x)} (x) against mean {' and '.join(metric_label(y) for y in ys)} (y) "
+                             f"per variant in {', '.join(plan.district(b) for b in bases)}, with 95% confidence "
+                             "intervals of the means; colour: the lead grid factor's level. Filled points: the Pareto "
+                             "set over the declared objectives; the best by the primary objective overall and within "
+                             f"the budget are named{labels}."),
+                   Figure(file, f"trade-off between cost and outcome ({', '.join(plan.district(b) for b in bases[:3])}"
+                                f"{' …' if len(bases) > 3 else ''})")]
+    return blocks
 
 
 def _level_colours(plan: Plan) -> dict[str, tuple]:
@@ -577,13 +589,17 @@ HOW_TO_READ = (
 )
 
 
-def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, list[Block]]) -> list[Block]:
+def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, list[Block]],
+                 cities: list[CityFindings] | None = None) -> list[Block]:
     plan = analysis.plan
+    cities = cities or []
     blocks = _header(results, plan)
-    blocks += [Heading(2, "Summary"), *(Paragraph(p) for p in summary_paragraphs(analysis))]
+    blocks += [Heading(2, "Summary"), *(Paragraph(p) for p in summary_paragraphs(analysis, cities))]
     blocks += [Heading(2, "How to read this report"), Paragraph(HOW_TO_READ)]
     if not plan.parameters:  # with a sample, the summary says what the intervals include
         blocks.append(Paragraph(parameter_sentence(plan)))
+    for findings in cities:
+        blocks += _city_blocks(analysis, findings)
     blocks += _best_blocks(analysis)
     blocks.append(Heading(2, "Per district: every variant against the reference"))
     blocks.append(Paragraph("Mean over replicates and paired difference to the reference with its 95% CI. "
@@ -610,10 +626,12 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
     return blocks
 
 
-def summary_paragraphs(analysis: Analysis) -> list[str]:
-    """One paragraph per district, then, when the runs drew from a parameter sample, the
-    statement that the intervals include parameter uncertainty (report.md and the terminal)."""
-    paragraphs = [analysis.paragraphs[b] for b in analysis.bases]
+def summary_paragraphs(analysis: Analysis, cities: list[CityFindings] | None = None) -> list[str]:
+    """One paragraph per city as a whole and per district, then, when the runs drew from a
+    parameter sample, the statement that the intervals include parameter uncertainty (report.md
+    and the terminal)."""
+    by_city = {f.base: city_paragraph(analysis, f) for f in cities or []}
+    paragraphs = [by_city.get(b, analysis.paragraphs[b]) for b in analysis.bases]
     return paragraphs + [parameter_sentence(analysis.plan)] if analysis.plan.parameters else paragraphs
 
 
@@ -633,6 +651,45 @@ def _best_blocks(analysis: Analysis) -> list[Block]:
                                 "beaten on every objective at once by another variant; variants with a missing "
                                 "objective value are left out):"))
         blocks.append(Table(pareto))
+    return blocks
+
+
+def _city_blocks(analysis: Analysis, findings: CityFindings) -> list[Block]:
+    """The city as a whole: the plans by the weakest district, the city and staff; who waits;
+    what a late handover in one district costs the others."""
+    plan = analysis.plan
+    blocks: list[Block] = [Heading(2, f"The city: {findings.name}"), Paragraph(city_paragraph(analysis, findings))]
+    stats = findings.plans
+    if not stats.empty:
+        table = pd.DataFrame({"variant": list(dict.fromkeys(stats["variant"]))})
+        for metric, part in stats.groupby("metric", sort=False):
+            part = part.set_index("variant").reindex(table["variant"])
+            digits = metric_digits(analysis, metric)
+            table[f"{metric_label(metric)}"] = [fmt(v, digits=digits) for v in part["mean"]]
+            table[f"Δ vs ref [95% CI] ({metric})"] = [
+                _diff_cell(*vals, digits) for vals in part[["diff", "diff_low", "diff_high", "better", "worse"]].itertuples(index=False)]
+        if len(findings.weakest):
+            table["weakest district (most runs)"] = [findings.weakest.get(v, "") for v in table["variant"]]
+        blocks += [Heading(3, "Plans compared: the weakest district, the whole city, staff"),
+                   Paragraph("Mean over replicates and paired difference to the reference (95% CI); ↑ / ↓ better / "
+                             "worse beyond the noise."), Table(table)]
+    if not findings.waits.empty:
+        waits = findings.waits.map(lambda w: fmt(w, digits=0))
+        never = findings.never_started.reindex_like(findings.waits).fillna(0)
+        waits = waits.where(never < 1, "never started")
+        blocks += [Heading(3, "Who waits for staff"),
+                   Paragraph("Mean months each district waited for the office's staff before its moderation began "
+                             "(never started: the run ended first in every replicate)."),
+                   Table(waits.rename_axis("variant").reset_index())]
+    for late in findings.late:
+        effects = late.effects.assign(cell=[_interval_cell(r.diff, r.low, r.high, 3) for r in late.effects.itertuples()])
+        wide = effects.pivot_table(index="district", columns="setting", values="cell", aggfunc="first", sort=False)
+        wide = wide.reindex([d for d in dict.fromkeys(late.effects["district"])])
+        blocks += [Heading(3, f"What a late handover in {late.district} costs the others"),
+                   Paragraph(f"Paired difference in {metric_label(late.metric)}: {late.factor} {late.level} minus "
+                             f"{late.factor} {late.reference_level}, for every setting of the other factors "
+                             f"(reference plan: {describe_variant(plan, plan.reference)}); 95% CI."),
+                   Table(wide.rename_axis("district").reset_index())]
     return blocks
 
 
@@ -672,15 +729,16 @@ def write_report(folder: str | Path, target: str | Path | None = None, *, force:
     target = Path(target) if target is not None else Path(folder) / REPORT_DIR
     check_folder(target, "report", force=force, recognise=is_report_folder)  # before the analysis
     analysis = analyse(results.runs, results.manifest)
+    cities = city_findings(analysis, results.manifest)
     with result_folder(target, "report", force=force, recognise=is_report_folder) as tmp:
         (tmp / FIGURES).mkdir()
         figures = {"fans": plot_fans(analysis, results.series, tmp),
                    "heatmaps": plot_heatmaps(analysis, tmp),
                    "tradeoff": plot_tradeoff(analysis, tmp)}
-        blocks = build_blocks(results, analysis, figures)
+        blocks = build_blocks(results, analysis, figures, cities)
         (tmp / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
         (tmp / "report.html").write_text(to_html(blocks, f"Report: {analysis.plan.name}"), encoding="utf-8")
         analysis.statistics.to_csv(tmp / "variants.csv", index=False)
         analysis.pareto.to_csv(tmp / "pareto.csv", index=False)
         analysis.choices_table().to_csv(tmp / "best.csv", index=False)
-    return target / "report.md", summary_paragraphs(analysis)
+    return target / "report.md", summary_paragraphs(analysis, cities)

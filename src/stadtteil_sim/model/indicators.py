@@ -19,7 +19,7 @@ import pandas as pd
 
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model.network import bridging_share
-from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES
+from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
@@ -175,7 +175,8 @@ INDICATORS: dict[str, Indicator] = _registry(
     Indicator("womens_associations_founded", "count", "women's associations founded", "Gründungen von Frauenvereinen",
               lambda s: s.counters.womens_associations_founded),
     Indicator("self_organised_groups", "count", "self-organised groups", "Selbstorganisierte Gruppen",
-              lambda s: self_organised_groups(s.state, s.scenario.behaviour.associations.core_size), main=True),
+              lambda s: self_organised_groups(s.state, in_residents(s.scenario.behaviour.associations.core_size,
+                                                                     s.scenario.run.scale)), main=True),
     Indicator("token_index", "index", "token index", "Alibi-Index",
               lambda s: token_index(s.state, s.in_wg), main=True, chart="quality", colour=(214, 120, 20)),
     Indicator("detachment_index", "index", "detachment index", "Verselbständigungs-Index",

@@ -6,6 +6,7 @@ over the whole population, so a month costs a few dozen array operations, not a 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -150,6 +151,15 @@ def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndar
         "resources": np.clip(0.75 + 0.15 * noise[:, 4] - weight * strain, 0.0, 1.0),
         "threshold": act.threshold_mean + act.threshold_sd * noise[:, 5],
     }
+
+
+def in_residents(people: int, scale: float) -> int:
+    """A threshold the schema counts in people (a group's core, the organised members a community
+    needs), in resident agents at the run's scale: at 1:1 the number itself; at run.scale 0.5,
+    where each resident stands for two inhabitants, half of it (rounded up, at least one). Without
+    this a scaled-down district, whose communities are halved, meets undiminished thresholds and
+    behaves differently, not just more noisily (docs/ODD.md, "Scale")."""
+    return max(1, math.ceil(people * scale - 1e-9))
 
 
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:

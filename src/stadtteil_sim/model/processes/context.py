@@ -11,7 +11,7 @@ import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model.network import share_of_ties
-from stadtteil_sim.model.population import ATTENDS
+from stadtteil_sim.model.population import ATTENDS, in_residents
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import DistrictState
 
@@ -97,6 +97,16 @@ class MonthContext:
             active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
             in_working_group=in_wg,
         )
+
+    @property
+    def core_size(self) -> int:
+        """Attending members a self-organised group needs, in residents at the run's scale."""
+        return in_residents(self.behaviour.associations.core_size, self.scenario.run.scale)
+
+    @property
+    def members_needed(self) -> int:
+        """Organised members a community needs to send a representative, in residents at the run's scale."""
+        return in_residents(self.behaviour.working_group.members_needed, self.scenario.run.scale)
 
     def district_interest(self) -> np.ndarray:
         """Per community, how much district work serves its interests; the office can use city

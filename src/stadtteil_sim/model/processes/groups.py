@@ -73,8 +73,8 @@ def _dissolve(ctx: MonthContext, group_draw: np.ndarray) -> None:
     for i in range(len(g)):
         if not g.alive[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
             continue
-        g.activity[i] = 0.9 * g.activity[i] + 0.1 * min(1.0, counts[i] / a.core_size)
-        weak = counts[i] < a.core_size / 2
+        g.activity[i] = 0.9 * g.activity[i] + 0.1 * min(1.0, counts[i] / ctx.core_size)
+        weak = counts[i] < ctx.core_size / 2
         rate = a.dissolve_rate * (1.0 if g.in_rooms[i] else a.no_rooms_dissolve_factor)
         if weak and not g.registered[i] and group_draw[i % GROUP_DRAWS, 0] < rate * (2.0 - g.activity[i]):
             g.alive[i] = False
@@ -84,11 +84,11 @@ def _dissolve(ctx: MonthContext, group_draw: np.ndarray) -> None:
 
 def _target_groups(ctx: MonthContext, kind: int, counts: np.ndarray, open_only: bool) -> np.ndarray:
     """Per community code, the group of this kind a newcomer joins (-1 if none)."""
-    g, a = ctx.state.groups, ctx.behaviour.associations
+    g = ctx.state.groups
     ok = usable(ctx)
     target = np.full(len(ctx.communities.names), -1, dtype=np.int64)
     for i in range(len(g)):
-        if ok[i] and g.kind[i] == kind and (not open_only or counts[i] < 3 * a.core_size):
+        if ok[i] and g.kind[i] == kind and (not open_only or counts[i] < 3 * ctx.core_size):
             if target[g.community[i]] < 0 or counts[i] < counts[target[g.community[i]]]:
                 target[g.community[i]] = i
     return target
@@ -138,7 +138,7 @@ def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
     in_own_kind = (pop.group >= 0) & (kinds[pop.group] == kind)
     candidates = who & (pop.level >= ATTENDS) & ~in_own_kind
     pool = np.bincount(pop.community[candidates], minlength=len(ctx.communities.names))
-    for k in np.flatnonzero(pool >= a.core_size):
+    for k in np.flatnonzero(pool >= ctx.core_size):
         if k == NATIVE:
             continue
         main = next((i for i in range(len(g)) if g.alive[i] and g.kind[i] == MAIN_ASSOCIATION and g.community[i] == k), -1)
@@ -151,7 +151,7 @@ def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
             continue
         new = g.add(kind=kind, community=int(k), month=state.month, in_rooms=rooms, activity=0.6,
                     openness=0.7, formality=0.1)
-        members = np.flatnonzero(candidates & (pop.community == k))[: 2 * a.core_size]
+        members = np.flatnonzero(candidates & (pop.community == k))[: 2 * ctx.core_size]
         from_main = members[pop.group[members] == main] if main >= 0 else members[:0]
         pop.group[members] = new
         forms = GROUP_FORMS_IN_ROOMS if rooms else GROUP_FORMS_WITHOUT_ROOMS
@@ -186,7 +186,7 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
     for i in range(len(g)):
         if not g.alive[i] or g.registered[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
             continue
-        if state.month - g.born[i] < a.founding_min_months or counts[i] < a.core_size / 2:
+        if state.month - g.born[i] < a.founding_min_months or counts[i] < ctx.core_size / 2:
             continue
         core_capacity = sums[i] / max(1, members[i])
         if core_capacity >= a.founding_capacity and group_draw[i % GROUP_DRAWS, 1] < a.founding_rate * advice:

@@ -42,7 +42,7 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
     members = np.bincount(k[organised], minlength=n_comm)
     reps = np.bincount(k[pop.representative], minlength=n_comm)
-    invited = (state.contact >= w.contact_needed) & (members >= w.members_needed) & (reps < w.max_reps)
+    invited = (state.contact >= w.contact_needed) & (members >= ctx.members_needed) & (reps < w.max_reps)
     invited[0] = False
     # The office invites; district management can, more weakly and without mediators.
     inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
