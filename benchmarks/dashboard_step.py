@@ -45,7 +45,7 @@ def all_views(workshop, lang: str) -> int:
     for label, model in copies:
         title = views.title(model, lang, label if multi else "")
         made += len(page.cached_picture(model, ("district", lang, title),
-                                        lambda m=model, t=title: page.district_view(m, lang).image(t)))
+                                        lambda m=model, t=title: page.district_view(m, lang, multi).image(t)))
         tag = label if multi else ""
         made += len(page.cached_picture(model, ("network", lang, tag),
                                         lambda m=model, t=tag: views.network_image(m, lang, t)))

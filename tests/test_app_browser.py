@@ -4,7 +4,9 @@ cache, at a projector's 1280×720 and at 1920×1080.
 
 At each size: no English control word (nor a dotted identifier) on the German page, no status
 value clipped (``scrollWidth <= clientWidth``, inside the window) or below 18 px, the month and
-the office's mode visible without scrolling (and still after scrolling). A bad value for B gives
+the office's mode visible without scrolling (and still after scrolling), the district picture's
+type and the legend at least 12 px; at 1280×720 a resident's dot at least 5 px alone, 4.5 px side
+by side. A bad value for B gives
 one message and the views stay. Screenshots of a district and of the city, single and side by
 side, are kept in tests/artifacts/ (git-ignored). Without a browser this test fails (it never
 skips): ./dev test installs Debian's chromium.
@@ -83,13 +85,36 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
 
 
-def check_room(page, name: str) -> None:
-    """At both sizes: the checks of the module docstring, then a screenshot ``name-WxH.png``."""
+# Each district picture as shown: a resident's dot and the picture's smallest type in screen
+# pixels (the picture's own sizes, scaled by its width on screen over its width as drawn).
+ON_SCREEN = """() => [...document.querySelectorAll('img[data-dot]')].map(e => {
+    const box = e.getBoundingClientRect(), scale = box.width / e.naturalWidth;
+    return {name: e.className, dot: e.dataset.dot * scale, type: e.dataset.type * scale, bottom: box.bottom};
+  })"""
+
+
+def district_on_screen(page) -> list[dict]:
+    page.locator("img[data-dot]").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('img[data-dot]')].every(e => e.complete && e.naturalWidth)")
+    return page.evaluate(ON_SCREEN)
+
+
+def check_room(page, name: str, dot: float | None = None) -> None:
+    """At both sizes: the checks of the module docstring, then a screenshot ``name-WxH.png``;
+    ``dot``: every district picture shows a resident at least this many pixels wide at the
+    first size (1280×720), its type and the legend's at least 12 px."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate(TO_TOP)
         page.wait_for_timeout(300)
+        if dot is not None:
+            shown = district_on_screen(page)
+            assert shown and all(p["type"] >= 12 for p in shown), (name, width, shown)
+            if width == SIZES[0][0]:
+                assert all(p["dot"] >= dot for p in shown), (name, width, shown)
+            legend = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.ws-legend')).fontSize)")
+            assert legend >= 12, (name, width, legend)
         text = page.evaluate("() => document.body.innerText")
         english = [w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
         assert english == [], (name, width, english)
@@ -124,7 +149,7 @@ def test_district_single_and_side_by_side(open_page):
     page.locator("table.monitors-A", has_text="nur Unterstützung").wait_for(timeout=TIMEOUT_MS)
     button(page, "Schritt").click()
     month_is(page, 1)
-    check_room(page, "district-single")
+    check_room(page, "district-single", dot=5)
 
     choose(page, "Vergleich", "Übergabe an Unterstützung (Monat)")
     field = page.get_by_label("Wert in B: Wert eintippen")
@@ -143,7 +168,7 @@ def test_district_single_and_side_by_side(open_page):
     for month in (1, 2):
         button(page, "Schritt").click()
         month_is(page, month)
-    check_room(page, "district-ab")
+    check_room(page, "district-ab", dot=4.5)
 
 
 def test_city_single_side_by_side_and_a_district_opened(open_page):
@@ -166,6 +191,6 @@ def test_city_single_side_by_side_and_a_district_opened(open_page):
 
     page.locator(".ws-tile", has_text="Kranichstein-Süd").click()
     page.locator("img.district-view-B").wait_for(timeout=TIMEOUT_MS)
-    check_room(page, "city-district-ab")
+    check_room(page, "city-district-ab", dot=4.5)
     button(page, "← zur ganzen Stadt").click()
     page.locator(".ws-tile").first.wait_for(timeout=TIMEOUT_MS)

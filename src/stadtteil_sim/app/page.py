@@ -45,6 +45,9 @@ from stadtteil_sim.model.district import StadtteilModel
 # Milliseconds between months while playing, by the speed's text key.
 SPEEDS = {"speed_slow": 1200, "speed_normal": 500, "speed_fast": 150}
 SIDE_W = 290  # px, the side panel (never over the views: it is a column beside them)
+# Height per width of the district picture's place at 1280x720, below the header: beside the
+# status alone, half the views each side by side (views.DistrictLayout fills it).
+DISTRICT_ASPECT = {False: 1.05, True: 1.35}
 
 CSS = f"""
 .ws-header {{ position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 2px solid #ddd;
@@ -107,10 +110,11 @@ _district_views: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _pictures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def district_view(model: StadtteilModel, lang: str) -> views.DistrictView:
+def district_view(model: StadtteilModel, lang: str, side_by_side: bool) -> views.DistrictView:
+    aspect = DISTRICT_ASPECT[side_by_side]
     cached = _district_views.get(model)
-    if cached is None or cached.lang != lang:
-        cached = _district_views[model] = views.DistrictView(model, lang, legend=False)
+    if cached is None or cached.lang != lang or cached.aspect != aspect:
+        cached = _district_views[model] = views.DistrictView(model, lang, legend=False, aspect=aspect)
     return cached
 
 
@@ -125,9 +129,11 @@ def cached_picture(model: Any, key: tuple, draw) -> str:
     return found
 
 
-def picture(url: str, css_class: str) -> None:
-    """A picture as wide as its cell (``css_class`` names it for tests)."""
-    solara.HTML(tag="div", unsafe_innerHTML=f'<img class="{css_class}" src="{url}" alt="{css_class}">',
+def picture(url: str, css_class: str, data: dict[str, int] | None = None) -> None:
+    """A picture as wide as its cell (``css_class`` names it for tests; ``data``: its geometry
+    as ``data-`` attributes, for the browser test to measure on screen)."""
+    attributes = "".join(f' data-{k}="{v}"' for k, v in (data or {}).items())
+    solara.HTML(tag="div", unsafe_innerHTML=f'<img class="{css_class}" src="{url}" alt="{css_class}"{attributes}>',
                 classes=["ws-picture"])
 
 
@@ -286,10 +292,10 @@ def DistrictPanel(workshop: WorkshopModel, name: str | None, lang: str, tick: in
         for label, model in copies:
             title = views.title(model, lang, label if multi else "")
             url = cached_picture(model, ("district", lang, title),
-                                 lambda model=model, title=title: district_view(model, lang).image(title))
-            picture(url, f"district-view-{label}")
+                                 lambda model=model, title=title: district_view(model, lang, multi).image(title))
+            picture(url, f"district-view-{label}", {"dot": views.DOT, "type": views.TYPE})
         if not multi:
-            with solara.Div(style={"flex": "0 1 auto", "max-width": "40%"}):
+            with solara.Div(style={"flex": "0 1 auto", "max-width": "36%"}):
                 solara.HTML(tag="table", unsafe_innerHTML=monitor_table(copies, lang), classes=["ws-monitors", "monitors-A"])
     solara.HTML(tag="div", unsafe_innerHTML=legend_html(copies[0][1], lang), classes=["ws-legend"])
     if multi:
