@@ -92,6 +92,8 @@ def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
         if compare:
             rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = lever_of("office.handover_month").label("de")
             rc.find(v.Btn, children=[texts.tr("reset", "de")]).widget.click()
+            while rc.find(children=[texts.tr("building", "de")]).widgets:  # the page builds the pair in a thread
+                time.sleep(0.05)
         step = rc.find(v.Btn, children=[texts.tr("step", "de")])
         for i in range(warmup + steps):
             t0 = time.perf_counter()

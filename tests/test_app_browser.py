@@ -4,12 +4,12 @@ cache, at a projector's 1280×720 and at 1920×1080.
 
 At each size: no English control word (nor a dotted identifier) on the German page, no status
 value clipped (``scrollWidth <= clientWidth``, inside the window) or below 18 px, the month and
-the office's mode visible without scrolling (and still after scrolling), the district picture's
-type and the legend at least 12 px; at 1280×720 a resident's dot at least 5 px alone, 4.5 px side
-by side. A bad value for B gives
-one message and the views stay. Screenshots of a district and of the city, single and side by
-side, are kept in tests/artifacts/ (git-ignored). Without a browser this test fails (it never
-skips): ./dev test installs Debian's chromium.
+the office's mode visible without scrolling (and still after scrolling) on one line, the header
+with the controls on at most two, the district picture's type and the legend at least 12 px; at
+1280×720 a resident's dot at least 5 px alone, 4.5 px side by side. A bad value for B gives one
+message and the views stay; while the city is built the header says so. Screenshots of a
+district and of the city, single and side by side, are kept in tests/artifacts/ (git-ignored).
+Without a browser this test fails (it never skips): ./dev test installs Debian's chromium.
 """
 
 from __future__ import annotations
@@ -93,6 +93,15 @@ ON_SCREEN = """() => [...document.querySelectorAll('img[data-dot]')].map(e => {
   })"""
 
 
+# The header: the status (month and modes) on one line, with the controls on at most two.
+HEADER = """() => {
+    const s = document.querySelector('.ws-status'), style = getComputedStyle(s);
+    return {status: s.getBoundingClientRect().height, line: parseFloat(style.lineHeight) || 1.3 * parseFloat(style.fontSize),
+            header: document.querySelector('.ws-header').getBoundingClientRect().height,
+            row: document.querySelector('.ws-header .v-btn').getBoundingClientRect().height + 20};
+  }"""
+
+
 def district_on_screen(page) -> list[dict]:
     page.locator("img[data-dot]").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function("() => [...document.querySelectorAll('img[data-dot]')].every(e => e.complete && e.naturalWidth)")
@@ -125,6 +134,8 @@ def check_room(page, name: str, dot: float | None = None) -> None:
           }).filter(c => c.clipped || c.size < 18)""")
         assert bad == [], (name, width, bad)
         assert page.locator(".ws-value").count() > 0
+        header = page.evaluate(HEADER)
+        assert header["status"] < 1.5 * header["line"] and header["header"] <= 2 * header["row"], (name, width, header)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}x{height}.png"))
         for scrolled in (False, True):
             if scrolled:
@@ -182,7 +193,12 @@ def test_city_single_side_by_side_and_a_district_opened(open_page):
     check_room(page, "city-single")
 
     choose(page, "Vergleich", "Personal des Büros für alle Stadtteile")
+    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
     button(page, "Zurücksetzen").click()
+    note = page.locator(".ws-building", has_text="wird aufgebaut …")  # the city's two copies take seconds
+    note.wait_for(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(ARTIFACTS / "city-building-1280x720.png"))
+    note.wait_for(state="detached", timeout=TIMEOUT_MS)
     page.locator(".pool-B").wait_for(timeout=TIMEOUT_MS)
     for month in (1, 2):
         button(page, "Schritt").click()
