@@ -137,7 +137,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "rooms": {"de": "Räume", "en": "Rooms"},
     "no_rooms": {"de": "keine Räume", "en": "no rooms"},
     "school": {"de": "Schule/Kita", "en": "School/nursery"},
-    "block": {"de": "Block", "en": "Block"},
     "natives": {"de": "Einheimische", "en": "Natives"},
     # network view
     "node_committees": {"de": "Stadtteilrunde", "en": "District committee"},
