@@ -3,12 +3,13 @@
 
 Two measurements, both server side, for one run and for the side-by-side pair:
 
-* **views**: ``WorkshopModel.step()`` plus producing every view the page shows (the district
-  and organisation pictures of each copy, the three charts, monitors and ticker) as the page's
-  components do: PNG bytes and text. Target: < 0.25 s single, < 0.5 s side by side.
-* **page**: a click on Mesa's Step button in the real page rendered by solara in a virtual
-  kernel (``solara.render``), i.e. the step, every component's re-render and the widget updates
-  solara would send to the browser. Same targets.
+* **views**: ``WorkshopModel.step()`` plus producing every view the page shows with the page's
+  own functions (the district and organisation pictures of each copy and the three charts as
+  PNG data URLs, the status table, the legend and the event ticker as HTML). Target: < 0.25 s
+  single, < 0.5 s side by side.
+* **page**: a click on the page's Schritt button in the real page rendered by solara in a
+  virtual kernel (``solara.render``), i.e. the step, every component's re-render and the widget
+  updates solara would send to the browser. Same targets.
 
     .venv/bin/python benchmarks/dashboard_step.py               # 40 steps each (after 20 warm-up)
     .venv/bin/python benchmarks/dashboard_step.py --steps 80
@@ -34,20 +35,25 @@ SCENARIO = ROOT / "scenarios" / "kranichstein_sued.yaml"
 TARGETS = {"single": 0.25, "side by side": 0.5}
 
 
-def all_views(workshop, lang: str, district_views: dict) -> int:
-    """Everything the page's components produce for one month; returns the bytes made."""
-    from stadtteil_sim.app import views
+def all_views(workshop, lang: str) -> int:
+    """Everything the page's district panel produces for one month; returns the characters made."""
+    from stadtteil_sim.app import page, views
 
     copies = [(c.label, c.model) for c in workshop.copies]
+    multi = len(copies) > 1
     made = 0
     for label, model in copies:
-        view = district_views.setdefault(id(model), views.DistrictView(model, lang))
-        made += len(views.png(view.image(views.title(model, lang, label))))
-        made += len(views.png(views.network_image(model, lang, label)))
-        made += sum(len(k) + len(v) for k, v in views.monitors(model, lang))
-        made += sum(len(e) for e in views.ticker(model, lang))
-    for kind in views.CHARTS:
-        made += len(views.png(views.chart_image(kind, copies, lang)))
+        title = views.title(model, lang, label if multi else "")
+        made += len(page.cached_picture(model, ("district", lang, title),
+                                        lambda m=model, t=title: page.district_view(m, lang, multi).image(t)))
+        tag = label if multi else ""
+        made += len(page.cached_picture(model, ("network", lang, tag),
+                                        lambda m=model, t=tag: views.network_image(m, lang, t)))
+        made += len(page.ticker_html(model, lang))
+    made += len(page.monitor_table(copies, lang)) + len(page.legend_html(copies[0][1], lang))
+    for kind in views.charts():
+        made += len(page.cached_picture(copies[0][1], ("chart", kind, lang),
+                                        lambda k=kind: views.chart_image(k, copies, lang)))
     return made
 
 
@@ -56,12 +62,11 @@ def time_views(compare: bool, steps: int, warmup: int) -> list[float]:
 
     workshop = WorkshopModel(SCENARIO, seed=1, compare="office.handover_month" if compare else "none",
                              compare_value="42", office__handover_month=18)
-    cache: dict = {}
     times = []
     for i in range(warmup + steps):
         t0 = time.perf_counter()
         workshop.step()
-        all_views(workshop, "de", cache)
+        all_views(workshop, "de")
         if i >= warmup:
             times.append(time.perf_counter() - t0)
     return times
@@ -71,10 +76,12 @@ def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
     import ipyvuetify as v
     import solara
     from solara.server import kernel, kernel_context
+    from solara.widgets import HTML
 
     from stadtteil_sim.app import texts
     from stadtteil_sim.app.defaults import ENV_SCENARIO
     from stadtteil_sim.app.page import Page
+    from stadtteil_sim.app.workshop import lever_of
 
     os.environ[ENV_SCENARIO] = str(SCENARIO)
     context = kernel_context.VirtualKernelContext(id=f"bench-{compare}", kernel=kernel.Kernel(), session_id="bench")
@@ -83,16 +90,19 @@ def time_page(compare: bool, steps: int, warmup: int) -> list[float]:
     with context, contextlib.redirect_stdout(io.StringIO()):
         _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
         if compare:
-            rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = "office.handover_month"
-            rc.find(v.Btn, children=["Reset"]).widget.click()
-        step = rc.find(v.Btn, children=["Step"])
+            rc.find(v.Select, label=texts.tr("compare", "de")).widget.v_model = lever_of("office.handover_month").label("de")
+            rc.find(v.Btn, children=[texts.tr("reset", "de")]).widget.click()
+            while rc.find(children=[texts.tr("building", "de")]).widgets:  # the page builds the pair in a thread
+                time.sleep(0.05)
+        step = rc.find(v.Btn, children=[texts.tr("step", "de")])
         for i in range(warmup + steps):
             t0 = time.perf_counter()
             step.widget.click()
             if i >= warmup:
                 times.append(time.perf_counter() - t0)
-        expected = f"{'A: ' if compare else ''}Monat {warmup + steps} · "
-        assert any(expected in str(w.children) for w in rc.find(v.Html).widgets), "the page did not step"
+        shown = " ".join(w.unsafe_innerHTML or "" for w in rc.find(HTML).widgets)
+        assert f"Monat {warmup + steps} · " in shown, "the page did not step"
+        assert ("district-view-B" in shown) == compare, "the page is not side by side" if compare else "the page is not single"
     return times
 
 

@@ -4,10 +4,12 @@ cache, at a projector's 1280×720 and at 1920×1080.
 
 At each size: no English control word (nor a dotted identifier) on the German page, no status
 value clipped (``scrollWidth <= clientWidth``, inside the window) or below 18 px, the month and
-the office's mode visible without scrolling (and still after scrolling). A bad value for B gives
-one message and the views stay. Screenshots of a district and of the city, single and side by
-side, are kept in tests/artifacts/ (git-ignored). Without a browser this test fails (it never
-skips): ./dev test installs Debian's chromium.
+the office's mode visible without scrolling (and still after scrolling) on one line, the header
+with the controls on at most two, the district picture's type and the legend at least 12 px; at
+1280×720 a resident's dot at least 5 px alone, 4.5 px side by side. A bad value for B gives one
+message and the views stay; while the city is built the header says so. Screenshots of a
+district and of the city, single and side by side, are kept in tests/artifacts/ (git-ignored).
+Without a browser this test fails (it never skips): ./dev test installs Debian's chromium.
 """
 
 from __future__ import annotations
@@ -83,13 +85,45 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
 
 
-def check_room(page, name: str) -> None:
-    """At both sizes: the checks of the module docstring, then a screenshot ``name-WxH.png``."""
+# Each district picture as shown: a resident's dot and the picture's smallest type in screen
+# pixels (the picture's own sizes, scaled by its width on screen over its width as drawn).
+ON_SCREEN = """() => [...document.querySelectorAll('img[data-dot]')].map(e => {
+    const box = e.getBoundingClientRect(), scale = box.width / e.naturalWidth;
+    return {name: e.className, dot: e.dataset.dot * scale, type: e.dataset.type * scale, bottom: box.bottom};
+  })"""
+
+
+# The header: the status (month and modes) on one line, with the controls on at most two.
+HEADER = """() => {
+    const s = document.querySelector('.ws-status'), style = getComputedStyle(s);
+    return {status: s.getBoundingClientRect().height, line: parseFloat(style.lineHeight) || 1.3 * parseFloat(style.fontSize),
+            header: document.querySelector('.ws-header').getBoundingClientRect().height,
+            row: document.querySelector('.ws-header .v-btn').getBoundingClientRect().height + 20};
+  }"""
+
+
+def district_on_screen(page) -> list[dict]:
+    page.locator("img[data-dot]").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('img[data-dot]')].every(e => e.complete && e.naturalWidth)")
+    return page.evaluate(ON_SCREEN)
+
+
+def check_room(page, name: str, dot: float | None = None) -> None:
+    """At both sizes: the checks of the module docstring, then a screenshot ``name-WxH.png``;
+    ``dot``: every district picture shows a resident at least this many pixels wide at the
+    first size (1280×720), its type and the legend's at least 12 px."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate(TO_TOP)
         page.wait_for_timeout(300)
+        if dot is not None:
+            shown = district_on_screen(page)
+            assert shown and all(p["type"] >= 12 for p in shown), (name, width, shown)
+            if width == SIZES[0][0]:
+                assert all(p["dot"] >= dot for p in shown), (name, width, shown)
+            legend = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.ws-legend')).fontSize)")
+            assert legend >= 12, (name, width, legend)
         text = page.evaluate("() => document.body.innerText")
         english = [w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
         assert english == [], (name, width, english)
@@ -100,6 +134,8 @@ def check_room(page, name: str) -> None:
           }).filter(c => c.clipped || c.size < 18)""")
         assert bad == [], (name, width, bad)
         assert page.locator(".ws-value").count() > 0
+        header = page.evaluate(HEADER)
+        assert header["status"] < 1.5 * header["line"] and header["header"] <= 2 * header["row"], (name, width, header)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}x{height}.png"))
         for scrolled in (False, True):
             if scrolled:
@@ -124,7 +160,7 @@ def test_district_single_and_side_by_side(open_page):
     page.locator("table.monitors-A", has_text="nur Unterstützung").wait_for(timeout=TIMEOUT_MS)
     button(page, "Schritt").click()
     month_is(page, 1)
-    check_room(page, "district-single")
+    check_room(page, "district-single", dot=5)
 
     choose(page, "Vergleich", "Übergabe an Unterstützung (Monat)")
     field = page.get_by_label("Wert in B: Wert eintippen")
@@ -143,7 +179,7 @@ def test_district_single_and_side_by_side(open_page):
     for month in (1, 2):
         button(page, "Schritt").click()
         month_is(page, month)
-    check_room(page, "district-ab")
+    check_room(page, "district-ab", dot=4.5)
 
 
 def test_city_single_side_by_side_and_a_district_opened(open_page):
@@ -157,7 +193,12 @@ def test_city_single_side_by_side_and_a_district_opened(open_page):
     check_room(page, "city-single")
 
     choose(page, "Vergleich", "Personal des Büros für alle Stadtteile")
+    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
     button(page, "Zurücksetzen").click()
+    note = page.locator(".ws-building", has_text="wird aufgebaut …")  # the city's two copies take seconds
+    note.wait_for(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(ARTIFACTS / "city-building-1280x720.png"))
+    note.wait_for(state="detached", timeout=TIMEOUT_MS)
     page.locator(".pool-B").wait_for(timeout=TIMEOUT_MS)
     for month in (1, 2):
         button(page, "Schritt").click()
@@ -166,6 +207,6 @@ def test_city_single_side_by_side_and_a_district_opened(open_page):
 
     page.locator(".ws-tile", has_text="Kranichstein-Süd").click()
     page.locator("img.district-view-B").wait_for(timeout=TIMEOUT_MS)
-    check_room(page, "city-district-ab")
+    check_room(page, "city-district-ab", dot=4.5)
     button(page, "← zur ganzen Stadt").click()
     page.locator(".ws-tile").first.wait_for(timeout=TIMEOUT_MS)

@@ -5,6 +5,7 @@ saving, and one model per browser session."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import ipyvuetify as v
@@ -64,10 +65,25 @@ def html_shown(rc, text: str) -> bool:
     return any(text in (getattr(w, "unsafe_innerHTML", None) or "") for w in rc.find(HTML).widgets)
 
 
+def settle(rc, timeout: float = 60.0) -> None:
+    """Wait until the page has built its run: a reset or another scenario builds in a thread
+    while the header says so."""
+    deadline = time.monotonic() + timeout
+    while any(text_shown(rc, texts.tr("building", lang)) for lang in texts.LANGS):
+        assert time.monotonic() < deadline, "the run was not built in time"
+        time.sleep(0.02)
+
+
 def click(rc, label: str) -> None:
     finder = rc.find(v.Btn, children=[label])
     finder.assert_single()
     finder.widget.click()
+    settle(rc)
+
+
+def choose_scenario(rc, words: str) -> None:
+    rc.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = words
+    settle(rc)
 
 
 def test_step_advances_the_month_and_reset_goes_back(dashboard):
@@ -147,17 +163,17 @@ def test_a_bad_seed_gives_one_message(dashboard):
 
 
 def test_broken_scenario_chosen_in_the_page_shows_a_message(dashboard, scenario_dir):
-    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "zz_broken"
+    choose_scenario(dashboard, "zz_broken")
     shown = errors(dashboard)
     assert len(shown) == 1 and "zz_broken.yaml" in shown[0] and "handover_month" in shown[0]
     # The page still works: choose a good scenario again and step.
-    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "ks_small"
+    choose_scenario(dashboard, "ks_small")
     click(dashboard, "Schritt")
     assert html_shown(dashboard, "Monat 1 · 2000")
 
 
 def test_a_city_file_opens_the_city_and_a_tile_opens_its_district(dashboard, scenario_dir):
-    dashboard.find(v.Select, label=texts.tr("scenario", "de")).widget.v_model = "Darmstadt – Die Stadt (7)"
+    choose_scenario(dashboard, "Darmstadt – Die Stadt (7)")
     click(dashboard, "Schritt")
     assert html_shown(dashboard, "Kranichstein-Süd") and html_shown(dashboard, "Wartet auf Personal: Darmstadt-Mitte")
     choose_compare(dashboard, "office.staff_pool_hours")
@@ -206,3 +222,29 @@ def test_each_session_gets_its_own_model(scenario_dir):
         assert html_shown(rc2, "Monat 0 · 2000") and not html_shown(rc2, "Monat 1 · 2000")
     first.close()
     second.close()
+
+
+def test_the_header_says_a_run_is_being_built_until_it_is_there(dashboard, monkeypatch):
+    """A reset builds in a thread: meanwhile the header shows the note and the play controls
+    wait; then the new run is on screen and the note is gone."""
+    import threading
+
+    from stadtteil_sim.app import page
+
+    release = threading.Event()
+    built = page.WorkshopModel
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(page, "WorkshopModel", slow)
+    click(dashboard, "Schritt")
+    dashboard.find(v.Btn, children=["Zurücksetzen"]).widget.click()
+    assert text_shown(dashboard, "wird aufgebaut …")
+    assert dashboard.find(v.Btn, children=["Schritt"]).widget.disabled
+    assert dashboard.find(v.Btn, children=["Zurücksetzen"]).widget.disabled
+    release.set()
+    settle(dashboard)
+    assert not text_shown(dashboard, "wird aufgebaut …") and html_shown(dashboard, "Monat 0 · 2000")
+    assert not dashboard.find(v.Btn, children=["Schritt"]).widget.disabled

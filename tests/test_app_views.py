@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from stadtteil_sim.app import views
@@ -41,6 +42,32 @@ def test_district_view_colours_each_resident_by_community_and_level():
     ringed = np.asarray(view.image("t"))
     ink = np.all(ringed == np.array(views.INK), axis=2).sum()
     assert ink >= pop.size * len(views._RING) * 0.9
+
+
+@pytest.mark.parametrize("aspect", [0.75, 1.05, 1.35])
+def test_district_view_packs_the_blocks_into_its_place(aspect):
+    """Every resident has a dot of its own inside its block's tile, no tile overlaps another, and
+    the dots fill most of a picture about as high per width as its place on the page."""
+    model = workshop(seed=1).copies[0].model
+    view = views.DistrictView(model, "de", legend=False, aspect=aspect)
+    lay, pop = view.layout, model.state.pop
+    counts = np.bincount(pop.block, minlength=lay.blocks)
+    assert np.all(lay.cols * lay.rows >= counts)
+    tiles = [(x - views.PAD, y - views.PAD, c * views.PITCH + 2 * views.PAD, r * views.PITCH + 2 * views.PAD)
+             for (x, y), c, r in zip(lay.origins, lay.cols, lay.rows, strict=True)] + [lay.rooms, lay.school]
+    covered = np.zeros((lay.height, lay.width), dtype=np.int64)
+    for x, y, w, h in tiles:
+        assert x >= 0 and y >= views.HEADER and x + w <= lay.width and y + h <= lay.height
+        covered[y:y + h, x:x + w] += 1
+    assert covered.max() == 1
+    assert lay.height <= aspect * lay.width + views.PITCH * 2
+    assert pop.size * views.PITCH**2 >= 0.65 * lay.width * lay.height
+    pop.level[:] = ATTENDS
+    drawn = np.asarray(view.image(""))
+    white = np.all(drawn == 255, axis=2)
+    dots = sum(int((~white[y:y + r * views.PITCH, x:x + c * views.PITCH]).sum())
+               for (x, y), c, r in zip(lay.origins, lay.cols, lay.rows, strict=True))
+    assert dots == pop.size * views.DOT**2
 
 
 def test_views_are_deterministic_and_change_as_the_run_goes_on():

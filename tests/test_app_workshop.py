@@ -172,9 +172,10 @@ def test_scenario_chooser_lists_districts_cities_and_saved_ones_not_shared_parts
 
 # --------------------------------------------------------------------------- texts
 def test_every_text_exists_in_both_languages():
-    for table in (texts.TEXTS, texts.OFFICE_MODES, texts.LINK_STAGES, texts.CHOICES):
+    for table in (texts.TEXTS, texts.OFFICE_MODES, texts.MODE_COUNTS, texts.LINK_STAGES, texts.CHOICES):
         for key, entry in table.items():
             assert set(entry) == set(texts.LANGS) and all(entry.values()), key
+    assert set(texts.MODE_COUNTS) == {*texts.OFFICE_MODES, "waiting"}  # every mode a city's header counts
     for lever in LEVERS:  # labels declared in the schema
         assert all(lever.label(lang) for lang in texts.LANGS), lever.path
     for _, entry in texts.EXPLANATIONS:

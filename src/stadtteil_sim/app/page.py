@@ -16,6 +16,8 @@ import base64
 import html
 import time
 import weakref
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,9 @@ from stadtteil_sim.model.district import StadtteilModel
 # Milliseconds between months while playing, by the speed's text key.
 SPEEDS = {"speed_slow": 1200, "speed_normal": 500, "speed_fast": 150}
 SIDE_W = 290  # px, the side panel (never over the views: it is a column beside them)
+# Height per width of the district picture's place at 1280x720, below the header: beside the
+# status alone, half the views each side by side (views.DistrictLayout fills it).
+DISTRICT_ASPECT = {False: 1.05, True: 1.35}
 
 CSS = f"""
 .ws-header {{ position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 2px solid #ddd;
@@ -54,6 +59,8 @@ CSS = f"""
 .ws-status > span {{ white-space: nowrap; }}
 div:has(> b > a[href="https://solara.dev"]) {{ display: none !important; }}
 .ws-status .ws-mode {{ font-weight: normal; color: #a01818; }}
+.ws-status .ws-mode + .ws-mode {{ margin-left: 12px; }}
+.ws-building {{ font-size: 20px; font-weight: bold; color: #1f5fa8; }}
 .ws-header .v-btn {{ font-size: 17px !important; text-transform: none !important; letter-spacing: 0 !important; }}
 .ws-body {{ display: flex; align-items: flex-start; gap: 14px; padding: 8px 12px; }}
 .ws-side {{ flex: 0 0 {SIDE_W}px; width: {SIDE_W}px; max-width: {SIDE_W}px; position: sticky; top: 64px;
@@ -107,10 +114,11 @@ _district_views: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _pictures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def district_view(model: StadtteilModel, lang: str) -> views.DistrictView:
+def district_view(model: StadtteilModel, lang: str, side_by_side: bool) -> views.DistrictView:
+    aspect = DISTRICT_ASPECT[side_by_side]
     cached = _district_views.get(model)
-    if cached is None or cached.lang != lang:
-        cached = _district_views[model] = views.DistrictView(model, lang, legend=False)
+    if cached is None or cached.lang != lang or cached.aspect != aspect:
+        cached = _district_views[model] = views.DistrictView(model, lang, legend=False, aspect=aspect)
     return cached
 
 
@@ -125,9 +133,11 @@ def cached_picture(model: Any, key: tuple, draw) -> str:
     return found
 
 
-def picture(url: str, css_class: str) -> None:
-    """A picture as wide as its cell (``css_class`` names it for tests)."""
-    solara.HTML(tag="div", unsafe_innerHTML=f'<img class="{css_class}" src="{url}" alt="{css_class}">',
+def picture(url: str, css_class: str, data: dict[str, int] | None = None) -> None:
+    """A picture as wide as its cell (``css_class`` names it for tests; ``data``: its geometry
+    as ``data-`` attributes, for the browser test to measure on screen)."""
+    attributes = "".join(f' data-{k}="{v}"' for k, v in (data or {}).items())
+    solara.HTML(tag="div", unsafe_innerHTML=f'<img class="{css_class}" src="{url}" alt="{css_class}"{attributes}>',
                 classes=["ws-picture"])
 
 
@@ -168,15 +178,11 @@ def allowed_range(lever: Lever, lang: str) -> str:
 
 
 def mode_words(copy: Copy, lang: str) -> str:
-    """The office's mode: a district's in words; a city's as a count per mode."""
+    """The office's mode: a district's in words; a city's as a count per mode in short words."""
     if copy.city is None:
         return texts.office_mode(copy.model.indicators["office_mode"], lang)
-    counts: dict[str, int] = {}
-    for tile in views.city_tiles(copy.city):
-        key = "waiting" if tile.waiting else tile.mode
-        counts[key] = counts.get(key, 0) + 1
-    words = {**{m: texts.office_mode(m, lang) for m in texts.OFFICE_MODES}, "waiting": texts.tr("waiting_short", lang)}
-    return " · ".join(f"{n} {words[key]}" for key, n in counts.items())
+    counts = Counter("waiting" if tile.waiting else tile.mode for tile in views.city_tiles(copy.city))
+    return " · ".join(f"{counts[mode]} {words[lang]}" for mode, words in texts.MODE_COUNTS.items() if counts[mode])
 
 
 def month_words(workshop: WorkshopModel, lang: str) -> str:
@@ -286,10 +292,10 @@ def DistrictPanel(workshop: WorkshopModel, name: str | None, lang: str, tick: in
         for label, model in copies:
             title = views.title(model, lang, label if multi else "")
             url = cached_picture(model, ("district", lang, title),
-                                 lambda model=model, title=title: district_view(model, lang).image(title))
-            picture(url, f"district-view-{label}")
+                                 lambda model=model, title=title: district_view(model, lang, multi).image(title))
+            picture(url, f"district-view-{label}", {"dot": views.DOT, "type": views.TYPE})
         if not multi:
-            with solara.Div(style={"flex": "0 1 auto", "max-width": "40%"}):
+            with solara.Div(style={"flex": "0 1 auto", "max-width": "36%"}):
                 solara.HTML(tag="table", unsafe_innerHTML=monitor_table(copies, lang), classes=["ws-monitors", "monitors-A"])
     solara.HTML(tag="div", unsafe_innerHTML=legend_html(copies[0][1], lang), classes=["ws-legend"])
     if multi:
@@ -385,6 +391,7 @@ def Page():
     b_value = solara.use_reactive(None)
     b_bad = solara.use_reactive(None)  # the message for a bad value typed for B, until it is mended
     focus = solara.use_reactive(None)  # a city's district opened from its tile; None: the city
+    building = solara.use_reactive(False)  # a run is being built (a city's takes seconds): the header says so
     workshop = workshop_r.value
     L = lang.value
 
@@ -404,17 +411,35 @@ def Page():
         pending.set(dict(new.levers))
         tick.set(tick.value + 1)
 
+    def build(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
+        """In a thread (``builder``): the page stays live and shows the note until the run is there."""
+        try:
+            done(make())
+        except Exception as exc:  # shown to the room, never a crash
+            error(texts.tr("run_failed", L, error=exc))
+        finally:
+            building.set(False)
+
+    builder = solara.lab.use_task(build, dependencies=None, prefer_threaded=True)
+
+    def rebuild(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
+        playing.set(False)
+        building.set(True)
+        builder(make, done)
+
     def choose(path: str):
-        new = WorkshopModel(path)
-        if new.error:
-            error(f"{texts.tr('load_failed', L)}: {new.error}")
-            return
-        message.set(("", ""))
-        seed_text.set(str(new.seed_value))
-        compare.set(NO_COMPARISON)
-        b_value.set(None)
-        focus.set(None)
-        replace(new)
+        def done(new: WorkshopModel):
+            if new.error:
+                error(f"{texts.tr('load_failed', L)}: {new.error}")
+                return
+            message.set(("", ""))
+            seed_text.set(str(new.seed_value))
+            compare.set(NO_COMPARISON)
+            b_value.set(None)
+            focus.set(None)
+            replace(new)
+
+        rebuild(lambda: WorkshopModel(path), done)
 
     def reset():
         w = workshop_r.value
@@ -427,15 +452,19 @@ def Page():
             return
         changed = {lever_of(p).param: val for p, val in pending.value.items() if val != w.base_levers.get(p)}
         b = b_value.value
-        new = WorkshopModel(w.scenario_file, seed=text or None, compare=compare.value,
-                            compare_value="" if b is None or compare.value == NO_COMPARISON else b, **changed)
-        if new.error:
-            error(texts.tr("run_failed", L, error=new.error))
-            return
-        message.set(("", ""))
         levers = dict(pending.value)
-        replace(new)
-        pending.set(levers)
+
+        def done(new: WorkshopModel):
+            if new.error:
+                error(texts.tr("run_failed", L, error=new.error))
+                return
+            message.set(("", ""))
+            replace(new)
+            pending.set(levers)
+
+        rebuild(lambda: WorkshopModel(w.scenario_file, seed=text or None, compare=compare.value,
+                                      compare_value="" if b is None or compare.value == NO_COMPARISON else b, **changed),
+                done)
 
     def step_once():
         w = workshop_r.value
@@ -475,13 +504,14 @@ def Page():
     # ---------------------------------------------------------------- header: always on screen
     with solara.Div(classes=["ws-header"]):
         if workshop.copies:
-            office = f"{texts.tr('tile_office', L)}: " if workshop.is_city else ""
-            modes = " ".join(f'<span class="ws-mode">{html.escape((f"{c.label}: " if len(workshop.copies) > 1 else "") + office + mode_words(c, L))}</span>'
+            modes = " ".join(f'<span class="ws-mode">{html.escape((f"{c.label}: " if len(workshop.copies) > 1 else "") + mode_words(c, L))}</span>'
                              for c in workshop.copies)
             solara.HTML(tag="div", unsafe_innerHTML=f'<span class="month-now">{html.escape(month_words(workshop, L))}</span> {modes}',
                         classes=["ws-status"])
-        disabled = not workshop.copies
-        solara.Button(texts.tr("reset", L), on_click=reset, color="primary", outlined=True)
+        if building.value:
+            solara.Text(texts.tr("building", L), classes=["ws-building"])
+        disabled = not workshop.copies or building.value
+        solara.Button(texts.tr("reset", L), on_click=reset, color="primary", outlined=True, disabled=building.value)
         solara.Button(texts.tr("step", L), on_click=step_once, color="primary", disabled=disabled or playing.value)
         solara.Button(texts.tr("pause" if playing.value else "play", L), on_click=lambda: playing.set(not playing.value),
                       color="primary", disabled=disabled)
@@ -501,7 +531,7 @@ def Page():
     with solara.Div(classes=["ws-body"]):
         with solara.Div(classes=["ws-side"]):
             SidePanel(workshop, config, L, pending.value, set_lever, seed_text, compare.value, set_compare,
-                      b_value, bad_b, choose, save)
+                      b_value, bad_b, choose, save, building.value)
         with solara.Div(classes=["ws-main"]):
             if workshop.copies:
                 if workshop.is_city and focus.value is None:
@@ -515,15 +545,16 @@ def Page():
 
 @solara.component
 def SidePanel(workshop: WorkshopModel, config: AppConfig, lang: str, levers: dict, set_lever, seed_text,
-              compare: str, set_compare, b_value, on_bad, choose, save):
-    """Scenario, seed, comparison and its value in B, the levers, saving, the explanations."""
+              compare: str, set_compare, b_value, on_bad, choose, save, busy: bool):
+    """Scenario, seed, comparison and its value in B, the levers, saving, the explanations
+    (``busy``: a run is being built; no other scenario until it is there)."""
     solara.Text(texts.tr("title", lang), classes=["ws-title"])
     files = solara.use_memo(lambda: [str(p) for p in scenario_files(config.scenario_dir)], [])
     current = str(workshop.scenario_file)
     choices = files if current in files else [*files, current]
     words = solara.use_memo(lambda: [scenario_label(Path(p), lang) for p in choices], [tuple(choices), lang])
     solara.Select(texts.tr("scenario", lang), values=words, value=words[choices.index(current)],
-                  on_value=lambda w: choose(choices[words.index(w)]))
+                  on_value=lambda w: choose(choices[words.index(w)]), disabled=busy)
     solara.InputText(texts.tr("seed", lang), value=seed_text, continuous_update=True)
     options = [NO_COMPARISON, *workshop.compare_levers] if workshop.copies else [NO_COMPARISON]
     option_words = [texts.choice(NO_COMPARISON, lang) if p == NO_COMPARISON else lever_of(p).label(lang) for p in options]

@@ -61,6 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "speed_normal": {"de": "mittel", "en": "medium"},
     "speed_fast": {"de": "schnell", "en": "fast"},
     "run_end": {"de": "Ende des Laufs", "en": "End of the run"},
+    "building": {"de": "wird aufgebaut …", "en": "building …"},
     "levers": {"de": "Hebel", "en": "Levers"},
     "city_levers": {"de": "Hebel der Stadt", "en": "City levers"},
     "district_levers": {"de": "Hebel im Stadtteil", "en": "District levers"},
@@ -92,7 +93,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "pool_unlimited": {"de": "unbegrenzt", "en": "unlimited"},
     "waiting_for_staff": {"de": "Wartet auf Personal", "en": "Waiting for staff"},
-    "waiting_short": {"de": "warten auf Personal", "en": "waiting for staff"},
     "nobody_waiting": {"de": "kein Stadtteil wartet", "en": "no district is waiting"},
     "tile_participation": {"de": "Beteiligung", "en": "Participation"},
     "tile_office": {"de": "Büro", "en": "Office"},
@@ -137,7 +137,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "rooms": {"de": "Räume", "en": "Rooms"},
     "no_rooms": {"de": "keine Räume", "en": "no rooms"},
     "school": {"de": "Schule/Kita", "en": "School/nursery"},
-    "block": {"de": "Block", "en": "Block"},
     "natives": {"de": "Einheimische", "en": "Natives"},
     # network view
     "node_committees": {"de": "Stadtteilrunde", "en": "District committee"},
@@ -155,6 +154,16 @@ OFFICE_MODES = {
     "not active": {"de": "noch nicht aktiv", "en": "not active yet"},
     "moderation": {"de": "moderiert aktiv", "en": "active moderation"},
     "support": {"de": "nur Unterstützung", "en": "support only"},
+    "withdrawn": {"de": "zurückgezogen", "en": "withdrawn"},
+}
+
+# A city's offices counted by mode in the header ("2 moderiert · 5 warten"), in this order: short
+# words, so that A and B fit on one line at 1280 px; ``waiting``: due to start, no staff yet.
+MODE_COUNTS = {
+    "moderation": {"de": "moderiert", "en": "moderating"},
+    "support": {"de": "unterstützt", "en": "supporting"},
+    "waiting": {"de": "warten", "en": "waiting"},
+    "not active": {"de": "inaktiv", "en": "inactive"},
     "withdrawn": {"de": "zurückgezogen", "en": "withdrawn"},
 }
 

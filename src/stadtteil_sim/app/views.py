@@ -73,71 +73,144 @@ def png(image: Image.Image) -> bytes:
 
 
 # --------------------------------------------------------------------------- district view
-DOT = 4  # dot size in pixels
-PITCH = 5  # dot size + gap
-TILE_COLS = 24  # dots per row in a block
-MARGIN = 6
-HEADER = 30
+# Drawn for a room: the page shows the picture about as wide as it is drawn at 1280x720, so a
+# resident is about DOT px on screen there and no text in the picture is below TYPE px.
+DOT = 5  # a resident's square, pixels
+PITCH = 6  # dot + gap
+PAD = 2  # between a tile's edge and its dots
+GAP = 3  # between tiles
+MARGIN = 4
+TITLE = 16  # the title's type
+TYPE = 14  # the smallest type in the picture: the labels of the rooms and the school
+HEADER = TITLE + 8
 LEGEND_W = 250
+ROWS = range(4, 81)  # dot rows a line of blocks may have
+SCHOOL_ROWS = 10  # the rooms' and the school's line at least (the school's label, bar and share)
+SQUARE, SQUARE_PITCH = 10, 13  # a group meeting in the rooms
 
 
 @dataclass
 class DistrictLayout:
-    """Where each block, the rooms and the school sit (schematic) and the static background."""
+    """Where each block, the rooms and the school sit (schematic) and the static background.
+
+    The blocks are shared out over lines with about as many residents each (the rooms and the
+    school in the middle line); a line is as many dots high as it needs to hold its blocks side
+    by side in the picture's width, each block as wide as its residents need, so no block is
+    emptier than its last column. The number of lines and the width are chosen for the
+    narrowest picture at the height per width of its place on the page (``aspect``): the page
+    scales the picture to the width of its place, so the narrower it is drawn, the larger a
+    resident shows."""
 
     blocks: int
-    grid_cols: int
-    tile_w: int
-    tile_h: int
-    capacity: int
-    origins: np.ndarray  # (cells, 2) top-left pixel of each cell's dot area
-    rooms_cell: int
-    school_cell: int
+    rows: np.ndarray  # (blocks,) dot rows of each block (its line's)
+    cols: np.ndarray  # (blocks,) dot columns of each block
+    origins: np.ndarray  # (blocks, 2) top-left pixel of each block's dots
+    rooms: tuple[int, int, int, int]  # x, y, width, height of the rooms' tile
+    school: tuple[int, int, int, int]
     background: np.ndarray  # (H, W, 3) uint8
     width: int
     height: int
 
     @classmethod
-    def build(cls, model: StadtteilModel, lang: str, legend: bool = True) -> DistrictLayout:
-        """``legend=False``: no legend on the right (the page shows it as text beside the picture)."""
+    def build(cls, model: StadtteilModel, lang: str, legend: bool = True, aspect: float = 0.75) -> DistrictLayout:
+        """``legend=False``: no legend on the right (the page shows it as text below the picture)."""
         pop = model.state.pop
         blocks = int(model.config.district.housing_blocks)
         counts = np.bincount(pop.block, minlength=blocks)
-        capacity = int(math.ceil(max(int(counts.max()), 1) * 1.05 / TILE_COLS) * TILE_COLS)
-        rows_in_tile = capacity // TILE_COLS
-        tile_w = TILE_COLS * PITCH + 2 * MARGIN
-        tile_h = rows_in_tile * PITCH + 2 * MARGIN + 12
-        cells = blocks + 2
-        first = int(math.ceil(math.sqrt(cells)))
-        grid_cols = min(range(first, first + 4), key=lambda c: (math.ceil(cells / c) * c - cells, -c))
-        grid_rows = int(math.ceil(cells / grid_cols))
-        # The rooms and the school sit in the middle of the estate, blocks around them.
-        middle = (grid_rows // 2) * grid_cols + grid_cols // 2 - 1
-        rooms_cell, school_cell = middle, middle + 1
-        origins = np.array(
-            [(MARGIN + (c % grid_cols) * tile_w, HEADER + (c // grid_cols) * tile_h) for c in range(grid_rows * grid_cols)]
-        )
-        legend_x = grid_cols * tile_w + 2 * MARGIN
-        width = legend_x + (LEGEND_W if legend else 0)
-        height = HEADER + grid_rows * tile_h + 6
+        has_rooms = bool(model.config.district.rooms)
+        labels = (texts.tr("rooms" if has_rooms else "no_rooms", lang), texts.tr("school", lang))
+        type_w = font(TYPE).getlength
+        specials = (int(max(type_w(labels[0] + " 000"), 6 * SQUARE_PITCH)) + 2 * PAD + 6,
+                    int(max(type_w(labels[1]), 6 * SQUARE_PITCH)) + 2 * PAD + 6)
+        rows_range = np.arange(ROWS.start, ROWS.stop)[:, None]
+
+        def share_out(n: int) -> list[list[int]]:
+            """Blocks (by index) over ``n`` lines of about equal residents, the largest first."""
+            lines: list[list[int]] = [[] for _ in range(n)]
+            held = [0] * n
+            for b in sorted(range(blocks), key=lambda b: (-counts[b], b)):
+                k = min(range(n), key=lambda k: (held[k], k))
+                held[k] += int(counts[b])
+                lines[k].append(b)
+            return [sorted(line) for line in lines]
+
+        def fitted(lines: list[list[int]], width: int) -> list[int] | None:
+            """Each line's dot rows: the fewest that hold it in ``width`` (the middle line at least
+            SCHOOL_ROWS for the school's marks); None where a line does not fit."""
+            rows = []
+            for k, line in enumerate(lines):
+                fixed = (specials[0] + specials[1] + 2 * GAP if k == len(lines) // 2 else 0) + GAP * (len(line) - 1)
+                cols = -(-counts[line][None, :] // rows_range)
+                needed = (cols * PITCH - (PITCH - DOT) + 2 * PAD).sum(axis=1) + fixed
+                ok = np.flatnonzero((needed <= width) & ((rows_range[:, 0] >= SCHOOL_ROWS) | (k != len(lines) // 2)))
+                if ok.size == 0:
+                    return None
+                rows.append(int(rows_range[ok[0], 0]))
+            return rows
+
+        def height_of(rows: list[int]) -> int:
+            return HEADER + sum(r * PITCH - (PITCH - DOT) + 2 * PAD + GAP for r in rows) - GAP + MARGIN
+
+        best = None
+        for n in range(1, blocks + 1):
+            lines = share_out(n)
+            lo, hi = 1, int(sum(specials)) + 2 * GAP * (blocks + 2) + (-(-counts // ROWS.start) * PITCH + 2 * PAD).sum()
+            if fitted(lines, hi) is None:
+                continue
+            while lo < hi:  # the narrowest width that holds every line within the aspect
+                mid = (lo + hi) // 2
+                rows = fitted(lines, mid)
+                lo, hi = (lo, mid) if rows is not None and height_of(rows) <= aspect * (mid + 2 * MARGIN) else (mid + 1, hi)
+            rows = fitted(lines, lo)
+            if rows is None or height_of(rows) > aspect * (lo + 2 * MARGIN):
+                continue
+            if best is not None and lo >= best[0] and n > best[1] + 2:
+                break  # past the best: more lines only add frames
+            if best is None or lo < best[0]:
+                best = (lo, n, lines, rows)
+        assert best is not None  # one line of the widest blocks always fits
+        line_w, n_lines, lines, line_rows = best
+        block_rows = np.zeros(blocks, dtype=np.int64)
+        for line, r in zip(lines, line_rows, strict=True):
+            block_rows[line] = r
+        cols = np.maximum(1, -(-counts // block_rows))
+        widths = cols * PITCH - (PITCH - DOT) + 2 * PAD
+        block_boxes: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * blocks
+        rooms = school = (0, 0, 0, 0)
+        y = HEADER
+        for k, (line, r) in enumerate(zip(lines, line_rows, strict=True)):
+            th = r * PITCH - (PITCH - DOT) + 2 * PAD
+            # the middle line: its first half of blocks, the rooms and the school, the rest
+            items = [*line[:len(line) // 2], -1, -2, *line[len(line) // 2:]] if k == n_lines // 2 else line
+            item_w = [specials[-1 - i] if i < 0 else int(widths[i]) for i in items]
+            spare = line_w - sum(item_w) - GAP * (len(items) - 1)
+            spread = spare / (len(items) - 1) if len(items) > 1 else 0.0  # lines justified
+            x = float(MARGIN)
+            for i, w in zip(items, item_w, strict=True):
+                box = (int(round(x)), y, w, th)
+                if i == -1:
+                    rooms = box
+                elif i == -2:
+                    school = box
+                else:
+                    block_boxes[i] = box
+                x += w + GAP + spread
+            y += th + GAP
+        legend_x = line_w + 2 * MARGIN + 2 * MARGIN
+        width = legend_x + LEGEND_W if legend else line_w + 2 * MARGIN
+        height = y - GAP + MARGIN
         if legend:
             height = max(height, HEADER + 22 * (len(model.community_names) + 6))
         image = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(image)
-        small = font(10)
-        block_cells = [c for c in range(blocks + 2) if c not in (rooms_cell, school_cell)][:blocks]
-        for b, cell in enumerate(block_cells):
-            x, y = origins[cell]
-            draw.rectangle((x + 2, y + 2, x + tile_w - 4, y + tile_h - 4), fill=(255, 255, 255), outline=(200, 200, 200))
-            draw.text((x + 5, y + tile_h - 16), f"{texts.tr('block', lang)} {b + 1}", fill=(150, 150, 150), font=small)
-        has_rooms = model.config.district.rooms
-        for cell, label, fill in (
-            (rooms_cell, texts.tr("rooms" if has_rooms else "no_rooms", lang), (255, 244, 214) if has_rooms else (240, 240, 240)),
-            (school_cell, texts.tr("school", lang), (222, 236, 255)),
+        for x, y, w, h in block_boxes:
+            draw.rectangle((x, y, x + w - 1, y + h - 1), fill=(255, 255, 255), outline=(200, 200, 200))
+        for (x, y, w, h), label, fill in (
+            (rooms, labels[0], (255, 244, 214) if has_rooms else (240, 240, 240)),
+            (school, labels[1], (222, 236, 255)),
         ):
-            x, y = origins[cell]
-            draw.rectangle((x + 2, y + 2, x + tile_w - 4, y + tile_h - 4), fill=fill, outline=(120, 120, 120), width=2)
-            draw.text((x + 8, y + 8), label, fill=INK, font=font(13))
+            draw.rectangle((x, y, x + w - 1, y + h - 1), fill=fill, outline=(120, 120, 120), width=2)
+            draw.text((x + PAD + 3, y + PAD), label, fill=INK, font=font(TYPE))
         # Legend on the right: community colours, then how participation shows.
         for i, name in enumerate(model.community_names if legend else ()):
             x, y = legend_x, HEADER + 4 + i * 22
@@ -145,11 +218,10 @@ class DistrictLayout:
             draw.text((x + 20, y + 1), texts.community(name, lang), fill=INK, font=font(15))
         y = HEADER + 10 + len(model.community_names) * 22
         for line in texts.tr("legend_level", lang).split(" · ") if legend else ():
-            draw.text((legend_x, y), line, fill=(90, 90, 90), font=font(13))
+            draw.text((legend_x, y), line, fill=(90, 90, 90), font=font(TYPE))
             y += 18
-        cell_of_block = np.array(block_cells)
-        return cls(blocks, grid_cols, tile_w, tile_h, capacity, origins[cell_of_block], rooms_cell, school_cell,
-                   np.asarray(image), width, height)
+        origins = np.array([(x + PAD, y + PAD) for x, y, _, _ in block_boxes], dtype=np.int64).reshape(-1, 2)
+        return cls(blocks, block_rows, cols.astype(np.int64), origins, rooms, school, np.asarray(image), width, height)
 
 
 _OFFSETS = np.array([(dy, dx) for dy in range(DOT) for dx in range(DOT)])
@@ -159,10 +231,11 @@ _RING = np.array([(dy, dx) for dy, dx in _OFFSETS if dy in (0, DOT - 1) or dx in
 class DistrictView:
     """Draws one model's district; keeps the layout so only the dots are redrawn each month."""
 
-    def __init__(self, model: StadtteilModel, lang: str, legend: bool = True):
+    def __init__(self, model: StadtteilModel, lang: str, legend: bool = True, aspect: float = 0.75):
         self.model = model
         self.lang = lang
-        self.layout = DistrictLayout.build(model, lang, legend)
+        self.aspect = aspect
+        self.layout = DistrictLayout.build(model, lang, legend, aspect)
 
     def image(self, title: str = "") -> Image.Image:
         pop, lay = self.model.state.pop, self.layout
@@ -173,10 +246,11 @@ class DistrictView:
         sorted_block = block[order]
         starts = np.searchsorted(sorted_block, np.arange(lay.blocks))
         rank = np.arange(order.size) - starts[sorted_block]
-        keep = rank < lay.capacity  # a block fuller than its tile: the rest is not drawn
-        idx, rank, sorted_block = order[keep], rank[keep], sorted_block[keep]
-        x0 = lay.origins[sorted_block, 0] + MARGIN + (rank % TILE_COLS) * PITCH
-        y0 = lay.origins[sorted_block, 1] + MARGIN + (rank // TILE_COLS) * PITCH
+        cols = lay.cols[sorted_block]
+        keep = rank < cols * lay.rows[sorted_block]  # a tile holds its block's residents; never more to drop
+        idx, rank, sorted_block, cols = order[keep], rank[keep], sorted_block[keep], cols[keep]
+        x0 = lay.origins[sorted_block, 0] + (rank % cols) * PITCH
+        y0 = lay.origins[sorted_block, 1] + (rank // cols) * PITCH
         base = PALETTE[pop.community[idx] % len(PALETTE)]
         strength = LEVEL_STRENGTH[level[idx]][:, None]
         colours = (255.0 - strength * (255.0 - base)).astype(np.uint8)
@@ -192,28 +266,26 @@ class DistrictView:
     def _draw_live_marks(self, draw: ImageDraw.ImageDraw, title: str) -> None:
         """Title, the groups meeting in the rooms and the parents the school projects reached."""
         state, lay = self.model.state, self.layout
-        draw.text((MARGIN + 2, 4), title, fill=INK, font=font(20))
+        draw.text((MARGIN + 1, 3), title, fill=INK, font=font(TITLE))
         groups = state.groups
-        x, y = _cell_origin(lay, lay.rooms_cell)
+        x, y, w, h = lay.rooms
         in_rooms = [i for i in range(len(groups)) if groups.alive[i] and groups.in_rooms[i]]
-        for j, i in enumerate(in_rooms[:40]):
-            gx, gy = x + 10 + (j % 8) * 12, y + 30 + (j // 8) * 12
-            draw.rectangle((gx, gy, gx + 9, gy + 9), fill=community_colour(groups.community[i]), outline=INK)
+        top = PAD + TYPE + 6
+        per_row, rows = (w - 2 * PAD - 6) // SQUARE_PITCH, max(0, (h - top - PAD) // SQUARE_PITCH)
+        for j, i in enumerate(in_rooms[:per_row * rows]):
+            gx, gy = x + PAD + 3 + (j % per_row) * SQUARE_PITCH, y + top + (j // per_row) * SQUARE_PITCH
+            draw.rectangle((gx, gy, gx + SQUARE - 1, gy + SQUARE - 1), fill=community_colour(groups.community[i]), outline=INK)
         if in_rooms:
-            draw.text((x + 10, y + lay.tile_h - 24), f"{len(in_rooms)}", fill=INK, font=font(12))
+            draw.text((x + w - PAD - 3, y + PAD), f"{len(in_rooms)}", fill=INK, font=font(TYPE), anchor="ra")
         pop = state.pop
         parents = pop.parent & pop.migrant
         if parents.any():
             share = float((pop.level[parents] >= INFORMED).mean())
-            sx, sy = _cell_origin(lay, lay.school_cell)
-            bar = int((lay.tile_w - 24) * share)
-            draw.rectangle((sx + 10, sy + 34, sx + lay.tile_w - 14, sy + 44), outline=(120, 120, 120))
-            draw.rectangle((sx + 10, sy + 34, sx + 10 + bar, sy + 44), fill=(70, 120, 200))
-            draw.text((sx + 10, sy + 48), f"{share:.0%}", fill=INK, font=font(11))
-
-
-def _cell_origin(layout: DistrictLayout, cell: int) -> tuple[int, int]:
-    return (MARGIN + (cell % layout.grid_cols) * layout.tile_w, HEADER + (cell // layout.grid_cols) * layout.tile_h)
+            sx, sy, sw, _ = lay.school
+            left, right, bar_y = sx + PAD + 3, sx + sw - PAD - 4, sy + PAD + TYPE + 8
+            draw.rectangle((left, bar_y, right, bar_y + 10), outline=(120, 120, 120))
+            draw.rectangle((left, bar_y, left + int((right - left) * share), bar_y + 10), fill=(70, 120, 200))
+            draw.text((left, bar_y + 14), f"{share:.0%}", fill=INK, font=font(TYPE))
 
 
 # --------------------------------------------------------------------------- network view
