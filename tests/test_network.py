@@ -160,24 +160,31 @@ def test_form_ties_existing_partner_is_not_added_twice():
 
 # ---------------------------------------------------------------- decay_ties
 def test_decay_keeps_contacted_ties_at_one_and_breaks_at_zero():
-    ties = empty_ties(2, 4)
-    ties.partner[0] = [1, 1, 1, -1]  # partners repeated only to exercise slots independently
+    ties = empty_ties(4, 4)
+    ties.partner[0] = [1, 2, 3, -1]
     ties.strength[0] = [0.3, 0.05, 0.5, 0.0]
-    contact = np.zeros((2, 4), dtype=bool)
-    contact[0, 0] = True
-    decay_ties(ties, contact, 0.1)
+    block = np.array([0, 0, 1, 2])  # 1 is a neighbour of 0; 2 and 3 live elsewhere
+    attending = np.zeros(4, dtype=bool)
+    decay_ties(ties, block, attending, 0.1)
     assert ties.strength[0, 0] == pytest.approx(1.0)  # contact restores full strength
     assert ties.partner[0, 1] == -1 and ties.strength[0, 1] == 0.0  # 0.05 - 0.1 -> broken
-    assert ties.partner[0, 2] == 1 and ties.strength[0, 2] == pytest.approx(0.4)
+    assert ties.partner[0, 2] == 3 and ties.strength[0, 2] == pytest.approx(0.4)
     assert ties.partner[0, 3] == -1 and ties.strength[0, 3] == 0.0  # empty stays empty, not negative
+
+
+def test_both_attending_is_contact_one_attending_is_not():
+    ties = empty_ties(3, 2)
+    ties.partner[0] = [1, 2]
+    ties.strength[0] = [0.5, 0.5]
+    decay_ties(ties, np.array([0, 1, 2]), np.array([True, True, False]), 0.1)
+    assert ties.strength[0, 0] == 1.0 and ties.strength[0, 1] == pytest.approx(0.4)
 
 
 def test_decay_breaks_exactly_at_zero_and_contact_on_empty_slot_creates_nothing():
     ties = empty_ties(2, 2)
     ties.partner[0] = [1, -1]
     ties.strength[0] = [0.25, 0.0]
-    contact = np.array([[False, True], [False, False]])
-    decay_ties(ties, contact, 0.25)
+    decay_ties(ties, np.array([0, 1]), np.array([False, True]), 0.25)
     assert ties.partner[0, 0] == -1 and ties.strength[0, 0] == 0.0
     assert ties.partner[0, 1] == -1 and ties.strength[0, 1] == 0.0
 
@@ -187,7 +194,7 @@ def test_decay_without_contact_breaks_all_ties_after_enough_months():
                         np.random.default_rng(0))
     assert ties.alive.any()
     for _ in range(9):
-        decay_ties(ties, np.zeros(ties.partner.shape, dtype=bool), 0.12)
+        decay_ties(ties, np.arange(4), np.zeros(4, dtype=bool), 0.12)
     assert not ties.alive.any()
     assert (ties.strength == 0).all()
 

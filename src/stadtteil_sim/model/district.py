@@ -95,7 +95,7 @@ class StadtteilModel(mesa.Model):
         self.community_names = self.communities.names
         self.state = self._build_state()
 
-        self.residents = [Resident(self, i) for i in range(self.state.pop.size)]
+        self._residents: list[Resident] | None = None  # created on first use: see residents
         self.association_agents: list[Association] = []
         self._sync_association_agents()
         self.office = IntegrationOffice(self)
@@ -118,6 +118,31 @@ class StadtteilModel(mesa.Model):
         if not in_city:
             self.decide()
             self.collect()
+
+    # ------------------------------------------------------------------ agents
+    @property
+    def residents(self) -> list[Resident]:
+        """One Resident view per row of the population arrays, created on first use: the
+        monthly processes work on the arrays, so a run (or a city of 135,000) never builds
+        them unless someone looks (``model.agents``, ``agents_by_type``, the dashboard)."""
+        if self._residents is None:
+            self._residents = [Resident(self, i) for i in range(self.state.pop.size)]
+        return self._residents
+
+    @property
+    def agents(self):
+        self.residents  # noqa: B018 - materialise the resident views before Mesa lists agents
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self.residents  # noqa: B018
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self.residents  # noqa: B018
+        return super().agent_types
 
     # ------------------------------------------------------------------ building
     def _build_state(self) -> DistrictState:
@@ -189,11 +214,13 @@ class StadtteilModel(mesa.Model):
         for step in MONTH:
             step(ctx)
         self._sync_association_agents()
+        self._month_bridging = ctx.__dict__.get("bridging")  # for this month's indicators, if worked out
         return ctx
 
     def collect(self) -> None:
         """The month's indicators, into the DataCollector; the run ends at the horizon."""
-        self.indicators = indicators.compute(self.state, self.config)
+        bridging, self._month_bridging = getattr(self, "_month_bridging", None), None
+        self.indicators = indicators.compute(self.state, self.config, bridging)
         self.datacollector.collect(self)
         if self.state.month >= self.config.run.months:
             self.running = False

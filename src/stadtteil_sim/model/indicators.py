@@ -39,9 +39,11 @@ class Snapshot:
     """One month's state, with the masks and per-resident values several indicators share, each
     worked out on first use and kept for the month's other indicators."""
 
-    def __init__(self, state: DistrictState, scenario: Scenario) -> None:
+    def __init__(self, state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> None:
         self.state, self.scenario = state, scenario
         self.pop, self.wg, self.counters = state.pop, state.wg, state.counters
+        if bridging is not None:  # the month's recognition worked it out on the same ties
+            self.__dict__["bridging"] = bridging
 
     @cached_property
     def migrants_adult(self) -> np.ndarray:
@@ -136,7 +138,7 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
 
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
-    has_ties = s.pop.adult & s.state.ties.alive.any(axis=1)
+    has_ties = s.pop.adult & (s.state.ties.partner >= 0).any(axis=1)
     return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
 
 
@@ -199,9 +201,10 @@ INDICATORS: dict[str, Indicator] = _registry(
 )
 
 
-def compute(state: DistrictState, scenario: Scenario) -> dict[str, Any]:
-    """Every declared indicator's value this month, in column order."""
-    snapshot = Snapshot(state, scenario)
+def compute(state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> dict[str, Any]:
+    """Every declared indicator's value this month, in column order (``bridging``: each
+    resident's share of bridging ties, if the month already worked it out on today's ties)."""
+    snapshot = Snapshot(state, scenario, bridging)
     return {name: indicator.value(snapshot) for name, indicator in INDICATORS.items()}
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
+
 
 @dataclass
 class Ties:
@@ -53,23 +55,24 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
 
 def ties_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
     """Per resident: the number of living ties whose partner has ``flag`` set."""
-    alive = ties.alive
-    return (alive & flag[np.where(alive, ties.partner, 0)]).sum(axis=1)
+    return kernels.tie_counts(ties.partner, flag)[0]
+
+
+def has_tie_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
+    """Per resident: whether any living tie's partner has ``flag`` set."""
+    return kernels.any_tie_to(ties.partner, flag)
 
 
 def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
     """Per resident: the share of living ties whose partner has ``flag`` set (0 without ties)."""
-    hits = ties_to(ties, flag)
-    count = ties.alive.sum(axis=1)
+    hits, count = kernels.tie_counts(ties.partner, flag)
     return np.divide(hits, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
 
 
 def bridging_share(ties: Ties, community: np.ndarray) -> np.ndarray:
     """Per resident: the share of living ties that cross the resident's community."""
-    alive = ties.alive
-    other = community[np.where(alive, ties.partner, 0)] != community[:, None]
-    count = alive.sum(axis=1)
-    return np.divide((alive & other).sum(axis=1), count, out=np.zeros(count.shape, dtype=float), where=count > 0)
+    cross, count = kernels.crossing_counts(ties.partner, community)
+    return np.divide(cross, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
 
 
 def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.ndarray, meet_rate: float, u: np.ndarray) -> None:
@@ -99,13 +102,12 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
     ties.strength[who, slot] = 1.0
 
 
-def decay_ties(ties: Ties, in_contact: np.ndarray, decay: float) -> None:
-    """Ties without contact lose strength and break at zero; contact keeps them strong.
+def decay_ties(ties: Ties, block: np.ndarray, attending: np.ndarray, decay: float) -> None:
+    """Ties without contact lose strength and break at zero; contact keeps them strong. Two
+    residents are in contact when they live in one block or both attend activities."""
+    kernels.decay_without_contact(ties.partner, ties.strength, block, attending, float(decay))
 
-    ``in_contact[i, s]`` says whether resident i met partner s this month.
-    """
-    alive = ties.alive
-    ties.strength[:] = np.where(in_contact & alive, 1.0, ties.strength - decay * alive)
-    broken = alive & (ties.strength <= 0.0)
-    ties.partner[broken] = -1
-    ties.strength[broken] = 0.0
+
+def cut_ties(ties: Ties, gone: np.ndarray) -> None:
+    """Residents who left lose their ties, and so does everyone tied to them."""
+    kernels.cut_ties_to(ties.partner, ties.strength, gone)

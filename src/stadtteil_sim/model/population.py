@@ -118,26 +118,30 @@ def strain_probabilities(density: float, migrant_share: float, factor: float) ->
 TRAITS = columns_moving_in(DRAWN)  # what personal_traits draws
 
 
-def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator) -> dict:
-    """Strain, German, experience, identification, trust, resources and the activation threshold,
-    drawn for every row (at start, and for households moving in). Thresholds do not depend on
-    origin: migrants and natives draw them alike."""
+def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator,
+                    rows: np.ndarray | None = None) -> dict:
+    """Strain, German, experience, identification, trust, resources and the activation threshold
+    (at start, and for households moving in). Thresholds do not depend on origin: migrants and
+    natives draw them alike. The draws have one row per resident whatever ``rows`` (so the
+    stream never shifts); the traits are worked out for ``rows`` only (default: everyone)."""
     d = scenario.district
     n = community.size
-    migrant = community != NATIVE
-    migrant_share = float(migrant.mean()) if n else 0.0
+    migrant_share = float((community != NATIVE).mean()) if n else 0.0
     u = rng.random((n, 2))
+    noise = rng.normal(0.0, 1.0, size=(n, 6))
+    if rows is not None:
+        community, age_band, u, noise = community[rows], age_band[rows], u[rows], noise[rows]
+    migrant = community != NATIVE
     strain_on = scenario.mechanisms.context
     factor = d.migrant_strain_factor if strain_on else 1.0
     mu, nu = strain_probabilities(d.unemployment_density, migrant_share, factor)
     mw, nw = strain_probabilities(d.welfare_density, migrant_share, factor)
-    working_age = np.isin(age_band, (YOUNG_ADULT, ADULT))
+    working_age = (age_band == YOUNG_ADULT) | (age_band == ADULT)
     unemployed = working_age & (u[:, 0] < np.where(migrant, mu, nu))
     welfare = (age_band != CHILD) & (u[:, 1] < np.where(migrant, mw, nw))
 
     german_mean = np.array([1.0] + [c.german_mean for c in d.communities])[community]
     exp_mean = np.array([0.45] + [c.committee_experience_mean for c in d.communities])[community]
-    noise = rng.normal(0.0, 1.0, size=(n, 6))
     strain = 0.5 * unemployed + 0.5 * welfare
     weight = scenario.behaviour.context.strain_weight if strain_on else 0.0
     act = scenario.behaviour.activation
@@ -179,7 +183,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     # Age bands from the district's shares (assumptions in the scenario file).
     cuts = np.cumsum([d.child_share, d.young_adult_share, 1.0 - d.child_share - d.young_adult_share - d.senior_share])
     age_band = np.searchsorted(cuts, u[:, 1], side="right").astype(np.int8)
-    parent = (np.isin(age_band, (YOUNG_ADULT, ADULT))) & (u[:, 2] < d.parent_share)
+    parent = ((age_band == YOUNG_ADULT) | (age_band == ADULT)) & (u[:, 2] < d.parent_share)
     # Residents live in all blocks; half of each migrant community clusters in one home block.
     blocks = d.housing_blocks
     home = (community.astype(np.int64) * 7919) % blocks

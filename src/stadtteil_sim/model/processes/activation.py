@@ -68,7 +68,7 @@ def step(ctx: MonthContext) -> None:
     threshold = pop.threshold + barrier(ctx)
     p = pull(ctx)
     up = pop.adult & (pop.level == INFORMED) & (p > threshold) & (draw[:, 0] < a.up_rate)
-    down = np.isin(pop.level, (ATTENDS, MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
+    down = ((pop.level == ATTENDS) | (pop.level == MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
     pop.level[up] = ATTENDS
     pop.level[down] = INFORMED
     attending = pop.level >= ATTENDS

@@ -39,8 +39,4 @@ def step(ctx: MonthContext) -> None:
     committee = (pop.level == DELEGATE) | (~pop.migrant & (pop.level >= MEMBER))
     circle = np.where(committee, -2, circle)
     form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
-
-    partner = np.where(state.ties.alive, state.ties.partner, 0)
-    neighbours = pop.block[partner] == pop.block[:, None]
-    both_attend = attending[partner] & attending[:, None]
-    decay_ties(state.ties, neighbours | both_attend, t.decay)
+    decay_ties(state.ties, pop.block, attending, t.decay)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model.network import share_of_ties
+from stadtteil_sim.model.network import bridging_share, share_of_ties
 from stadtteil_sim.model.population import ATTENDS, in_residents
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import DistrictState
@@ -97,6 +98,13 @@ class MonthContext:
             active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
             in_working_group=in_wg,
         )
+
+    @cached_property
+    def bridging(self) -> np.ndarray:
+        """Per resident, the share of living ties that cross the resident's community, on the
+        ties as they are when first asked for (recognition asks after contact has changed them;
+        nothing changes them later in the month, so the indicators reuse it)."""
+        return bridging_share(self.state.ties, self.state.pop.community)
 
     @property
     def core_size(self) -> int:

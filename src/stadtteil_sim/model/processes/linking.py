@@ -28,7 +28,7 @@ def constituency_ties(ctx: MonthContext) -> np.ndarray:
 
 def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
     # The groups' base: their members and the working group's representatives, not fellow delegates.
-    organised = np.isin(pop.level, (MEMBER, WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
+    organised = ((pop.level == MEMBER) | (pop.level == WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
     return np.minimum(1.0, ties_to(ties, organised) / 2.0)
 
 

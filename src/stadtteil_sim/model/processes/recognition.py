@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.network import bridging_share
+from stadtteil_sim.model.network import has_tie_to
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -26,8 +26,7 @@ def step(ctx: MonthContext) -> None:
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
     natives = pop.adult & ~pop.migrant
-    alive = state.ties.alive
-    bridged = (alive & pop.migrant[np.where(alive, state.ties.partner, 0)]).any(axis=1)
+    bridged = has_tie_to(state.ties, pop.migrant)
     work = ctx.effort if switches.recognition else 0.0
     a = pop.acceptance
     gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
@@ -58,7 +57,7 @@ def strain_ratio(ctx: MonthContext) -> float:
 
 def _conflicts(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, c = ctx.state, ctx.state.pop, ctx.behaviour.conflicts
-    mixing = bridging_share(state.ties, pop.community)[pop.adult].mean() if pop.adult.any() else 0.0
+    mixing = ctx.bridging[pop.adult].mean() if pop.adult.any() else 0.0
     # Poisson count by inversion of one uniform: one draw per month whatever the rate.
     lam = c.rate * strain_ratio(ctx) * (1.0 - mixing) * (pop.size / 7000.0)
     count = int(min(MAX_CONFLICTS, _poisson_inverse(lam, draw[0])))

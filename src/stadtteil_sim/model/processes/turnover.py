@@ -5,8 +5,7 @@ has built must keep being rebuilt."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from stadtteil_sim.model.network import cut_ties
 from stadtteil_sim.model.population import (
     DRAWN,
     RESET,
@@ -22,19 +21,15 @@ def step(ctx: MonthContext) -> None:
     rng = ctx.rng("turnover")
     pop = ctx.state.pop
     leaving = rng.random(pop.size)
-    newcomers = personal_traits(ctx.scenario, pop.community, pop.age_band, rng)  # fixed shape
     rate = ctx.behaviour.context.turnover_rate if ctx.switches.context else 0.0
     movers = leaving < rate
     if not movers.any():
-        return
+        return  # the stream is this month's turnover's own: nothing else draws after it
+    # Drawn for every resident (fixed shape), worked out for the movers only.
+    newcomers = personal_traits(ctx.scenario, pop.community, pop.age_band, rng, rows=movers)
     # Every column from its declaration in Population: kept, drawn anew, or back to its start.
     for name in columns_moving_in(DRAWN):
-        getattr(pop, name)[movers] = newcomers[name][movers]
+        getattr(pop, name)[movers] = newcomers[name]
     for name in columns_moving_in(RESET):
         getattr(pop, name)[movers] = initial_value(name, ctx.scenario, pop.migrant[movers])
-    ties = ctx.state.ties
-    ties.partner[movers] = -1
-    ties.strength[movers] = 0.0
-    to_movers = ties.alive & movers[np.where(ties.alive, ties.partner, 0)]
-    ties.partner[to_movers] = -1
-    ties.strength[to_movers] = 0.0
+    cut_ties(ctx.state.ties, movers)

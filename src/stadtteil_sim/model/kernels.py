@@ -1,0 +1,97 @@
+"""Fused loops over the tie slots, compiled with numba: one pass over (residents × slots) with no
+temporary (n, slots) arrays. They compute exactly what the numpy expressions they replace did
+(same dtypes, same rounding), so no output of a run changes; ``tests/test_kernels.py`` checks
+each against its numpy form.
+
+Compiled once per machine (``cache=True``: the machine code is kept beside this file), on the
+first run; single-threaded, so a batch's worker processes do not compete for cores.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+jit = numba.njit(cache=True, nogil=True)
+
+
+@jit
+def tie_counts(partner: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per resident: living ties whose partner has ``flag`` set, and all living ties."""
+    n, slots = partner.shape
+    hits = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for s in range(slots):
+            j = partner[i, s]
+            if j >= 0:
+                count[i] += 1
+                if flag[j]:
+                    hits[i] += 1
+    return hits, count
+
+
+@jit
+def any_tie_to(partner: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """Per resident: whether any living tie's partner has ``flag`` set."""
+    n, slots = partner.shape
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        for s in range(slots):
+            j = partner[i, s]
+            if j >= 0 and flag[j]:
+                out[i] = True
+                break
+    return out
+
+
+@jit
+def crossing_counts(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per resident: living ties to another community, and all living ties."""
+    n, slots = partner.shape
+    cross = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        own = community[i]
+        for s in range(slots):
+            j = partner[i, s]
+            if j >= 0:
+                count[i] += 1
+                if community[j] != own:
+                    cross[i] += 1
+    return cross, count
+
+
+@jit
+def decay_without_contact(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, attending: np.ndarray,
+                          decay: float) -> None:
+    """Ties whose ends neither live in one block nor both attend lose ``decay`` of their strength
+    and break at zero; the others are back at full strength (in place). The arithmetic is the
+    numpy form's: float64, then stored as float32."""
+    n, slots = partner.shape
+    for i in range(n):
+        for s in range(slots):
+            j = partner[i, s]
+            if j < 0:
+                continue
+            if block[j] == block[i] or (attending[j] and attending[i]):
+                strength[i, s] = 1.0
+                continue
+            value = np.float32(np.float64(strength[i, s]) - decay)
+            if value <= 0.0:
+                partner[i, s] = -1
+                strength[i, s] = 0.0
+            else:
+                strength[i, s] = value
+
+
+@jit
+def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> None:
+    """Empty the slots of residents who left and every slot that points to one (in place)."""
+    n, slots = partner.shape
+    for i in range(n):
+        for s in range(slots):
+            j = partner[i, s]
+            if gone[i] or (j >= 0 and gone[j]):
+                partner[i, s] = -1
+                strength[i, s] = 0.0
