@@ -121,16 +121,17 @@ TRAITS = columns_moving_in(DRAWN)  # what personal_traits draws
 def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator,
                     rows: np.ndarray | None = None) -> dict:
     """Strain, German, experience, identification, trust, resources and the activation threshold
-    (at start, and for households moving in). Thresholds do not depend on origin: migrants and
-    natives draw them alike. The draws have one row per resident whatever ``rows`` (so the
-    stream never shifts); the traits are worked out for ``rows`` only (default: everyone)."""
+    (at start for everyone, and for the households moving in: ``rows``). Thresholds do not depend
+    on origin: migrants and natives draw them alike. Only the rows drawn for draw: which
+    households move is decided before, from a draw of its own, so every plan of a paired
+    comparison draws the same newcomers (common random numbers)."""
     d = scenario.district
     n = community.size
     migrant_share = float((community != NATIVE).mean()) if n else 0.0
-    u = rng.random((n, 2))
-    noise = rng.normal(0.0, 1.0, size=(n, 6))
     if rows is not None:
-        community, age_band, u, noise = community[rows], age_band[rows], u[rows], noise[rows]
+        community, age_band = community[rows], age_band[rows]
+    u = rng.random((community.size, 2))
+    noise = rng.normal(0.0, 1.0, size=(community.size, 6))
     migrant = community != NATIVE
     strain_on = scenario.mechanisms.context
     factor = d.migrant_strain_factor if strain_on else 1.0

@@ -24,8 +24,8 @@ def step(ctx: MonthContext) -> None:
     rate = ctx.behaviour.context.turnover_rate if ctx.switches.context else 0.0
     movers = leaving < rate
     if not movers.any():
-        return  # the stream is this month's turnover's own: nothing else draws after it
-    # Drawn for every resident (fixed shape), worked out for the movers only.
+        return
+    # Drawn for the movers only, after who moves is settled (the same in every plan of a seed).
     newcomers = personal_traits(ctx.scenario, pop.community, pop.age_band, rng, rows=movers)
     # Every column from its declaration in Population: kept, drawn anew, or back to its start.
     for name in columns_moving_in(DRAWN):
