@@ -305,6 +305,7 @@ class Activation(Strict):
     up_rate: float = P(0.12, 0, 1, source="assumption", role="uncertainty", doc="monthly probability of acting once pull exceeds threshold")
     down_rate: float = P(0.06, 0, 1, source="assumption", role="uncertainty", doc="monthly probability of dropping out once pull falls short")
     margin: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="hysteresis: pull must fall this far below threshold to drop out")
+    join_at_threshold: bool = P(False, role="uncertainty", doc="join when the pull reaches the threshold (Granovetter 1978: at least), not only when it exceeds it")
 
 
 class Barriers(Strict):

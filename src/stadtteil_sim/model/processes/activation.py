@@ -67,7 +67,10 @@ def step(ctx: MonthContext) -> None:
     pop, a = ctx.state.pop, ctx.behaviour.activation
     threshold = pop.threshold + barrier(ctx)
     p = pull(ctx)
-    up = pop.adult & (pop.level == INFORMED) & (p > threshold) & (draw[:, 0] < a.up_rate)
+    # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
+    # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
+    reached = (p >= threshold) if a.join_at_threshold else (p > threshold)
+    up = pop.adult & (pop.level == INFORMED) & reached & (draw[:, 0] < a.up_rate)
     down = ((pop.level == ATTENDS) | (pop.level == MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
     pop.level[up] = ATTENDS
     pop.level[down] = INFORMED
