@@ -386,11 +386,12 @@ def dependency_answer(words: Words) -> str:
     runs = analysis.runs
     if DEPENDENCY not in runs or runs[DEPENDENCY].nunique() < 3 or plan.primary is None:
         return say(lang, "**Abhängigkeitsannahme:** Hier ist die Stärke der Abhängigkeit von der Moderation fest "
-                         "(Voreinstellung 0,5). Wie sich die Antwort über ihre Spanne von 0 bis 1 verschiebt, zeigt das "
-                         "Unsicherheitsexperiment (`stadtteil-sim batch experiments/handover_uncertainty.yaml`).",
+                         "(Voreinstellung 0,5). Wie sich die Antwort über ihre Spanne "
+                         "von 0 bis 1 verschiebt, kann dieser Bericht erst sagen, wenn das Experiment die Stärke als "
+                         "Unsicherheit variiert (eine Parameterstichprobe mit dieser Spalte).",
                    "**Dependency assumption:** the strength of dependency on the moderator is fixed here (default 0.5). "
-                   "How the answer shifts across its range 0 to 1 is shown by the uncertainty experiment "
-                   "(`stadtteil-sim batch experiments/handover_uncertainty.yaml`).")
+                   "How the answer shifts across its range 0 to 1 this report can say only once the experiment varies it as "
+                   "an uncertainty (a parameter sample with that column).")
     parts = []
     for base in [b for b in plan.bases if b not in plan.cities]:
         own = plan.for_base(base)

@@ -269,7 +269,6 @@ def plot_fans(analysis: Analysis, series: pd.DataFrame, folder: Path, manifest: 
     colours = {g: colours.get(g, next(spare)) for g in order}
     replicates = int(keyed.groupby(["base", "group"]).size().min()) if len(keyed) else 0
     low_q, high_q, band_de, band_en = band_of(replicates)
-    year = start_year(manifest or {}, bases[0]) if bases else 2000
     budget = plan.budget.get("office_staff_hours_total")
     figures = []
     for indicator in fan_indicators(series):
@@ -294,7 +293,7 @@ def plot_fans(analysis: Analysis, series: pd.DataFrame, folder: Path, manifest: 
             if hours and budget is not None:
                 ax.axhline(budget, color="tab:red", linestyle="--", linewidth=1.2)
             ax.set_title(plan.district(base))
-            year_axis(ax, year, float(values["month"].max()), lang)
+            year_axis(ax, start_year(manifest or {}, base), float(values["month"].max()), lang)  # its own month 0
             ax.grid(alpha=0.3)
         label = indicator_label(indicator, lang)
         if hours:
