@@ -30,7 +30,6 @@ from stadtteil_sim.experiments.analysis import (
     analyse,
     digits_for,
     district_table,
-    fmt,
     paired_difference,
     parameter_sentence,
     replicate_table,
@@ -181,12 +180,6 @@ def _grid_axes(plan: Plan) -> list[str]:
     """Grid factors, the handover factor first when there is one (it goes on rows and lines)."""
     factors = list(plan.factors)
     return sorted(factors, key=lambda f: (not f.startswith("handover"), factors.index(f)))
-
-
-def short_label(plan: Plan, variant: str) -> str:
-    """``'48/18'`` for a grid variant (levels in axis order), the name for a named variant."""
-    levels = plan.levels.get(variant) or {}
-    return "/".join(levels[f] for f in _grid_axes(plan) if f in levels) or variant
 
 
 def fan_groups(runs: pd.DataFrame, plan: Plan, lang: str = "en") -> tuple[pd.Series, str]:
@@ -544,25 +537,6 @@ def _err(row: pd.Series):
 # ---------------------------------------------------------------------------------------------
 # Tables, formatted
 # ---------------------------------------------------------------------------------------------
-
-
-def _interval_cell(estimate: float, low: float, high: float, digits: int | None = None) -> str:
-    """``+0.050 [+0.030, +0.070]``; the bare estimate when there is no interval."""
-    if not np.isfinite(estimate):
-        return "n/a"
-    text = fmt(estimate, True, digits)
-    return f"{text} [{fmt(low, True, digits)}, {fmt(high, True, digits)}]" if np.isfinite(low) else text
-
-
-def _diff_cell(mean: float, low: float, high: float, better: bool, worse: bool, digits: int) -> str:
-    flag = " ↑" if better else " ↓" if worse else " *" if (low > 0 or high < 0) else ""
-    return _interval_cell(mean, low, high, digits) + (flag if np.isfinite(mean) else "")
-
-
-def metric_digits(analysis: Analysis, metric: str) -> int:
-    """One number of decimals per metric, from the largest mean of any variant."""
-    means = analysis.statistics.loc[analysis.statistics["metric"] == metric, "mean"].abs()
-    return digits_for(means.max() if len(means) else 0.0)
 
 
 def variant_notes(analysis: Analysis, base: str, lang: str = "en") -> dict[str, str]:
