@@ -118,13 +118,22 @@ def test_the_analysis_judges_the_city_as_a_whole_and_each_district(city_batch):
 
 def test_the_report_has_the_city_and_its_districts(city_batch):
     folder, _ = city_batch
-    report, paragraphs = write_report(folder / "out")
+    report, _ = write_report(folder / "out", lang="en")
     text = report.read_text(encoding="utf-8")
     assert "### Darmstadt\n" in text and "### Bessungen (Darmstadt)" in text
     assert "## The city: Darmstadt" in text and "### Who waits for staff" in text
     assert "### What a late handover in Kranichstein-Süd costs the others" in text
-    city = next(p for p in paragraphs if p.startswith("In Darmstadt as a whole"))
-    assert "A late handover in Kranichstein-Süd (handover ks_late instead of 12)" in city
+    assert "A late handover in Kranichstein-Süd (handover ks_late instead of 12)" in section(text, "## Summary")
+    # In German, the answer names the city's best plan per staff pool.
+    _, answer = write_report(folder / "out", folder / "bericht", lang="de")
+    city = next(p for p in answer if p.startswith("**Die Antwort in Kürze**"))
+    assert "**Für die Stadt Darmstadt**" in city and "Mit dem Personalpool „small“" in city
+
+
+def section(text: str, heading: str) -> str:
+    start = text.index(heading + "\n") + len(heading) + 1
+    end = text.find("\n## ", start)
+    return text[start:] if end < 0 else text[start:end]
 
 
 def test_the_late_handover_is_paired_per_district_and_setting(city_batch):

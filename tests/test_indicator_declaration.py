@@ -73,11 +73,11 @@ def test_a_declared_indicator_has_its_fan_chart_in_a_batch_report(extra, tmp_pat
     run_batch(experiment, tmp_path / "out", ExecutorSpec("serial"), progress=False)
     series = load_results(tmp_path / "out").series
     assert sorted(set(series[extra.name])) == list(range(9))
-    report, _ = write_report(tmp_path / "out")
+    report, _ = write_report(tmp_path / "out", lang="en")
     text = report.read_text(encoding="utf-8")
     # A main indicator comes first among the fans, in its words.
     assert text.index("(figures/fan_months_so_far.png)") < text.index("(figures/fan_link_stage.png)")
-    assert "*Figure 1: months so far over time (`months_so_far`)*" in text
+    assert "*Figure 1: Months so far over time*" in text
     assert "months so far at month 8" in text  # the objective, in the indicator's words
     assert metric_label(f"{extra.name}@8") == "months so far at month 8"
 
@@ -113,7 +113,7 @@ def test_declarations_are_checked():
     with pytest.raises(ValueError, match="a category cannot be charted"):
         Indicator("x", "category", "x", "x", lambda s: "a", chart="participation", colour=COLOUR)
     with pytest.raises(ValueError, match=r"declared twice: \['x'\]"):
-        indicators._registry(SummaryValue("x", "x"), SummaryValue("x", "y"))
+        indicators._registry(SummaryValue("x", "x", "x"), SummaryValue("x", "y", "y"))
 
 
 def test_every_label_is_given_in_both_languages_and_every_summary_value_in_words():

@@ -1,5 +1,6 @@
-"""A report built from a small real batch has its figures and tables; ``stadtteil-sim report``
-fails cleanly on a folder that is not a batch.
+"""A report built from a small real batch has its figures and tables, opens with a German answer
+a city official can act on (no code names), embeds its figures in report.html and writes one flat
+CSV of all runs; ``stadtteil-sim report`` fails cleanly on a folder that is not a batch.
 
 One batch (both districts at 5% scale, 40 months, a 2 x 2 grid, 3 replicates, serially: 24
 short runs) is shared by the module; the report is written through the command line.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -20,10 +22,12 @@ from typer.testing import CliRunner
 from stadtteil_sim.cli import app
 from stadtteil_sim.experiments.batch import run_batch
 from stadtteil_sim.experiments.executors import ExecutorSpec
+from stadtteil_sim.experiments.words import code_names
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "handover=24 link_month=18"
 VARIANTS = ["handover=12 link_month=0", "handover=12 link_month=18", "handover=24 link_month=0", REFERENCE]
+LABELS = ["handover 12 · linking 0", "handover 12 · linking 18", "handover 24 · linking 0", "handover 24 · linking 18"]
 DISTRICTS = ("Kranichstein-Süd", "Eberstadt-Süd")
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -47,7 +51,7 @@ keep:
   indicators: [migrant_participation_rate, token_index, office_mode]
 objectives:
   migrant_participation_rate@36: maximise
-  sustainability_ratio_12m: maximise
+  participation_12m_after_handover: maximise
   token_index@30: minimise
 budget:
   office_staff_hours_total: 2000
@@ -70,15 +74,26 @@ def batch_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(batch_folder) -> Path:
-    """Written twice through the CLI: the second replaces the first in place."""
+def german(batch_folder, tmp_path_factory) -> Path:
+    """The default report (German), copied aside before the English one replaces it."""
+    result = CliRunner().invoke(app, ["report", str(batch_folder)])
+    assert result.exit_code == 0, result.output
+    assert "Kranichstein-Süd" in result.stdout and "Übergabe" in result.stdout  # the answer, on the terminal too
+    copy = tmp_path_factory.mktemp("german") / "report"
+    shutil.copytree(batch_folder / "report", copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def report(batch_folder, german) -> Path:
+    """In English, written twice through the CLI: the second replaces the first in place."""
     for _ in range(2):
-        result = CliRunner().invoke(app, ["report", str(batch_folder)])
+        result = CliRunner().invoke(app, ["report", str(batch_folder), "--lang", "en"])
         assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert Path(lines[-1].removeprefix("report: ")) == (batch_folder / "report" / "report.md").resolve()
-    # The summary paragraphs are printed too, one per district, before the path.
-    assert sum(line.startswith("In ") for line in lines) == 2, result.stdout
+    # The answer is printed too, before the path.
+    assert result.stdout.startswith("**The answer in short**"), result.stdout
     return batch_folder / "report"
 
 
@@ -105,7 +120,7 @@ def test_report_has_its_figures(report):
     assert {"fan_migrant_participation_rate.png", "fan_token_index.png", "tradeoff.png"} <= names
     assert "fan_office_mode.png" not in names  # a text column is not drawn
     assert {"heatmap_migrant_participation_rate_36.png", "heatmap_token_index_30.png",
-            "heatmap_sustainability_ratio_12m.png", "heatmap_office_staff_hours_total.png"} <= names
+            "heatmap_participation_12m_after_handover.png", "heatmap_office_staff_hours_total.png"} <= names
     for path in (report / "figures").glob("*.png"):
         data = path.read_bytes()
         assert data.startswith(PNG) and len(data) > 5_000, path.name
@@ -114,6 +129,8 @@ def test_report_has_its_figures(report):
         assert f"(figures/{name})" in text
     html = (report / "report.html").read_text(encoding="utf-8")
     assert html.count("<img ") == len(names) and "<table" in html and "In Kranichstein-Süd" in html
+    # one file to mail: every figure embedded, none linked
+    assert html.count('src="data:image/png;base64,') == len(names) and 'src="figures/' not in html
     # the swap leaves no temporary or old folder behind
     assert not [p.name for p in report.parent.iterdir() if p.name.startswith(".report")]
 
@@ -122,13 +139,15 @@ def test_per_district_tables_have_a_row_per_variant_with_mean_difference_and_ci(
     text = (report / "report.md").read_text(encoding="utf-8")
     per_district = section(text, "## Per district: every variant against the reference")
     for district in DISTRICTS:
-        table = first_table(section(per_district, f"### {district}")).set_index("variant")
-        assert table.index.tolist() == VARIANTS
-        for metric in ("migrant_participation_rate@36", "token_index@30", "office_staff_hours_total"):
-            assert f"{metric} mean" in table and f"{metric} Δ vs ref [95% CI]" in table
-            assert table.loc[REFERENCE, f"{metric} Δ vs ref [95% CI]"].startswith("+0")
-            assert table.loc[REFERENCE, f"{metric} Δ vs ref [95% CI]"].count("[") == 1
-        assert "reference" in table.loc[REFERENCE, "notes"]
+        table = first_table(section(per_district, f"### {district}")).set_index("timing")
+        assert table.index.tolist() == LABELS
+        for label in ("Migrant participation at month 36", "Token index at month 30", "Office staff hours"):
+            diff = next(c for c in table if c.startswith(label) and "Δ vs documented timing" in c)
+            assert any(c.startswith(label) and c.endswith(": mean") for c in table)
+            assert table.loc[LABELS[-1], diff].startswith("+0")
+            assert table.loc[LABELS[-1], diff].count("[") == 1
+        assert table.loc[LABELS[-1], "Migrant participation at month 36 (January 2003): mean"].endswith("%")  # a share in %
+        assert "reference" in table.loc[LABELS[-1], "notes"]
     numbers = pd.read_csv(report / "variants.csv")
     assert len(numbers) == 2 * len(VARIANTS) * numbers["metric"].nunique()
     reference = numbers[numbers["variant"] == REFERENCE]
@@ -142,8 +161,8 @@ def test_report_names_the_best_variants_and_the_pareto_set(report):
     for district in DISTRICTS:
         part = section(best, f"### {district}")
         choices = first_table(part).set_index("criterion")
-        assert {"best by migrant_participation_rate@36", "best within budget (by the primary objective)"} <= set(choices.index)
-        assert set(choices["variant"]) <= set(VARIANTS) | {"none (no variant qualifies)"}
+        assert {"best by Migrant participation at month 36 (January 2003)", "best within budget (by the primary objective)"} <= set(choices.index)
+        assert set(choices["timing"]) <= set(LABELS) | {"none (no variant qualifies)"}
         assert "**Pareto set**" in part
     pareto = pd.read_csv(report / "pareto.csv")
     assert set(pareto.columns) >= {"base", "variant", "pareto", "within_budget"} and pareto["pareto"].any()
@@ -157,6 +176,40 @@ def test_plain_language_paragraph_per_district(report):
     for paragraph in paragraphs:
         assert "gives the highest migrant participation at month 36" in paragraph  # the declared words
         assert "replicates" in paragraph and "budget of 2,000" in paragraph
+
+
+def test_the_german_report_opens_with_an_answer_an_official_can_act_on(german):
+    """The first paragraph: German, no code names, the recommended handover and linking as
+    calendar dates per district and for the city, staff hours against the budget, the paired CI."""
+    text = (german / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# Bericht")
+    answer = section(text, "## Die Antwort")
+    first = [p.strip() for p in answer.split("\n\n") if p.strip()][0]
+    assert first.startswith("**Die Antwort in Kürze**")
+    assert code_names(first) == [], code_names(first)
+    for district in DISTRICTS:
+        assert f"{district}: Übergabe" in first
+    assert "Für die Stadt" in first
+    assert re.search(r"Übergabe im (Januar|Juli) 20\d\d \(Monat \d+\)", first), first
+    assert re.search(r"Vernetzung mit der Stadtteilrunde (ab \w+ 20\d\d|, sobald)", first), first
+    assert re.search(r"[\d.]+ Stunden von 2\.000 Budget", first), first  # staff hours against the budget
+    assert "95-%-Konfidenzintervall" in first and " %" in first  # the paired interval; shares in percent
+    assert "dokumentierten Zeitplan" in first
+    for paragraph in answer.split("\n\n"):
+        if paragraph.strip().startswith(("**Kranichstein", "**Eberstadt", "**Abwägungen")):
+            assert code_names(paragraph) == [], paragraph
+    assert "Alibi-Vertretung" in answer  # the trade-off in words (linking 0 against 18; none later here)
+    assert "## Begriffe" in text and "Stunden" in section(text, "## Begriffe")
+    html = (german / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in html and "Abbildung 1:" in html
+
+
+def test_runs_csv_is_flat_with_numeric_levels(german):
+    runs = pd.read_csv(german / "runs.csv")
+    assert len(runs) == 2 * len(VARIANTS) * 3  # a row per run and district
+    assert runs["factor_link_month"].dtype.kind == "i" and runs["factor_handover"].dtype.kind == "i"
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", c) for c in runs.columns), list(runs.columns)  # SQL without quoting
+    assert "migrant_participation_rate_at_36" in runs
 
 
 def test_without_a_parameter_sample_the_report_says_intervals_are_seed_noise_only(report):

@@ -320,16 +320,17 @@ def batch(
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="results folder of a batch, e.g. results/handover_timing")],
+    lang: Annotated[Language, typer.Option(help="language of the report")] = Language.de,
     force: Force = False,
 ) -> None:
-    """Write figures, tables and report.md / report.html into FOLDER/report/."""
+    """Write figures, tables, runs.csv and report.md / report.html (one file, figures embedded) into FOLDER/report/."""
     from stadtteil_sim.experiments.report import ReportError, write_report
     from stadtteil_sim.experiments.store import StoreError
 
     if not folder.is_dir():
         _fail(f"{folder}: no such folder; allowed: a results folder written by 'stadtteil-sim batch'")
     try:
-        path, paragraphs = write_report(folder, force=force)
+        path, paragraphs = write_report(folder, force=force, lang=lang.value)
     except (StoreError, ReportError, OutputError) as exc:
         _fail(str(exc))
     except OSError as exc:

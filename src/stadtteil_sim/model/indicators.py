@@ -236,35 +236,44 @@ class SummaryValue:
 
     name: str
     en: str  # in words, lower case, as a report's sentence uses it
+    de: str  # in German words, as a report's sentence uses them
     month: int | None = None  # read at this fixed month of the run (see SUMMARY_MONTHS)
 
+    def label(self, lang: str) -> str:
+        return self.de if lang == "de" else self.en
 
-def _words(indicator: str, when: str) -> str:
-    """A summary value that is an indicator read at some time, in the indicator's words."""
-    return f"{INDICATORS[indicator].en} {when}"
 
+def _words(indicator: str, when: str, wann: str) -> tuple[str, str]:
+    """A summary value that is an indicator read at some time, in the indicator's words (en, de)."""
+    return f"{INDICATORS[indicator].en} {when}", f"{INDICATORS[indicator].de} {wann}"
+
+
+_PARTICIPATION = "migrant_participation_rate"
 
 # The values of :func:`summarise`, in its order, known before any run (experiments check their
 # objectives against them).
 SUMMARY: dict[str, SummaryValue] = _registry(
-    SummaryValue("handover_month", "handover month"),
-    SummaryValue("link_month", "month linking began"),
-    SummaryValue("working_group_formed_month", "month the working group formed"),
-    SummaryValue("participation_at_handover", _words("migrant_participation_rate", "at handover")),
-    *(SummaryValue(f"participation_{m}m_after_handover", _words("migrant_participation_rate", f"{m} months after handover"))
+    SummaryValue("handover_month", "handover month", "Monat der Übergabe"),
+    SummaryValue("link_month", "month linking began", "Monat, in dem die Vernetzung begann"),
+    SummaryValue("working_group_formed_month", "month the working group formed", "Monat, in dem sich die Arbeitsgruppe bildete"),
+    SummaryValue("participation_at_handover", *_words(_PARTICIPATION, "at handover", "bei der Übergabe")),
+    *(SummaryValue(f"participation_{m}m_after_handover",
+                   *_words(_PARTICIPATION, f"{m} months after handover", f"{m} Monate nach der Übergabe"))
       for m in (12, 24, 36)),
-    *(SummaryValue(f"participation_month_{m}", _words("migrant_participation_rate", f"at month {m}"), month=m)
+    *(SummaryValue(f"participation_month_{m}", *_words(_PARTICIPATION, f"at month {m}", f"in Monat {m}"), month=m)
       for m in (84, 120)),
-    *(SummaryValue(f"sustainability_ratio_{m}m", f"sustainability ratio {m} months after handover") for m in (12, 24, 36)),
-    SummaryValue("office_staff_hours_total", "office staff hours"),
-    SummaryValue("working_group_active_at_end", "working group active at the end"),
-    SummaryValue("communities_in_working_group_at_end", _words("communities_in_working_group", "at the end")),
-    SummaryValue("associations_founded", INDICATORS["associations_founded"].en),
-    SummaryValue("womens_associations_founded", INDICATORS["womens_associations_founded"].en),
-    SummaryValue("token_index_at_end", _words("token_index", "at the end")),
-    SummaryValue("detachment_index_at_end", _words("detachment_index", "at the end")),
-    SummaryValue("token_index_mean", _words("token_index", "(mean over the run)")),
-    SummaryValue("detachment_index_mean", _words("detachment_index", "(mean over the run)")),
+    *(SummaryValue(f"sustainability_ratio_{m}m", f"sustainability ratio {m} months after handover",
+                   f"Nachhaltigkeitsquote {m} Monate nach der Übergabe") for m in (12, 24, 36)),
+    SummaryValue("office_staff_hours_total", "office staff hours", "Personalstunden des Büros"),
+    SummaryValue("working_group_active_at_end", "working group active at the end", "Arbeitsgruppe am Ende aktiv"),
+    SummaryValue("communities_in_working_group_at_end", *_words("communities_in_working_group", "at the end", "am Ende")),
+    SummaryValue("associations_founded", INDICATORS["associations_founded"].en, INDICATORS["associations_founded"].de),
+    SummaryValue("womens_associations_founded", INDICATORS["womens_associations_founded"].en,
+                 INDICATORS["womens_associations_founded"].de),
+    SummaryValue("token_index_at_end", *_words("token_index", "at the end", "am Ende")),
+    SummaryValue("detachment_index_at_end", *_words("detachment_index", "at the end", "am Ende")),
+    SummaryValue("token_index_mean", *_words("token_index", "(mean over the run)", "(Mittel über den Lauf)")),
+    SummaryValue("detachment_index_mean", *_words("detachment_index", "(mean over the run)", "(Mittel über den Lauf)")),
 )
 SUMMARY_KEYS = tuple(SUMMARY)
 
@@ -298,20 +307,21 @@ CITY_INDICATORS: dict[str, CityValue] = _registry(
 # The city's end-of-run values (:func:`stadtteil_sim.model.runner.run_city`), numeric ones only
 # (it also names the weakest district).
 CITY_SUMMARY: dict[str, SummaryValue] = _registry(
-    SummaryValue("districts", "districts"),
-    *(SummaryValue(f"final_{name}", f"{CITY_INDICATORS[name].en} at the end")
+    SummaryValue("districts", "districts", "Stadtteile"),
+    *(SummaryValue(f"final_{name}", f"{CITY_INDICATORS[name].en} at the end", f"{CITY_INDICATORS[name].de} am Ende")
       for name in ("migrant_participation_min", "migrant_participation_max", "migrant_participation_spread",
                    "migrant_participation_city")),
-    SummaryValue("staff_hours_requested_total", "staff hours the districts asked for in total"),
-    SummaryValue("staff_hours_granted_total", "staff hours the pool granted in total"),
-    SummaryValue("mean_pool_utilisation", "mean share of the staff pool in use"),
-    SummaryValue("districts_that_waited", "districts that waited for staff"),
+    SummaryValue("staff_hours_requested_total", "staff hours the districts asked for in total",
+                 "insgesamt angefragte Personalstunden"),
+    SummaryValue("staff_hours_granted_total", "staff hours the pool granted in total", "insgesamt bewilligte Personalstunden"),
+    SummaryValue("mean_pool_utilisation", "mean share of the staff pool in use", "mittlere Auslastung des Personalpools"),
+    SummaryValue("districts_that_waited", "districts that waited for staff", "Stadtteile, die auf Personal warteten"),
 )
 # Each district of a city, beside its summary: when its office started, how long it waited.
 DISTRICT_IN_CITY_SUMMARY: dict[str, SummaryValue] = _registry(
-    SummaryValue("office_started_month", "month the office began moderating"),
-    SummaryValue("months_waited", "months the district waited for staff"),
-    SummaryValue("migrant_participation_at_end", _words("migrant_participation_rate", "at the end")),
+    SummaryValue("office_started_month", "month the office began moderating", "Monat, in dem die Moderation begann"),
+    SummaryValue("months_waited", "months the district waited for staff", "Monate, die der Stadtteil auf Personal wartete"),
+    SummaryValue("migrant_participation_at_end", *_words(_PARTICIPATION, "at the end", "am Ende")),
 )
 # Read at a fixed month: an experiment asking for one past its runs' end is refused up front (the
 # values relative to the handover may be missing legitimately).
