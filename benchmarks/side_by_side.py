@@ -329,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         for i, (a, b) in enumerate(zip(batch["rates"]["1"], batch["rates"]["2"], strict=True)):
             print(f"    repetition {i + 1}: {a:6.1f} / {b:6.1f} runs/min = {b / a:.2f}x; other processes kept "
                   f"{batch['others']['1'][i]:.2f} / {batch['others']['2'][i]:.2f} cores busy")
+        if max(batch["others"]["1"] + batch["others"]["2"]) > 0.3:
+            print("  other processes were busy: the scaling is understated (with the kernel's autogroup "
+                  "scheduling another busy session keeps its share of the cores however many workers we "
+                  "start); rerun on an idle machine for this figure")
 
     print("\ntargets")
     city_cpu = cpu["ours Darmstadt city 1:1"]
