@@ -236,7 +236,7 @@ def test_a_broken_sample_is_refused_clearly_and_nothing_is_written(tmp_path, mon
 # ---------------------------------------------------------------- report
 def test_the_report_says_its_intervals_include_parameter_uncertainty(batch):
     folder, _ = batch
-    result = CliRunner().invoke(app, ["report", str(folder / "out")])
+    result = CliRunner().invoke(app, ["report", str(folder / "out"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     sentence = ("Intervals include parameter uncertainty: each of the 3 replicates uses one draw from "
                 f"{display_path(folder / 'sample.csv')} (30 rows, resampled with replacement weighted by its weight "

@@ -1010,6 +1010,12 @@ def write_report(folder: str | Path, target: str | Path | None = None, *, force:
     analysis = analyse(results.runs, results.manifest)
     cities = city_findings(analysis, results.manifest)
     answer = answer_paragraphs(analysis, results.manifest, cities, lang)
+    if analysis.plan.parameters:  # next to the answer it qualifies: what its intervals include
+        sample = analysis.plan.parameters
+        answer.append(say(lang, f"Die Intervalle enthalten die Unsicherheit der Parameter: jede der "
+                                f"{len(sample.get('draws') or {})} Wiederholungen nutzt eine Ziehung aus "
+                                f"{sample.get('sample')}, dieselbe in jeder Zeitwahl und jedem Stadtteil.",
+                          parameter_sentence(analysis.plan)))
     with result_folder(target, "report", force=force, recognise=is_report_folder) as tmp, \
             matplotlib.rc_context({"font.size": FONT, "axes.titlesize": FONT + 1, "axes.labelsize": FONT,
                                    "xtick.labelsize": FONT - 1, "ytick.labelsize": FONT - 1, "legend.fontsize": FONT}):
