@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from samples import SMALL
+from samples import SMALL, write
 from stadtteil_sim.experiments.batch import run_batch
 from stadtteil_sim.experiments.design import load_experiment, replicate_seed
 from stadtteil_sim.experiments.executors import ExecutorError, ExecutorSpec, execute
@@ -30,10 +30,6 @@ from stadtteil_sim.experiments.store import StoreError, load_results
 BOOKKEEPING = ["duration_s", "worker"]
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def experiment(folder: Path, *, replicates: int = 3, months: int = 24, extra: str = "") -> Path:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from samples import write
 from stadtteil_sim.calibration.targets import load_targets
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.experiments.analysis import analyse
@@ -33,9 +33,6 @@ KS = ROOT / "scenarios" / "kranichstein_sued.yaml"
 SMALL = {"run.scale": 0.02, "run.months": 24}
 
 
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def city_experiment(folder: Path) -> Path:

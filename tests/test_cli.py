@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from samples import SMALL
+from samples import SMALL, write
 
 EXIT_INPUT = 2
 
@@ -30,10 +29,6 @@ def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess, *expected: str) -> None:

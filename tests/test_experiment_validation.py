@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
-from samples import SMALL
+from samples import SMALL, write
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.experiments.design import load_experiment
 
@@ -23,10 +21,6 @@ replicates: 2
 """
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ a second. Also: the schema's declarations (roles, labels, plausible ranges) and 
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from samples import SMALL
+from samples import SMALL, write
 from stadtteil_sim.config import paths
 from stadtteil_sim.config.errors import ScenarioError
 from stadtteil_sim.config.loading import load_scenario, parse_override
@@ -35,10 +34,6 @@ def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def error_of(source, overrides=None) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from samples import write
 from stadtteil_sim.app.workshop import LEVERS
 from stadtteil_sim.calibration.sensitivity import (
     MorrisSettings,
@@ -186,10 +186,6 @@ morris: {{trajectories: 2, levels: 4}}
 """
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import re
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import yaml
 
+from samples import write
 from stadtteil_sim.calibration.abc import _generations_done
 from stadtteil_sim.experiments.store import load_results
 
@@ -24,9 +24,6 @@ KS = ROOT / "scenarios" / "kranichstein_sued.yaml"
 EXIT_TERMINATED = 143
 
 
-def write(path: Path, text: str) -> Path:
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def experiment(folder: Path) -> Path:

@@ -26,6 +26,7 @@ from stadtteil_sim.experiments.analysis import (
     paired_difference,
     replicate_table,
 )
+from stadtteil_sim.experiments.design import factor_name
 from stadtteil_sim.model.metrics import is_city_metric
 
 
@@ -96,7 +97,7 @@ def late_handovers(analysis: Analysis, manifest: dict, base: str, units: list[st
         return []
     out = []
     for factor_path, levels in grid.items():
-        factor = factor_path.rsplit(".", 1)[-1] if not isinstance(levels, dict) else factor_path
+        factor = factor_name(factor_path)  # a named-level factor has no dots: its own name
         if factor not in ref_levels:
             continue
         for level, district in _district_levels(factor_path, levels):

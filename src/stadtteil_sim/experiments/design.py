@@ -269,12 +269,12 @@ def make_design(experiment: Experiment, path: Path, command_line: frozenset[str]
         loaded[base.name] = base
         for variant in variants:
             where = f"variant '{variant.name}'" if not variant.levels else "grid"
-            labels |= {k: f"{shown}: {where}" for k in variant.overrides}
+            variant_labels = {**labels, **{k: f"{shown}: {where}" for k in variant.overrides}}
             try:
                 # A city of one takes the variant on its loaded scenario; a city of several from
                 # its file, so an office month counts from each district's own start, as written.
-                resolved = (load_city(base, variant.overrides, labels=labels) if base.one_district else
-                            load_city(file, {**experiment.overrides, **variant.overrides}, labels=labels))
+                resolved = (load_city(base, variant.overrides, labels=variant_labels) if base.one_district else
+                            load_city(file, {**experiment.overrides, **variant.overrides}, labels=variant_labels))
             except ScenarioError as exc:
                 raise ScenarioError(f"{exc}\n{shown}: (in variant '{variant.name}' of scenario '{base.name}')") from None
             scenarios[(base.name, variant.name)] = resolved.to_dict()

@@ -96,6 +96,7 @@ class StadtteilModel(mesa.Model):
         self.state = self._build_state()
 
         self._residents: list[Resident] | None = None  # created on first use: see residents
+        self._month_bridging: np.ndarray | None = None  # the last month's bridging shares, for its indicators
         self.association_agents: list[Association] = []
         self._sync_association_agents()
         self.office = IntegrationOffice(self)
@@ -219,7 +220,7 @@ class StadtteilModel(mesa.Model):
 
     def collect(self) -> None:
         """The month's indicators, into the DataCollector; the run ends at the horizon."""
-        bridging, self._month_bridging = getattr(self, "_month_bridging", None), None
+        bridging, self._month_bridging = self._month_bridging, None
         self.indicators = indicators.compute(self.state, self.config, bridging)
         self.datacollector.collect(self)
         if self.state.month >= self.config.run.months:

@@ -106,12 +106,12 @@ class MonthContext:
         nothing changes them later in the month, so the indicators reuse it)."""
         return bridging_share(self.state.ties, self.state.pop.community)
 
-    @property
+    @cached_property
     def core_size(self) -> int:
         """Attending members a self-organised group needs, in residents at the run's scale."""
         return in_residents(self.behaviour.associations.core_size, self.scenario.run.scale)
 
-    @property
+    @cached_property
     def members_needed(self) -> int:
         """Organised members a community needs to send a representative, in residents at the run's scale."""
         return in_residents(self.behaviour.working_group.members_needed, self.scenario.run.scale)
