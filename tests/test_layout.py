@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "stadtteil_sim"
-LAYER = {"_version": 0, "config": 0, "model": 1, "experiments": 2, "calibration": 3, "app": 3, "cli": 4, "__main__": 4}
+LAYER = {"_version": 0, "config": 0, "model": 1, "experiments": 2, "calibration": 3, "app": 3, "ema": 3, "cli": 4, "__main__": 4}
 TOP = {"__init__": 4}  # the package's front door re-exports from every layer (lazily)
 
 

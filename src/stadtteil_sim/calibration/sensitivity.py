@@ -34,7 +34,7 @@ from SALib.sample import sobol as sobol_sample
 from stadtteil_sim.config.city import load_city
 from stadtteil_sim.config.errors import ScenarioError, validate_model
 from stadtteil_sim.config.loading import display_path, read_yaml, relative_scenario_file
-from stadtteil_sim.config.schema import Strict, declared, iter_parameters
+from stadtteil_sim.config.schema import Strict, iter_parameters
 from stadtteil_sim.experiments.analysis import Plan as RunPlan
 from stadtteil_sim.experiments.analysis import units
 from stadtteil_sim.experiments.atomic import write_bytes, write_figure
@@ -50,11 +50,15 @@ from stadtteil_sim.experiments.design import (
 from stadtteil_sim.experiments.executors import ExecutorSpec
 from stadtteil_sim.experiments.ownership import claim_folder
 from stadtteil_sim.experiments.store import is_batch_folder, load_results
+from stadtteil_sim.experiments.uncertainty import (
+    ALL_UNCERTAINTIES,
+    PLAUSIBLE,
+    check_pairs,
+    declared_ranges,
+)
 from stadtteil_sim.model.metrics import check_metric, describe_metric, is_city_metric
 
 METHODS = ("morris", "sobol")
-ALL_UNCERTAINTIES = "all uncertainties"
-PLAUSIBLE = "plausible"
 VARIED = ("uncertainty", "lever")  # the roles a spec may vary (config/schema.py declares them)
 COLUMNS = {
     "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
@@ -122,13 +126,7 @@ class SensitivitySpec(Strict):
     @field_validator("parameters")
     @classmethod
     def _ranges(cls, parameters):
-        for path, bounds in parameters.items():
-            if len(bounds) != 2:
-                raise ValueError(f"{path} = {bounds}: allowed: [low, high], two numbers")
-            low, high = bounds
-            if not low < high:
-                raise ValueError(f"{path} = {bounds}: low is not below high; allowed: [low, high] with low < high")
-        return parameters
+        return check_pairs(parameters)
 
     @field_validator("outputs")
     @classmethod
@@ -138,34 +136,6 @@ class SensitivitySpec(Strict):
         if len(set(outputs)) != len(outputs):
             raise ValueError("an output is listed twice; allowed: each output once")
         return outputs
-
-
-def declared_ranges(parameters: Any, fixed: Mapping[str, Any]) -> Any:
-    """A spec's parameters with the declared ranges filled in: ``'all uncertainties'`` is every
-    real-valued uncertainty the schema declares (less those ``fixed`` by the overrides), a path
-    given as ``'plausible'`` gets its declared range. Anything else is left for validation."""
-    ranges = {item.path: list(item.plausible) for item in declared() if item.plausible}
-    if parameters == ALL_UNCERTAINTIES:
-        return {path: bounds for path, bounds in ranges.items() if path not in fixed}
-    if isinstance(parameters, str):
-        raise ValueError(
-            f"'{parameters}': allowed: '{ALL_UNCERTAINTIES}', or a mapping of dotted paths to [low, high] or '{PLAUSIBLE}'"
-        )
-    if not isinstance(parameters, dict):
-        return parameters
-    out = {}
-    for path, bounds in parameters.items():
-        if bounds == PLAUSIBLE and path not in ranges:
-            known = [item.path for item in declared()]
-            close = difflib.get_close_matches(str(path), list(ranges) if path not in known else [], n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            what = "declares no plausible range" if path in known else "is not a parameter of the schema"
-            raise ValueError(
-                f"{path} = {PLAUSIBLE}: {what}{hint}; allowed: '{PLAUSIBLE}' for a real-valued uncertainty "
-                "(stadtteil-sim params shows its range), [low, high] otherwise"
-            )
-        out[path] = ranges[path] if bounds == PLAUSIBLE else bounds
-    return out
 
 
 def load_spec(path: str | Path) -> SensitivitySpec:

@@ -587,6 +587,12 @@ def parameter_sentence(plan: Plan) -> str:
         return ("Intervals reflect the model's randomness at fixed parameter values only; they do not include "
                 "parameter uncertainty (parameters.sample in the experiment file adds it).")
     draws = sample.get("draws") or {}
+    if sample.get("kind") == "latin_hypercube":
+        runs = len(draws) // max(sample.get("rows") or 1, 1)
+        return (f"Intervals include parameter uncertainty: the {sample.get('rows')} conditions are a Latin hypercube "
+                f"over {len(sample.get('columns') or [])} uncertain parameters (the experiment's uncertainties), each run "
+                f"{runs} time{'s' if runs != 1 else ''} with the same values and seeds in every variant and district, "
+                "so differences between timings stay paired.")
     weighting = "weighted by its weight column" if sample.get("weighted") else "with equal weights"
     distinct = len(set(draws.values()))
     text = (f"Intervals include parameter uncertainty: each of the {len(draws)} replicates uses one draw from "

@@ -26,6 +26,7 @@ from stadtteil_sim.config.errors import ScenarioError, validate_model
 from stadtteil_sim.config.loading import display_path, read_yaml, relative_scenario_file
 from stadtteil_sim.config.schema import Strict
 from stadtteil_sim.experiments.param_sample import ParameterSample, draw_rows, read_sample
+from stadtteil_sim.experiments.uncertainty import Uncertainties, condition_sample
 from stadtteil_sim.model.indicators import CITY_INDICATORS, INDICATORS, SUMMARY_MONTHS
 from stadtteil_sim.model.metrics import check_metric, describe_metric
 
@@ -69,6 +70,46 @@ class Parameters(Strict):
     )
 
 
+class Threshold(Strict):
+    """A condition a plan must meet in a run to count as satisficing there."""
+
+    at_least: float | None = Field(None, description="the metric must be at least this")
+    at_most: float | None = Field(None, description="the metric must be at most this")
+
+    @model_validator(mode="after")
+    def _one(self) -> Threshold:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """Where the threshold holds (a missing value never does)."""
+        with np.errstate(invalid="ignore"):
+            return values >= self.at_least if self.at_least is not None else values <= self.at_most
+
+
+class Question(Strict):
+    """A question for scenario discovery: in which conditions does a case of interest occur? The
+    case is that ``plan`` fails a threshold (``fails``), or that it beats another plan
+    (``beats``) on ``metric`` (default: the primary objective)."""
+
+    question: str = Field(min_length=1, description="the question in the report's words, e.g. 'Wann scheitert eine frühe Übergabe?'")
+    plan: str = Field(description="the variant asked about")
+    fails: dict[str, Threshold] = Field(
+        default_factory=dict, description="metric -> threshold: the case is a run where the plan misses any of them"
+    )
+    beats: str | None = Field(None, description="another variant: the case is a run where the plan does better than it")
+    metric: str | None = Field(None, description="the metric of 'beats' (default: the primary objective)")
+
+    @model_validator(mode="after")
+    def _one_case(self) -> Question:
+        if bool(self.fails) == (self.beats is not None):
+            raise ValueError("give exactly one of 'fails' (thresholds) or 'beats' (another variant)")
+        for metric in [*self.fails, *([self.metric] if self.metric else [])]:
+            check_metric(metric)
+        return self
+
+
 class Experiment(Strict):
     """One experiment file (see experiments/handover_timing.yaml for a commented example)."""
 
@@ -103,6 +144,16 @@ class Experiment(Strict):
     parameters: Parameters | None = Field(
         None, description="replicate r uses draw r of a weighted resample of a parameter sample, in every variant"
     )
+    uncertainties: Uncertainties | None = Field(
+        None, description="conditions from a Latin hypercube over ranges, each crossed with every variant and run "
+        "'replicates' times (paired: the same seeds and values in every variant)"
+    )
+    satisficing: dict[str, Threshold] = Field(
+        default_factory=dict, description="metric -> at_least | at_most: a plan satisfices in a run where all hold"
+    )
+    discovery: dict[SafeName, Question] = Field(
+        default_factory=dict, description="name -> a question for scenario discovery (PRIM over the conditions)"
+    )
 
     @field_validator("grid")
     @classmethod
@@ -123,7 +174,7 @@ class Experiment(Strict):
                 raise ValueError(f"factor '{factor}' lists a value twice; allowed: each value once")
         return grid
 
-    @field_validator("objectives", "budget", "metrics")
+    @field_validator("objectives", "budget", "metrics", "satisficing")
     @classmethod
     def _metrics(cls, value):
         for metric in value:
@@ -138,7 +189,35 @@ class Experiment(Strict):
                 raise ValueError(f"variant name '{name}' is also a grid variant's name; allowed: a different name")
         if self.reference is not None and self.reference not in names:
             raise ValueError(f"reference '{self.reference}' is not a variant; allowed: one of {names}")
+        if self.parameters is not None and self.uncertainties is not None:
+            raise ValueError("both 'parameters' (a sample) and 'uncertainties' (ranges); allowed: one source of "
+                             "conditions per experiment")
+        if self.discovery and self.parameters is None and self.uncertainties is None:
+            raise ValueError("'discovery' needs conditions to search; allowed: with an 'uncertainties' section "
+                             "(or a 'parameters' sample)")
+        fixed = [p for p in (self.uncertainties.ranges if self.uncertainties else {}) if p in self.overrides]
+        if fixed:
+            raise ValueError(f"uncertainties.ranges {fixed}: also set in overrides; allowed: a path in one of them")
+        for key, question in self.discovery.items():
+            for role, variant in (("plan", question.plan), ("beats", question.beats)):
+                if variant is not None and variant not in names:
+                    raise ValueError(f"discovery.{key}.{role}: '{variant}' is not a variant; allowed: one of {names}")
+            if question.beats is not None and not (question.metric or self.objectives):
+                raise ValueError(f"discovery.{key}: 'beats' needs a 'metric' or an objective; allowed: e.g. "
+                                 "metric: participation_month_84")
         return self
+
+    @property
+    def all_metrics(self) -> list[str]:
+        """Every metric the experiment names: objectives, budget, further metrics, satisficing
+        thresholds and discovery questions, each once."""
+        asked = [m for q in self.discovery.values() for m in [*q.fails, *([q.metric] if q.metric else [])]]
+        return list(dict.fromkeys([*self.objectives, *self.budget, *self.metrics, *self.satisficing, *asked]))
+
+    @property
+    def conditions(self) -> int:
+        """Replicate slots: the replicates, times the conditions where uncertainties are drawn."""
+        return self.replicates * (self.uncertainties.conditions if self.uncertainties else 1)
 
 
 @dataclass(frozen=True)
@@ -283,14 +362,17 @@ def make_design(experiment: Experiment, path: Path, command_line: frozenset[str]
     everything = (*INDICATORS, *CITY_INDICATORS)  # the city's only where a city has several districts
     keep_ind = everything if experiment.keep.indicators == "all" else tuple(experiment.keep.indicators)
     keep_months = None if experiment.keep.months == "all" else tuple(sorted(set(experiment.keep.months)))
-    metrics = tuple(
-        m for m in (*experiment.objectives, *experiment.budget, *experiment.metrics) if describe_metric(m)[1] is not None
-    )
+    metrics = tuple(m for m in experiment.all_metrics if describe_metric(m)[1] is not None)
     sample, draws, own = None, (), {v.name: set() for v in variants}
+    slots = experiment.conditions
     if experiment.parameters is not None:
         sample = read_sample(path.parent / experiment.parameters.sample, loaded, f"{shown}: parameters.sample")
-        _check_city_clock(sample, loaded, shown)
         draws = tuple(int(r) for r in draw_rows(sample.weights, len(sample.values), experiment.replicates, experiment.seed))
+    elif experiment.uncertainties is not None:
+        sample = condition_sample(experiment.uncertainties, loaded, experiment.seed, path, f"{shown}: uncertainties")
+        draws = tuple(r // experiment.replicates for r in range(slots))  # condition c's replicates side by side
+    if sample is not None:
+        _check_city_clock(sample, loaded, shown)
         own = {v.name: _set_by(sample.columns, [*experiment.overrides, *v.overrides]) for v in variants}
         _check_draws(sample, sorted(set(draws)), loaded, scenarios, variants, experiment, own, shown)
     # One dict per drawn row, shared by every task that applies all of it (tasks already share
@@ -299,7 +381,7 @@ def make_design(experiment: Experiment, path: Path, command_line: frozenset[str]
     tasks = []
     for base_name in bases:
         for index, variant in enumerate(variants):
-            for r in range(experiment.replicates):
+            for r in range(slots):
                 values = rows[draws[r]] if sample is not None else {}
                 if own[variant.name]:
                     values = {p: v for p, v in values.items() if p not in own[variant.name]}
@@ -336,8 +418,9 @@ def _check_city_clock(sample: ParameterSample, loaded: dict[str, CityScenario], 
     months = [c for c in sample.columns if c.startswith("office.") and c.endswith("_month")]
     cities = [name for name, city in loaded.items() if not city.one_district]
     if months and cities:
+        key = "uncertainties.ranges" if sample.hypercube else "parameters.sample: column(s)"
         raise ScenarioError(
-            f"{shown}: parameters.sample: column(s) {months} in a city of several districts ('{cities[0]}'); "
+            f"{shown}: {key} {months} in a city of several districts ('{cities[0]}'); "
             "allowed: office months as grid factors or variants there, behavioural parameters in the sample"
         )
 
@@ -360,12 +443,14 @@ def _check_draws(sample: ParameterSample, rows: list[int], loaded: dict[str, Cit
         for source, skip, where in checks:
             for row in rows:
                 values = {p: v for p, v in sample.row(row).items() if p not in skip}
-                labels = {p: f"{sample_shown}: row {row}, column '{p}'" for p in values}
+                labels = {p: (f"{shown}: uncertainties, condition {row}, path '{p}'" if sample.hypercube
+                              else f"{sample_shown}: row {row}, column '{p}'") for p in values}
                 try:
                     load_city(source, values, labels=labels)
                 except ScenarioError as exc:
                     raise ScenarioError(
-                        f"{exc}\n{shown}: (parameters.sample, row {row}{where} of scenario '{base_name}')"
+                        f"{exc}\n{shown}: ({'uncertainties' if sample.hypercube else 'parameters.sample'}, "
+                        f"{sample.row_name} {row}{where} of scenario '{base_name}')"
                     ) from None
 
 
@@ -375,8 +460,11 @@ def _check_months(experiment: Experiment, horizon: int, shown: str) -> None:
         late = [m for m in experiment.keep.months if m > horizon or m < 0]
         if late:
             raise ScenarioError(f"{shown}: keep.months = {late}: outside the runs; allowed: 0..{horizon} (run.months)")
-    for section in ("objectives", "budget", "metrics"):
-        for metric in getattr(experiment, section):
+    sections = {"objectives": experiment.objectives, "budget": experiment.budget, "metrics": experiment.metrics,
+                "satisficing": experiment.satisficing,
+                **{f"discovery.{k}": [*q.fails, *([q.metric] if q.metric else [])] for k, q in experiment.discovery.items()}}
+    for section, named in sections.items():
+        for metric in named:
             name, month = describe_metric(metric)
             month = SUMMARY_MONTHS.get(name, month)
             if month is not None and month > horizon:

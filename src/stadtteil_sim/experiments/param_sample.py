@@ -40,6 +40,11 @@ class ParameterSample:
     sha256: str  # of the file's bytes: a changed sample is a different experiment
     values: pd.DataFrame
     weights: np.ndarray | None
+    hypercube: bool = False  # drawn by the experiment's 'uncertainties' (file: the experiment), not read
+
+    @property
+    def row_name(self) -> str:
+        return "condition" if self.hypercube else "row"
 
     @property
     def columns(self) -> list[str]:

@@ -8,10 +8,7 @@ is built aside and swapped in, so a failed report never leaves a half-written on
 
 from __future__ import annotations
 
-import base64
-import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +19,7 @@ from matplotlib.figure import Figure as MplFigure  # Figure is the report's figu
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from stadtteil_sim.experiments import discovery
 from stadtteil_sim.experiments.analysis import (
     CITY_CONTEXT_METRICS,
     Analysis,
@@ -36,7 +34,19 @@ from stadtteil_sim.experiments.analysis import (
 )
 from stadtteil_sim.experiments.answer import answer_paragraphs, start_year
 from stadtteil_sim.experiments.city_analysis import CityFindings, city_findings, city_paragraph
+from stadtteil_sim.experiments.document import (
+    Block,
+    Code,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    to_html,
+    to_markdown,
+)
 from stadtteil_sim.experiments.ownership import check_folder, result_folder
+from stadtteil_sim.experiments.robust import robustness_all, robustness_table, thresholds_of
+from stadtteil_sim.experiments.robust_report import discovery_blocks, robust_blocks, robust_sentence
 from stadtteil_sim.experiments.store import BatchResults, load_results
 from stadtteil_sim.experiments.words import (
     indicator_label,
@@ -65,110 +75,6 @@ class ReportError(RuntimeError):
     """The folder cannot be reported on (no finished runs)."""
 
 
-# ---------------------------------------------------------------------------------------------
-# Blocks: the report's content, rendered to Markdown and to HTML
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str  # may use `code` and **bold**
-
-
-@dataclass(frozen=True)
-class Table:
-    frame: pd.DataFrame  # cells already formatted as text
-
-
-@dataclass(frozen=True)
-class Figure:
-    file: str  # relative to report.md
-    caption: str
-
-
-@dataclass(frozen=True)
-class Code:
-    text: str
-
-
-Block = Heading | Paragraph | Table | Figure | Code
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-style table (no dependency on tabulate); '|' in cells is escaped."""
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "|" + "|".join("---" for _ in frame.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def to_markdown(blocks: list[Block], lang: str = "en") -> str:
-    parts = []
-    number = 0
-    for block in blocks:
-        if isinstance(block, Heading):
-            parts.append("#" * block.level + " " + block.text)
-        elif isinstance(block, Paragraph):
-            parts.append(block.text)
-        elif isinstance(block, Table):
-            parts.append(markdown_table(block.frame))
-        elif isinstance(block, Figure):
-            number += 1
-            parts.append(f"![{block.caption}]({block.file})\n\n*{say(lang, 'Abbildung', 'Figure')} {number}: {block.caption}*")
-        elif isinstance(block, Code):
-            parts.append(f"```\n{block.text}\n```")
-    return "\n\n".join(parts) + "\n"
-
-
-def _inline_html(text: str) -> str:
-    text = html.escape(text)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
-
-
-HTML_STYLE = """body{font-family:sans-serif;max-width:1200px;margin:2em auto;line-height:1.45}
-table{border-collapse:collapse;font-size:0.85em;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px}
-th{background:#f0f0f0}img{max-width:100%}figcaption{font-style:italic;color:#444}code{background:#f4f4f4}"""
-
-
-def _data_uri(folder: Path | None, file: str) -> str:
-    """The figure inside the page (``data:image/png;base64,…``), so report.html is one file that
-    can be mailed; the file's name where it cannot be read."""
-    path = folder / file if folder is not None else None
-    if path is None or not path.is_file():
-        return file
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-
-
-def to_html(blocks: list[Block], title: str, folder: Path | None = None, lang: str = "en") -> str:
-    """One self-contained page: the figures in ``folder`` are embedded."""
-    body = []
-    number = 0
-    for block in blocks:
-        if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{_inline_html(block.text)}</h{block.level}>")
-        elif isinstance(block, Paragraph):
-            body.append(f"<p>{_inline_html(block.text)}</p>")
-        elif isinstance(block, Table):
-            body.append(block.frame.to_html(index=False, escape=True, border=0))
-        elif isinstance(block, Figure):
-            number += 1
-            body.append(f'<figure><img src="{_data_uri(folder, block.file)}" alt="{html.escape(block.caption)}">'
-                        f"<figcaption>{say(lang, 'Abbildung', 'Figure')} {number}: {_inline_html(block.caption)}"
-                        "</figcaption></figure>")
-        elif isinstance(block, Code):
-            body.append(f"<pre><code>{html.escape(block.text)}</code></pre>")
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{HTML_STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -820,7 +726,7 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
         blocks += [Heading(2, "Summary"), *(Paragraph(p) for p in summary_paragraphs(analysis, cities))]
     for findings in cities:
         blocks += _city_blocks(analysis, findings, lang, year)
-    blocks += _best_blocks(analysis, lang, year)
+    blocks += _best_blocks(analysis, lang, results.manifest)
     blocks.append(Heading(2, say(lang, "Je Stadtteil: jede Zeitwahl gegen den dokumentierten Zeitplan",
                                  "Per district: every variant against the reference")))
     blocks.append(Paragraph(say(lang, "Mittel über die Wiederholungen und gepaarter Unterschied zum dokumentierten "
@@ -828,7 +734,7 @@ def build_blocks(results: BatchResults, analysis: Analysis, figures: dict[str, l
                                 "Mean over replicates and paired difference to the documented timing with its 95% CI. "
                                 "More columns (sd, quantiles, CI of the mean, pairs used) are in `variants.csv`.")))
     for base in analysis.bases:
-        blocks += [Heading(3, plan.district(base)), Table(formatted_district_table(analysis, base, analysis.runs, lang, year))]
+        blocks += [Heading(3, plan.district(base)), Table(formatted_district_table(analysis, base, analysis.runs, lang, start_year(results.manifest, base)))]
     blocks.append(Heading(2, say(lang, "Abbildungen", "Figures")))
     for title_pair, key, missing in (
         (("Im Zeitverlauf", "Over time"), "fans",
@@ -868,7 +774,7 @@ def summary_paragraphs(analysis: Analysis, cities: list[CityFindings] | None = N
     return paragraphs + [parameter_sentence(analysis.plan)] if analysis.plan.parameters else paragraphs
 
 
-def _best_blocks(analysis: Analysis, lang: str, year: int) -> list[Block]:
+def _best_blocks(analysis: Analysis, lang: str, manifest: dict) -> list[Block]:
     """Per district: the best variant by each objective and within budget, then the Pareto set."""
     plan = analysis.plan
     blocks: list[Block] = [Heading(2, say(lang, "Beste Zeitwahlen", "Best variants"))]
@@ -877,6 +783,7 @@ def _best_blocks(analysis: Analysis, lang: str, year: int) -> list[Block]:
     for base in analysis.bases:
         if not plan.for_base(base).objectives:
             continue
+        year = start_year(manifest, base)  # each district's own calendar
         blocks += [Heading(3, plan.district(base)), Table(formatted_choices(analysis, base, lang, year))]
         pareto = formatted_pareto(analysis, base, lang, year)
         total = len(analysis.pareto[analysis.pareto["base"] == base])
@@ -1012,10 +919,22 @@ def write_report(folder: str | Path, target: str | Path | None = None, *, force:
     answer = answer_paragraphs(analysis, results.manifest, cities, lang)
     if analysis.plan.parameters:  # next to the answer it qualifies: what its intervals include
         sample = analysis.plan.parameters
-        answer.append(say(lang, f"Die Intervalle enthalten die Unsicherheit der Parameter: jede der "
-                                f"{len(sample.get('draws') or {})} Wiederholungen nutzt eine Ziehung aus "
-                                f"{sample.get('sample')}, dieselbe in jeder Zeitwahl und jedem Stadtteil.",
-                          parameter_sentence(analysis.plan)))
+        if sample.get("kind") == "latin_hypercube":
+            german = (f"Die Intervalle enthalten die Unsicherheit der Parameter: die {sample.get('rows')} Bedingungen "
+                      f"sind ein Latin Hypercube über {len(sample.get('columns') or [])} unsichere Parameter, jede mit "
+                      "denselben Werten und Zufallszahlen in jeder Zeitwahl und jedem Stadtteil (gepaart).")
+        else:
+            german = (f"Die Intervalle enthalten die Unsicherheit der Parameter: jede der {len(sample.get('draws') or {})} "
+                      f"Wiederholungen nutzt eine Ziehung aus {sample.get('sample')}, dieselbe in jeder Zeitwahl und "
+                      "jedem Stadtteil.")
+        answer.append(say(lang, german, parameter_sentence(analysis.plan)))
+    plan = analysis.plan
+    robust = robustness_all(analysis.runs, plan, results.manifest)
+    if robust:
+        answer.append(say(lang, "**Robustheit:** ", "**Robustness:** ")
+                      + " ".join(robust_sentence(plan, r, lang) for r in robust.values()))
+    asked = bool((results.manifest.get("experiment") or {}).get("discovery"))
+    discoveries = discovery.discover(analysis.runs, plan, results.manifest)
     with result_folder(target, "report", force=force, recognise=is_report_folder) as tmp, \
             matplotlib.rc_context({"font.size": FONT, "axes.titlesize": FONT + 1, "axes.labelsize": FONT,
                                    "xtick.labelsize": FONT - 1, "ytick.labelsize": FONT - 1, "legend.fontsize": FONT}):
@@ -1023,13 +942,22 @@ def write_report(folder: str | Path, target: str | Path | None = None, *, force:
         figures = {"fans": plot_fans(analysis, results.series, tmp, results.manifest, lang),
                    "heatmaps": plot_heatmaps(analysis, tmp, results.manifest, lang),
                    "tradeoff": plot_tradeoff(analysis, tmp, results.manifest, lang)}
-        blocks = build_blocks(results, analysis, figures, cities, lang, answer)
+        years = {b: start_year(results.manifest, b) for b in plan.bases}
+        sections = [*robust_blocks(plan, robust, thresholds_of(results.manifest), lang, years),
+                    *discovery_blocks(plan, discoveries, asked, discovery.available(), tmp, FIGURES, lang)]
+        blocks = build_blocks(results, analysis, figures, cities, lang, answer, sections)
         title = say(lang, "Bericht", "Report") + ": " + analysis.plan.name.replace("_", " ")
         (tmp / "report.md").write_text(to_markdown(blocks, lang), encoding="utf-8")
         (tmp / "report.html").write_text(to_html(blocks, title, tmp, lang), encoding="utf-8")
         analysis.statistics.to_csv(tmp / "variants.csv", index=False)
         analysis.pareto.to_csv(tmp / "pareto.csv", index=False)
         analysis.choices_table().to_csv(tmp / "best.csv", index=False)
+        if robust:
+            robustness_table(robust).to_csv(tmp / "robust.csv", index=False)
+        trajectories, boxes = discovery.discovery_tables(discoveries)
+        for table, name in ((trajectories, "discovery_trajectories.csv"), (boxes, "discovery_boxes.csv")):
+            if not table.empty:
+                table.to_csv(tmp / name, index=False)
         flat_runs(analysis.runs[~analysis.runs["base"].str.contains("/", regex=False)] if not analysis.plan.cities
                   else results.runs).to_csv(tmp / "runs.csv", index=False, lineterminator="\n")
     return target / "report.md", answer

@@ -154,7 +154,20 @@ def _sample_manifest(design: Design) -> dict[str, Any] | None:
     sample = design.sample
     if sample is None:
         return None
+    if sample.hypercube:
+        return {
+            "sample": "uncertainties",
+            "kind": "latin_hypercube",
+            "sha256": sample.sha256,
+            "rows": len(sample.values),
+            "columns": sample.columns,
+            "ranges": design.experiment.uncertainties.ranges,
+            "weighted": False,
+            "draws": {str(r): row for r, row in enumerate(design.draws)},
+            "set_by_experiment": design.set_by_experiment,
+        }
     return {
+        "kind": "file",
         "sample": display_path(sample.file),
         "sha256": sample.sha256,
         "rows": len(sample.values),
@@ -204,7 +217,7 @@ class BatchStore:
                     "Choose another --out, or move that folder away to start afresh."
                 )
             stored_sample = (manifest.get("parameters") or {}).get("sha256")
-            if design.sample is not None and stored_sample not in (None, design.sample.sha256):
+            if design.sample is not None and not design.sample.hypercube and stored_sample not in (None, design.sample.sha256):
                 raise StoreError(
                     f"{self.folder} holds results drawn from another version of the parameter sample "
                     f"{manifest['parameters'].get('sample', '?')}; {display_path(design.sample.file)} has changed since. "
@@ -232,12 +245,15 @@ class BatchStore:
             folder.mkdir(parents=True, exist_ok=True)
         self.manifest.setdefault("sessions", []).append({"started": _now(), "ended": None})
         self._write_manifest()
-        copies = [(design.source, self.folder / "experiment.yaml")]
-        if design.sample is not None:
-            copies.append((design.sample.file, self.folder / f"parameter_sample{design.sample.file.suffix.lower()}"))
-        for source, copy in copies:
+        copies = [(design.source.read_bytes, self.folder / "experiment.yaml")]
+        if design.sample is not None and design.sample.hypercube:  # the drawn conditions, for a spreadsheet
+            conditions = design.sample.values.rename_axis("condition").reset_index()
+            copies.append((lambda: conditions.to_csv(index=False).encode(), self.folder / "conditions.csv"))
+        elif design.sample is not None:
+            copies.append((design.sample.file.read_bytes, self.folder / f"parameter_sample{design.sample.file.suffix.lower()}"))
+        for content, copy in copies:
             if manifest is None or not copy.exists():
-                write_bytes(copy, source.read_bytes())
+                write_bytes(copy, content())
 
     def _new_manifest(self, fingerprint: str) -> dict[str, Any]:
         d = self.design

@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 
+from stadtteil_sim.config import paths
 from stadtteil_sim.model.indicators import (
     CITY_INDICATORS,
     CITY_SUMMARY,
@@ -210,3 +211,36 @@ def code_names(text: str) -> list[str]:
 
 def is_finite(x) -> bool:
     return x is not None and isinstance(x, int | float) and math.isfinite(x)
+
+
+# ------------------------------------------------------------------ parameters
+# German names of the parameters an experiment commonly treats as uncertain; any other is named
+# by its description in the scenario schema (English), never by its dotted path.
+PARAMETER_WORDS_DE = {
+    "behaviour.dependency.strength": "Stärke der Abhängigkeit von der Moderation",
+    "behaviour.dependency.reliance_rate": "Tempo, in dem sich die Gruppe auf die Moderation verlässt",
+    "behaviour.dependency.unlearn_rate": "Tempo, in dem die Gruppe die Abhängigkeit wieder ablegt",
+    "behaviour.working_group.capacity_growth": "Zuwachs der eigenen Fähigkeiten der Arbeitsgruppe je Monat",
+    "behaviour.working_group.management_regularity": "Regelmäßigkeit der Treffen unter dem Stadtteilmanagement",
+    "behaviour.working_group.stable_regularity": "Regelmäßigkeit, ab der die Arbeitsgruppe als stabil gilt",
+    "behaviour.working_group.intervention_below": "Schwelle, unter der das Büro eingreift",
+    "behaviour.linking.stage_rate": "Tempo der Vernetzung mit den Gremien",
+    "committees.openness": "Offenheit der Stadtteilgremien",
+    "committees.political_will": "politischer Wille",
+    "behaviour.activation.threshold_mean": "mittlere Schwelle zur Beteiligung",
+    "behaviour.activation.weight_office": "Gewicht der Ansprache durch das Büro",
+    "behaviour.recognition.initial": "anfängliche Anerkennung durch Einheimische",
+    "district.migrant_strain_factor": "Belastung der Migrantinnen und Migranten im Stadtteil",
+}
+
+
+def parameter_label(path: str, lang: str) -> str:
+    """A parameter in words: its German name, else the schema's description."""
+    if lang == "de" and path in PARAMETER_WORDS_DE:
+        return PARAMETER_WORDS_DE[path]
+    try:
+        description = paths.field_at(path).description or ""
+    except KeyError:  # not a path of the schema (a sample's columns are checked, so hardly)
+        description = ""
+    text = description.split(" (")[0].strip() or path.rsplit(".", 1)[-1].replace("_", " ")
+    return text[0].upper() + text[1:] if lang == "de" else text
