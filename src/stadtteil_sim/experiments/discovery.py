@@ -25,7 +25,10 @@ from stadtteil_sim.experiments.analysis import Plan, replicate_table
 from stadtteil_sim.experiments.robust import holds
 
 MIN_COVERAGE = 0.5
-PEEL_ALPHA = 0.05  # EMA's default: peel 5 % of the remaining conditions per step
+PEEL_ALPHA = 0.05
+# A box limit counts as a restriction worth naming where the box keeps less than 90 % of the
+# sampled range (PRIM's first peels shave a few per cent off many parameters).
+RESTRICTED_BELOW = 0.9  # EMA's default: peel 5 % of the remaining conditions per step
 EXTRA = "ema"
 
 
@@ -100,7 +103,8 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, min_coverage: float = MIN_COVERAGE)
         "sampled_low": [float(full[c].iloc[0]) for c in x.columns],
         "sampled_high": [float(full[c].iloc[1]) for c in x.columns],
     })
-    table["restricted"] = (table["box_low"] > table["sampled_low"]) | (table["box_high"] < table["sampled_high"])
+    table["share_of_range"] = (table["box_high"] - table["box_low"]) / (table["sampled_high"] - table["sampled_low"])
+    table["restricted"] = table["share_of_range"] < RESTRICTED_BELOW
     return trajectory, chosen, table
 
 

@@ -358,13 +358,19 @@ def plot_tradeoff(analysis: Analysis, folder: Path, manifest: dict | None = None
     colours = _level_colours(plan, lang)
     year = start_year(manifest or {}, plan.bases[0]) if plan.bases else 2000
     for number, ((x, ys), bases) in enumerate(groups.items()):
-        fig = MplFigure(figsize=(6 * len(bases), 4.5 * len(ys)))
-        axes = fig.subplots(len(ys), len(bases), squeeze=False)
-        for row, y in enumerate(ys):
-            for col, base in enumerate(bases):
-                _draw_tradeoff(axes[row, col], analysis, base, x, y, colours, lang, year)
-                axes[row, col].set_title(plan.district(base), fontsize=FONT + 1)
+        panels = [(y, base) for y in ys for base in bases]  # a row per objective, wrapped after 3 districts
+        columns = min(len(bases), 3)
+        rows = -(-len(panels) // columns) if len(bases) > 3 else len(ys)
+        fig = MplFigure(figsize=(6 * columns, 4.5 * rows))
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        for ax, (y, base) in zip(axes, panels, strict=False):
+            _draw_tradeoff(ax, analysis, base, x, y, colours, lang, year)
+            ax.set_title(plan.district(base), fontsize=FONT + 1)
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
         handles = [Line2D([], [], marker="o", linestyle="", color=c, label=label) for label, c in colours.items()]
+        handles += [Line2D([], [], marker=m, linestyle="", color="grey", fillstyle=f, label=label)
+                    for label, (m, f) in _level_markers(plan, lang).items()]
         handles += [Line2D([], [], marker="*", linestyle="", color="red", markersize=12,
                            label=say(lang, "dokumentierter Zeitplan", "documented timing"))]
         budget = plan.for_base(bases[0]).budget
@@ -381,10 +387,12 @@ def plot_tradeoff(analysis: Analysis, folder: Path, manifest: dict | None = None
         blocks += [Paragraph(say(
             lang,
             f"Mittel der {plain_label(x, lang, year)} (waagrecht) gegen das Mittel von {ys_words} (senkrecht) je Zeitwahl in "
-            f"{districts}, mit 95-%-Konfidenzintervallen der Mittel; Farbe: Stufe des ersten Faktors. Benannt sind die beste "
+            f"{districts}, mit 95-%-Konfidenzintervallen der Mittel; Farbe, Form und Füllung der Punkte: die Stufen der "
+            "Faktoren (Legende). Benannt sind die beste "
             "Zeitwahl insgesamt und die beste innerhalb des Budgets.",
             f"Mean {plain_label(x, lang, year)} (x) against mean {ys_words} (y) per timing in {districts}, with 95% "
-            "confidence intervals of the means; colour: the level of the first factor. The best timing overall and the "
+            "confidence intervals of the means; colour, shape and fill of the points: the factors' levels (legend). The best "
+            "timing overall and the "
             "best within the budget are named.")),
                    Figure(file, say(lang, f"Abwägung zwischen Aufwand und Ergebnis ({districts})",
                                     f"trade-off between cost and outcome ({districts})"))]
@@ -398,6 +406,34 @@ def _level_colours(plan: Plan, lang: str = "en") -> dict[str, tuple]:
         return {"variant": QUALITATIVE(0)}
     levels = plan.factors[axes[0]]
     return {short_words({axes[0]: lv}, lv, lang): QUALITATIVE(i % 10) for i, lv in enumerate(levels)}
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+FILLS = ("full", "none", "left", "bottom", "right", "top")
+
+
+def _level_markers(plan: Plan, lang: str = "en") -> dict[str, tuple[str, str]]:
+    """The second grid factor's levels as marker shapes, the third's as fills (the first is the
+    colour), so every timing of a three-factor grid can be told apart in the trade-off figure."""
+    axes = _grid_axes(plan)
+    styles = {}
+    for position, factor in enumerate(axes[1:3]):
+        for i, level in enumerate(plan.factors[factor]):
+            marker = MARKERS[i % len(MARKERS)] if position == 0 else "o"
+            fill = FILLS[i % len(FILLS)] if position == 1 else "full"
+            styles[short_words({factor: level}, level, lang)] = (marker, fill)
+    return styles
+
+
+def _marker_of(plan: Plan, variant: str) -> tuple[str, str]:
+    axes = _grid_axes(plan)
+    levels = plan.levels.get(variant) or {}
+    marker, fill = "o", "full"
+    if len(axes) > 1 and levels.get(axes[1]) in plan.factors[axes[1]]:
+        marker = MARKERS[plan.factors[axes[1]].index(levels[axes[1]]) % len(MARKERS)]
+    if len(axes) > 2 and levels.get(axes[2]) in plan.factors[axes[2]]:
+        fill = FILLS[plan.factors[axes[2]].index(levels[axes[2]]) % len(FILLS)]
+    return marker, fill
 
 
 def _colour_of(plan: Plan, variant: str, colours: dict[str, tuple], lang: str = "en"):
@@ -416,13 +452,16 @@ def _draw_tradeoff(ax, analysis: Analysis, base: str, x: str, y: str, colours: d
         if not (np.isfinite(px["mean"]) and np.isfinite(py["mean"])):
             continue
         colour = _colour_of(plan, variant, colours, lang)
-        ax.errorbar(px["mean"], py["mean"], xerr=_err(px), yerr=_err(py), fmt="o", color=colour, alpha=0.9,
-                    markersize=6, elinewidth=0.7, capsize=2)
+        marker, fill = _marker_of(plan, variant)
+        ax.errorbar(px["mean"], py["mean"], xerr=_err(px), yerr=_err(py), fmt=marker, color=colour, alpha=0.9,
+                    fillstyle=fill, markersize=7, elinewidth=0.7, capsize=2)
         if variant == plan.reference:
             ax.plot(px["mean"], py["mean"], marker="*", color="red", markersize=14, zorder=5)
         if variant in named:
-            ax.annotate(short_words(plan.levels.get(variant) or {}, variant, lang), (px["mean"], py["mean"]),
-                        textcoords="offset points", xytext=(6, 6), fontsize=9, arrowprops={"arrowstyle": "-", "color": "grey"})
+            label = ax.annotate(_wrap(short_words(plan.levels.get(variant) or {}, variant, lang), 28), (px["mean"], py["mean"]),
+                                textcoords="offset points", xytext=(6, 6), fontsize=9,
+                                arrowprops={"arrowstyle": "-", "color": "grey"})
+            label.set_in_layout(False)  # the axes keep their width; the saved figure grows to show it
     budget = plan.for_base(base).budget
     if x in budget:
         ax.axvline(budget[x], color="tab:red", linestyle="--")
@@ -599,13 +638,16 @@ def _header(results: BatchResults, plan: Plan, lang: str) -> list[Block]:
     versions = manifest.get("versions", {})
     shown_versions = ", ".join(f"{k} {v}" for k, v in versions.items() if k in ("python", "stadtteil_sim", "mesa", "numpy"))
     sample = say(lang, " und dieselbe Parameterziehung", " and parameter draw") if plan.parameters else ""
+    hypercube = plan.parameters and plan.parameters.get("kind") == "latin_hypercube"
+    conditions_de = f" × {plan.parameters.get('rows')} Bedingungen" if hypercube else ""
+    conditions_en = f" × {plan.parameters.get('rows')} conditions" if hypercube else ""
     lines = [say(lang,
                  f"**Läufe:** {done} fertig" + (f" von {total}" if total else "") + f", {len(results.failures)} "
-                 f"fehlgeschlagen; {len(plan.bases)} Stadtteil(e) × {len(plan.variants)} Zeitwahlen × {plan.replicates} "
-                 f"Wiederholungen (gepaart: Wiederholung r hat denselben Zufallsstartwert{sample} in jeder Zeitwahl und "
+                 f"fehlgeschlagen; {len(plan.bases)} Stadtteil(e) × {len(plan.variants)} Zeitwahlen{conditions_de} × {plan.replicates} "
+                 f"Wiederholung(en) (gepaart: Wiederholung r hat denselben Zufallsstartwert{sample} in jeder Zeitwahl und "
                  "jedem Stadtteil).",
                  f"**Runs:** {done} finished" + (f" of {total}" if total else "") + f", {len(results.failures)} failed; "
-                 f"{len(plan.bases)} district(s) × {len(plan.variants)} variants × {plan.replicates} replicates (paired: "
+                 f"{len(plan.bases)} district(s) × {len(plan.variants)} variants{conditions_en} × {plan.replicates} replicate(s) (paired: "
                  f"replicate r has the same seed{sample} in every variant and district)."),
              say(lang, f"**Programm:** git {manifest.get('git_commit') or 'unbekannt'}; {shown_versions}. "
                        f"Ergebnisordner: `{results.folder}`.",

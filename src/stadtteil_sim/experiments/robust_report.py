@@ -42,7 +42,22 @@ def _threshold_words(thresholds: dict[str, dict[str, float]], lang: str, year: i
 
 
 def robust_sentence(plan: Plan, found: Robustness, lang: str) -> str:
-    """The most robust plan beside the best on average, for the answer."""
+    """The most robust plan beside the best on average, and the one that most often meets the
+    experiment's thresholds, for the answer."""
+    return _regret_sentence(plan, found, lang) + _satisficing_sentence(plan, found, lang)
+
+
+def _satisficing_sentence(plan: Plan, found: Robustness, lang: str) -> str:
+    shares = found.table.set_index("variant")["satisficing_share"]
+    if not shares.notna().any():
+        return ""
+    best = shares.idxmax()
+    share = f"{number(100 * shares[best], lang)} %"
+    return say(lang, f" Am häufigsten erfüllt {_plan_words(plan, best, lang)} die Schwellen (in {share} der Bedingungen).",
+               f" The thresholds are met most often by {_plan_words(plan, best, lang)} (in {share} of conditions).")
+
+
+def _regret_sentence(plan: Plan, found: Robustness, lang: str) -> str:
     robust = _plan_words(plan, found.most_robust, lang)
     row = found.table.set_index("variant").loc[found.most_robust]
     worst = value(found.metric, row["max_regret"], lang)

@@ -187,16 +187,27 @@ def variant_words(levels: dict[str, str], name: str, lang: str, start_year: int,
     return joined
 
 
+SHORT_LEVELS = {  # the bundled experiments' named levels, short, for figures and table rows
+    "stable": ("bei Stabilität", "when stable"),
+    "ks_late": ("Kranichstein-Süd spät", "Kranichstein-Süd late"),
+    "rollout": ("Ausbau nacheinander", "roll-out in turn"),
+    "proportional": ("anteilig", "proportional"),
+    "weakest_first": ("Schwächste zuerst", "weakest first"),
+}
+
+
 def short_words(levels: dict[str, str], name: str, lang: str) -> str:
     """A short label for a figure or a table row: ``Übergabe 36 · Vernetzung 18``."""
     if not levels:
         return name
     words = {"handover": say(lang, "Übergabe", "handover"), "link_month": say(lang, "Vernetzung", "linking"),
+             "handover_month": say(lang, "Übergabe", "handover"),
              "plan": say(lang, "Plan", "plan"), "pool": say(lang, "Pool", "pool")}
-    stable = say(lang, "bei Stabilität", "when stable")
     shown = []
     for factor, level in levels.items():
-        level_text = stable if level == "stable" else level.replace("_", " ")
+        level_text = say(lang, *SHORT_LEVELS[level]) if level in SHORT_LEVELS else level.replace("_", " ")
+        if factor == "pool" and level.isdigit():
+            level_text += say(lang, " h/Monat", " h/month")
         shown.append(f"{words.get(factor, factor.replace('_', ' '))} {level_text}")
     return " · ".join(shown)
 
