@@ -388,10 +388,12 @@ def dependency_answer(words: Words) -> str:
         return say(lang, "**Abhängigkeitsannahme:** Hier ist die Stärke der Abhängigkeit von der Moderation fest "
                          "(Voreinstellung 0,5). Wie sich die Antwort über ihre Spanne "
                          "von 0 bis 1 verschiebt, kann dieser Bericht erst sagen, wenn das Experiment die Stärke als "
-                         "Unsicherheit variiert (eine Parameterstichprobe mit dieser Spalte).",
+                         "Unsicherheit variiert (ein Abschnitt „uncertainties“ wie in experiments/handover_robust.yaml "
+                         "oder eine Parameterstichprobe mit dieser Spalte).",
                    "**Dependency assumption:** the strength of dependency on the moderator is fixed here (default 0.5). "
                    "How the answer shifts across its range 0 to 1 this report can say only once the experiment varies it as "
-                   "an uncertainty (a parameter sample with that column).")
+                   "an uncertainty (an 'uncertainties' section as in experiments/handover_robust.yaml, or a parameter sample "
+                   "with that column).")
     parts = []
     for base in [b for b in plan.bases if b not in plan.cities]:
         own = plan.for_base(base)
