@@ -95,7 +95,9 @@ def run_batch(
     claim_folder(folder, "batch", force=force, recognise=is_batch_folder)
     store = BatchStore(folder, design)
     done = store.done()
-    todo = [t for t in design.tasks if t.run_id not in done]
+    # Runs of one base and replicate side by side: each worker then starts most of them from a
+    # burned-in district it keeps (model/burn_in.py); the results do not depend on the order.
+    todo = sorted((t for t in design.tasks if t.run_id not in done), key=lambda t: (t.base, t.replicate))
     summary = BatchSummary(folder, len(design.tasks), len(design.tasks) - len(todo), 0)
     variant_index = {v.name: i for i, v in enumerate(design.variants)}
     levels = {v.name: v.levels for v in design.variants}

@@ -16,7 +16,7 @@ import numpy as np
 
 from stadtteil_sim.config.loading import load_scenario
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model import indicators
+from stadtteil_sim.model import burn_in, indicators
 from stadtteil_sim.model.agents import (
     Association,
     DistrictCommittee,
@@ -93,22 +93,31 @@ class StadtteilModel(mesa.Model):
         self.office_languages = covered_languages(self.config) if office_languages is None else office_languages
         self.communities = CommunityTable.build(self.config, self.office_languages)
         self.community_names = self.communities.names
-        self.state = self._build_state()
+        # The district runs before the office starts; month 0's state comes out of that, or out
+        # of an earlier run's burn-in where only levers acting from month 0 on differ.
+        burn_in_key = burn_in.key(self.config, self.seed, city_key, self.office_languages)
+        burned = burn_in.recall(burn_in_key)
+        self.state = self._build_state() if burned is None else burned.state
+        initial_groups = len(self.state.groups) if burned is None else burned.initial_groups
 
         self._residents: list[Resident] | None = None  # created on first use: see residents
         self._month_bridging: np.ndarray | None = None  # the last month's bridging shares, for its indicators
         self.association_agents: list[Association] = []
-        self._sync_association_agents()
+        self._sync_association_agents(initial_groups)
         self.office = IntegrationOffice(self)
         self.management = DistrictManagement(self)
         self.working_group = WorkingGroup(self)
         self.committee = DistrictCommittee(self)
 
-        # The district runs before the office starts; month 0's state comes out of that.
-        for month in range(-self.config.behaviour.burn_in_months, 0):
-            self.state.month = month
-            self.simulate_month()
-        self.state.month = 0
+        if burned is None:
+            for month in range(-self.config.behaviour.burn_in_months, 0):
+                self.state.month = month
+                self.simulate_month()
+            self.state.month = 0
+            burn_in.keep(burn_in_key, burn_in.BurnedIn(self.state, self._month_bridging, initial_groups))
+        else:
+            self._month_bridging = burned.month_bridging
+            self._sync_association_agents()
         self.indicators: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -186,8 +195,9 @@ class StadtteilModel(mesa.Model):
             share = 0.1 if c.association == "local" else 0.05
             pop.group[(pop.community == k) & pop.adult & (draw < share)] = g
 
-    def _sync_association_agents(self) -> None:
-        for index in range(len(self.association_agents), len(self.state.groups)):
+    def _sync_association_agents(self, up_to: int | None = None) -> None:
+        """An Association view for every group not yet viewed (up to group ``up_to``)."""
+        for index in range(len(self.association_agents), len(self.state.groups) if up_to is None else up_to):
             self.association_agents.append(Association(self, index))
 
     # ------------------------------------------------------------------ stepping
