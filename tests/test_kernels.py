@@ -29,6 +29,8 @@ def test_counts_match_numpy(ties):
     hits, count = kernels.tie_counts(partner, flag)
     assert (hits == (alive & flag[safe]).sum(axis=1)).all() and (count == alive.sum(axis=1)).all()
     assert (kernels.any_tie_to(partner, flag) == (alive & flag[safe]).any(axis=1)).all()
+    rows = rng.permutation(n)[: n // 5]
+    assert (kernels.tie_hits_of(partner, flag, rows) == hits[rows]).all()
     cross, count = kernels.crossing_counts(partner, community)
     assert (cross == (alive & (community[safe] != community[:, None])).sum(axis=1)).all()
 
@@ -62,3 +64,27 @@ def test_cutting_ties_to_movers_matches_numpy(ties):
     expected_partner[to_gone], expected_strength[to_gone] = -1, 0.0
     kernels.cut_ties_to(partner, strength, gone)
     assert (partner == expected_partner).all() and (strength == expected_strength).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_join_choices_match_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n, communities = 2000, 6
+    level = rng.integers(0, 6, n).astype(np.int8)
+    group = np.where(rng.random(n) < 0.5, -1, rng.integers(0, 10, n)).astype(np.int32)
+    adult, woman, young = rng.random(n) < 0.8, rng.random(n) < 0.3, rng.random(n) < 0.2
+    young &= ~woman
+    community = rng.integers(0, communities, n).astype(np.int16)
+    draw = rng.random((n, 2))
+    openness, served = rng.random(communities), rng.random(communities)
+    main, women, youth = (np.where(rng.random(communities) < 0.4, -1, rng.integers(0, 10, communities)) for _ in range(3))
+    k = community
+    seeking = adult & (level >= 2) & (group < 0) & (draw[:, 0] < 0.3 * openness[k])
+    choice = main[k]
+    choice = np.where(woman & (women[k] >= 0), women[k], choice)
+    choice = np.where(woman & (women[k] < 0) & (draw[:, 1] > served[k]), -1, choice)
+    choice = np.where(young & (youth[k] >= 0), youth[k], choice)
+    before, expected = group.copy(), group.copy()
+    expected[seeking & (choice >= 0)] = choice[seeking & (choice >= 0)]
+    kernels.join_choices(level, group, adult, community, woman, young, draw, 0.3, openness, main, women, youth, served, 2)
+    assert (group == expected).all() and (group != before).sum() > 10  # some joined

@@ -107,7 +107,7 @@ def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
     delegates = pop.level == DELEGATE
     if not delegates.any():
         return 0.0
-    no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community)[delegates].mean()
+    no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community, np.flatnonzero(delegates)).mean()
     no_influence = 1.0 - state.committee.adopted_share if state.wg.link_stage >= 2 else 0.0
     return float(0.7 * no_contact + 0.3 * no_influence)
 

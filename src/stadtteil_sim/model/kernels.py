@@ -32,6 +32,21 @@ def tie_counts(partner: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 @jit
+def tie_hits_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For the residents ``rows`` only: living ties whose partner has ``flag`` set (a few
+    delegates or candidates need it, not the whole district)."""
+    slots = partner.shape[1]
+    hits = np.zeros(rows.size, dtype=np.int64)
+    for r in range(rows.size):
+        i = rows[r]
+        for s in range(slots):
+            j = partner[i, s]
+            if j >= 0 and flag[j]:
+                hits[r] += 1
+    return hits
+
+
+@jit
 def any_tie_to(partner: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """Per resident: whether any living tie's partner has ``flag`` set."""
     n, slots = partner.shape
@@ -95,3 +110,27 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> 
             if gone[i] or (j >= 0 and gone[j]):
                 partner[i, s] = -1
                 strength[i, s] = 0.0
+
+
+@jit
+def join_choices(level: np.ndarray, group: np.ndarray, adult: np.ndarray, community: np.ndarray,
+                 migrant_woman: np.ndarray, young_man: np.ndarray, draw: np.ndarray, join_rate: float,
+                 openness: np.ndarray, main: np.ndarray, women: np.ndarray, youth: np.ndarray,
+                 served: np.ndarray, attends: int) -> None:
+    """Residents without a group who seek one join the group their community offers them (in
+    place, ``group``): women a women's group, or the main association if it serves them; young
+    men a youth group; else the main association. The same comparisons as the numpy form."""
+    for i in range(level.size):
+        k = community[i]
+        if not (adult[i] and level[i] >= attends and group[i] < 0 and draw[i, 0] < join_rate * openness[k]):
+            continue
+        choice = main[k]
+        if migrant_woman[i]:
+            if women[k] >= 0:
+                choice = women[k]
+            elif draw[i, 1] > served[k]:
+                choice = -1
+        if young_man[i] and youth[k] >= 0:
+            choice = youth[k]
+        if choice >= 0:
+            group[i] = choice

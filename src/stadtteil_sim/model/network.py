@@ -53,9 +53,9 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
     return Ties(partner, strength)
 
 
-def ties_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
-    """Per resident: the number of living ties whose partner has ``flag`` set."""
-    return kernels.tie_counts(ties.partner, flag)[0]
+def ties_to(ties: Ties, flag: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For the residents ``rows`` (indices): the number of living ties whose partner has ``flag`` set."""
+    return kernels.tie_hits_of(ties.partner, flag, np.asarray(rows, dtype=np.int64))
 
 
 def has_tie_to(ties: Ties, flag: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import (
     ASSOCIATION_REACTIVATED,
     ASSOCIATION_WITHDRAWS,
@@ -112,16 +113,11 @@ def _join(ctx: MonthContext, draw: np.ndarray) -> None:
         if g.alive[i] and g.kind[i] in (MAIN_ASSOCIATION, NATIVE_ASSOCIATION):
             formality = g.formality[i] if ctx.switches.barriers else 0.0
             openness[g.community[i]] = (0.5 + 0.5 * g.openness[i]) * (1.0 - 0.5 * formality)
-    seeking = pop.adult & (pop.level >= ATTENDS) & (pop.group < 0) & (draw[:, 0] < a.join_rate * openness[k])
-    choice = main[k]
-    migrant_woman = pop.female & pop.migrant
     # Women go to a women's group if there is one; the main association keeps them only if it serves them.
-    choice = np.where(migrant_woman & (women[k] >= 0), women[k], choice)
-    choice = np.where(migrant_woman & (women[k] < 0) & (draw[:, 1] > served[k]), -1, choice)
+    migrant_woman = pop.female & pop.migrant
     young = pop.migrant & (pop.age_band == YOUNG_ADULT) & ~pop.female
-    choice = np.where(young & (youth[k] >= 0), youth[k], choice)
-    joins = seeking & (choice >= 0)
-    pop.group[joins] = choice[joins]
+    kernels.join_choices(pop.level, pop.group, pop.adult, k, migrant_woman, young, draw, float(a.join_rate),
+                         openness, main, women, youth, served, ATTENDS)
 
 
 def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
