@@ -88,3 +88,26 @@ def test_join_choices_match_numpy(seed):
     expected[seeking & (choice >= 0)] = choice[seeking & (choice >= 0)]
     kernels.join_choices(level, group, adult, community, woman, young, draw, 0.3, openness, main, women, youth, served, 2)
     assert (group == expected).all() and (group != before).sum() > 10  # some joined
+
+
+def test_barrier_and_pull_equal_the_equations_term_by_term():
+    """The compiled pass against activation.py's equations written out in numpy (same doubles)."""
+    rng = np.random.default_rng(5)
+    n, communities = 3000, 7
+    k = rng.integers(0, communities, n).astype(np.int16)
+    migrant = rng.random(n) < 0.4
+    german, experience, resources, identification, trust, active = (rng.random(n) for _ in range(6))
+    closure, figure, formality, events, interest, contact, group = (rng.random(communities) for _ in range(7))
+    w = rng.random(10)
+    barrier, pull = kernels.barrier_and_pull(
+        k, migrant, german, experience, resources, identification, trust, active, True, w[0], w[1], w[2],
+        closure, figure, formality, w[3], w[4], events, w[5], interest, w[6], contact, w[7], group)
+    migrant_barrier = w[0] * (1.0 - german) + closure[k] + figure[k] + formality[k]
+    expected_barrier = w[1] * (1.0 - experience) + w[2] * (1.0 - resources) + np.where(migrant, migrant_barrier, w[3])
+    invitation = np.where(migrant, contact[k], w[7]) * (0.5 + 0.5 * trust)
+    expected_pull = w[4] * active + events[k] + w[5] * (identification * interest[k]) + w[6] * invitation + group[k]
+    assert np.array_equal(barrier, expected_barrier) and np.array_equal(pull, expected_pull)
+    off, _ = kernels.barrier_and_pull(
+        k, migrant, german, experience, resources, identification, trust, active, False, w[0], w[1], w[2],
+        closure, figure, formality, w[3], w[4], events, w[5], interest, w[6], contact, w[7], group)
+    assert not off.any()

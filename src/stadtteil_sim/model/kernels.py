@@ -134,3 +134,32 @@ def join_choices(level: np.ndarray, group: np.ndarray, adult: np.ndarray, commun
             choice = youth[k]
         if choice >= 0:
             group[i] = choice
+
+
+@jit
+def barrier_and_pull(community: np.ndarray, migrant: np.ndarray, german: np.ndarray, experience: np.ndarray,
+                     resources: np.ndarray, identification: np.ndarray, trust: np.ndarray, active_share: np.ndarray,
+                     barriers_on: bool, language: float, experience_weight: float, time_weight: float,
+                     closure_term: np.ndarray, figure_term: np.ndarray, formality_term: np.ndarray,
+                     native_barrier: float, weight_social: float, events_term: np.ndarray, weight_interest: float,
+                     interest: np.ndarray, weight_office: float, office_contact: np.ndarray,
+                     native_invitation: float, group_term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per resident, the threshold the barriers of M2 add and the pull of activation, in one
+    pass; the ``*_term`` arrays are per community, already weighted. Every sum runs in the order
+    of activation.py's equations, term by term, so the doubles are those of the numpy form."""
+    n = community.size
+    barrier = np.zeros(n)
+    pull = np.empty(n)
+    for i in range(n):
+        k = community[i]
+        if barriers_on:
+            common = experience_weight * (1.0 - experience[i]) + time_weight * (1.0 - resources[i])
+            if migrant[i]:
+                own = language * (1.0 - german[i]) + closure_term[k] + figure_term[k] + formality_term[k]
+            else:
+                own = native_barrier
+            barrier[i] = common + own
+        invitation = (office_contact[k] if migrant[i] else native_invitation) * (0.5 + 0.5 * trust[i])
+        pull[i] = (weight_social * active_share[i] + events_term[k] + weight_interest * (identification[i] * interest[k])
+                   + weight_office * invitation + group_term[k])
+    return barrier, pull

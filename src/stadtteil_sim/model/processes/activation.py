@@ -10,53 +10,42 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import ATTENDS, INFORMED, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
 
-def barrier(ctx: MonthContext) -> np.ndarray:
-    """Threshold added per resident by the barriers of M2 (zero when M2 is switched off)."""
-    pop = ctx.state.pop
-    if not ctx.switches.barriers:
-        return np.zeros(pop.size)
-    b, c = ctx.behaviour.barriers, ctx.communities
-    committees, instruments = ctx.scenario.committees, ctx.scenario.instruments
-    k = pop.community
+def barrier_and_pull(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
+    """Per resident: the threshold added by the barriers of M2 (zero when M2 is switched off),
+    and the pull towards attending. The per-community parts are worked out here, the
+    per-resident sums in one compiled pass (kernels.barrier_and_pull):
+
+        barrier = experience·(1 − exp) + time·(1 − resources)
+                  + migrant: language·(1 − german) + closure·closure[k] + figure·(1 − figure[k]) + formality·formality[k]
+                    native:  0.3·formality·committees.formality
+        pull    = social·active_share + events·visible[k] + interest·identification·interest[k]
+                  + office·invitation·(0.5 + 0.5·trust) + group·working_group[k]
+    """
+    pop, a, b, c = ctx.state.pop, ctx.behaviour.activation, ctx.behaviour.barriers, ctx.communities
+    committees, instruments, wg = ctx.scenario.committees, ctx.scenario.instruments, ctx.state.wg
+    # The community's working group as far as it meets regularly (0 where there is none).
+    active_group = ctx.in_working_group * wg.regularity
     formal = committees.formality * (0.0 if committees.translation else 1.0)
-    wg = ctx.state.wg
     # Inside the moderated, translated working group the formal barrier mostly falls away.
-    via_group = ctx.in_working_group * wg.regularity
-    formality = formal * (1.0 - 0.7 * via_group)
+    formality = formal * (1.0 - 0.7 * active_group)
     figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
-    migrant_barrier = (
-        b.language * (1.0 - pop.german)
-        + b.closure * c.closure[k]
-        + b.identification_figure * (1.0 - figure[k])
-        + b.formality * formality[k]
-    )
-    common = b.experience * (1.0 - pop.experience) + b.time * (1.0 - pop.resources)
-    native_barrier = 0.3 * b.formality * committees.formality
-    return common + np.where(pop.migrant, migrant_barrier, native_barrier)
-
-
-def pull(ctx: MonthContext) -> np.ndarray:
-    pop, a = ctx.state.pop, ctx.behaviour.activation
-    k = pop.community
-    wg = ctx.state.wg
-    dm = ctx.scenario.district_management.capacity
-    visible = 0.0
+    visible = np.zeros(len(c.names))
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
-        visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
-    interest = pop.identification * ctx.district_interest()[k]
-    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
-    group = (ctx.in_working_group * wg.regularity)[k]
-    return (
-        a.weight_social * ctx.active_share
-        + a.weight_events * visible
-        + a.weight_interest * interest
-        + a.weight_office * invitation
-        + a.weight_group * group
+        visible = float(ctx.event_this_month) + 0.5 * active_group
+    dm = ctx.scenario.district_management.capacity
+    return kernels.barrier_and_pull(
+        pop.community, pop.migrant, pop.german, pop.experience, pop.resources, pop.identification, pop.trust,
+        ctx.active_share, bool(ctx.switches.barriers), float(b.language), float(b.experience), float(b.time),
+        b.closure * c.closure, b.identification_figure * (1.0 - figure), b.formality * formality,
+        0.3 * b.formality * committees.formality, float(a.weight_social), a.weight_events * visible,
+        float(a.weight_interest), ctx.district_interest(), float(a.weight_office), ctx.effort * ctx.state.contact,
+        0.3 * dm, a.weight_group * active_group,
     )
 
 
@@ -65,8 +54,8 @@ def step(ctx: MonthContext) -> None:
     rng = ctx.rng("activation")
     draw = rng.random((ctx.state.pop.size, 2))
     pop, a = ctx.state.pop, ctx.behaviour.activation
-    threshold = pop.threshold + barrier(ctx)
-    p = pull(ctx)
+    barrier, p = barrier_and_pull(ctx)
+    threshold = pop.threshold + barrier
     # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
     # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
     reached = (p >= threshold) if a.join_at_threshold else (p > threshold)
