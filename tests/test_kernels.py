@@ -111,3 +111,30 @@ def test_barrier_and_pull_equal_the_equations_term_by_term():
         k, migrant, german, experience, resources, identification, trust, active, False, w[0], w[1], w[2],
         closure, figure, formality, w[3], w[4], events, w[5], interest, w[6], contact, w[7], group)
     assert not off.any()
+
+
+def test_qualify_equals_the_numpy_updates():
+    """The compiled pass against qualification.py's former numpy updates, in their order."""
+    rng = np.random.default_rng(8)
+    n = 4000
+    female, migrant, parent, reached = (rng.random(n) < p for p in (0.5, 0.4, 0.3, 0.35))
+    level = rng.integers(0, 6, n).astype(np.int8)
+    columns = [rng.random(n) for _ in range(5)]  # german, resources, experience, trust, identification
+    draw = rng.random((n, 3))
+    rate, women_weight, gain, exp_gain, school = 0.2, 2.0, 0.06, 0.05, 0.08
+    g, r, e, t, i = (c.copy() for c in columns)
+    course = reached & (draw[:, 0] < np.minimum(1.0, rate * np.where(female, women_weight, 1.0)))
+    g[course] += gain * (1.0 - g[course])
+    r[course] += 0.02 * (1.0 - r[course])
+    multiplier = migrant & (level >= 3) & (draw[:, 1] < rate)
+    e[multiplier] += exp_gain * (1.0 - e[multiplier])
+    schooled = parent & (level >= 1) & (draw[:, 2] < school)
+    t[schooled] += 0.03 * (1.0 - t[schooled])
+    i[schooled] += 0.01 * (1.0 - i[schooled])
+    mothers = schooled & female & migrant
+    g[mothers] += 0.5 * gain * (1.0 - g[mothers])
+    kernels.qualify(reached, female, migrant, parent, level, *columns, draw, True, True, rate, women_weight, gain,
+                    exp_gain, school, 3, 1)
+    for got, expected in zip(columns, (g, r, e, t, i), strict=True):
+        assert np.array_equal(got, expected)
+    assert course.any() and mothers.any()

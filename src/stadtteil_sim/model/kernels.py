@@ -163,3 +163,26 @@ def barrier_and_pull(community: np.ndarray, migrant: np.ndarray, german: np.ndar
         pull[i] = (weight_social * active_share[i] + events_term[k] + weight_interest * (identification[i] * interest[k])
                    + weight_office * invitation + group_term[k])
     return barrier, pull
+
+
+@jit
+def qualify(reached: np.ndarray, female: np.ndarray, migrant: np.ndarray, parent: np.ndarray, level: np.ndarray,
+            german: np.ndarray, resources: np.ndarray, experience: np.ndarray, trust: np.ndarray,
+            identification: np.ndarray, draw: np.ndarray, courses_on: bool, schools_on: bool, course_rate: float,
+            women_weight: float, german_gain: float, experience_gain: float, school_rate: float,
+            member: int, informed: int) -> None:
+    """Courses, multiplier trainings and school projects, in place, in qualification.py's order
+    (a mother's school gain in German comes after her course's)."""
+    for i in range(level.size):
+        if courses_on:
+            weight = women_weight if female[i] else 1.0
+            if reached[i] and draw[i, 0] < min(1.0, course_rate * weight):
+                german[i] += german_gain * (1.0 - german[i])
+                resources[i] += 0.02 * (1.0 - resources[i])
+            if migrant[i] and level[i] >= member and draw[i, 1] < course_rate:
+                experience[i] += experience_gain * (1.0 - experience[i])
+        if schools_on and parent[i] and level[i] >= informed and draw[i, 2] < school_rate:
+            trust[i] += 0.03 * (1.0 - trust[i])
+            identification[i] += 0.01 * (1.0 - identification[i])
+            if female[i] and migrant[i]:
+                german[i] += 0.5 * german_gain * (1.0 - german[i])

@@ -7,8 +7,7 @@ especially of migrant women; multiplier trainings raise committee experience. Sc
 
 from __future__ import annotations
 
-import numpy as np
-
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import INFORMED, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -19,20 +18,16 @@ def step(ctx: MonthContext) -> None:
     draw = rng.random((ctx.state.pop.size, 3))
     if ctx.effort <= 0.0:
         return
-    pop = ctx.state.pop
-    q = ctx.behaviour.qualification
+    pop, q = ctx.state.pop, ctx.behaviour.qualification
     intensity = ctx.scenario.instruments.qualification_intensity
+    # Courses reach informed migrant adults, women weighted (women_weight), at
+    # min(1, course_rate · intensity · effort · weight) a month: German and resources grow towards 1;
+    # members become multipliers at course_rate · intensity · effort (experience grows). School
+    # projects reach informed parents at 0.1 · effort: trust, identification, and mothers' German.
     reached = pop.adult & pop.migrant & (pop.level >= INFORMED)
-    if ctx.switches.qualification:
-        weight = np.where(pop.female, q.women_weight, 1.0)
-        course = reached & (draw[:, 0] < np.minimum(1.0, q.course_rate * intensity * ctx.effort * weight))
-        pop.german[course] += q.german_gain * (1.0 - pop.german[course])
-        pop.resources[course] += 0.02 * (1.0 - pop.resources[course])
-        multiplier = pop.migrant & (pop.level >= MEMBER) & (draw[:, 1] < q.course_rate * intensity * ctx.effort)
-        pop.experience[multiplier] += q.experience_gain * (1.0 - pop.experience[multiplier])
-    if ctx.switches.education:
-        school = pop.parent & (pop.level >= INFORMED) & (draw[:, 2] < 0.1 * ctx.effort)
-        pop.trust[school] += 0.03 * (1.0 - pop.trust[school])
-        pop.identification[school] += 0.01 * (1.0 - pop.identification[school])
-        mothers = school & pop.female & pop.migrant
-        pop.german[mothers] += 0.5 * q.german_gain * (1.0 - pop.german[mothers])
+    kernels.qualify(
+        reached, pop.female, pop.migrant, pop.parent, pop.level, pop.german, pop.resources, pop.experience,
+        pop.trust, pop.identification, draw, bool(ctx.switches.qualification), bool(ctx.switches.education),
+        q.course_rate * intensity * ctx.effort, float(q.women_weight), float(q.german_gain),
+        float(q.experience_gain), 0.1 * ctx.effort, MEMBER, INFORMED,
+    )
