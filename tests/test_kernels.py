@@ -28,7 +28,6 @@ def test_counts_match_numpy(ties):
     safe = np.where(alive, partner, 0)
     hits, count = kernels.tie_counts(partner, flag)
     assert (hits == (alive & flag[safe]).sum(axis=1)).all() and (count == alive.sum(axis=1)).all()
-    assert (kernels.any_tie_to(partner, flag) == (alive & flag[safe]).any(axis=1)).all()
     rows = rng.permutation(n)[: n // 5]
     assert (kernels.tie_hits_of(partner, flag, rows) == hits[rows]).all()
     cross, count = kernels.crossing_counts(partner, community)
@@ -138,3 +137,21 @@ def test_qualify_equals_the_numpy_updates():
     for got, expected in zip(columns, (g, r, e, t, i), strict=True):
         assert np.array_equal(got, expected)
     assert course.any() and mothers.any()
+
+
+def test_update_acceptance_equals_the_numpy_form(ties):
+    rng, partner, _ = ties
+    n = partner.shape[0]
+    migrant, adult = rng.random(n) < 0.4, rng.random(n) < 0.8
+    level = rng.integers(0, 6, n).astype(np.int8)
+    acceptance = rng.random(n)
+    alive = partner >= 0
+    bridged = (alive & migrant[np.where(alive, partner, 0)]).any(axis=1)
+    natives = adult & ~migrant
+    a = acceptance.copy()
+    gain = 0.04 * bridged + 0.02
+    gain = gain + 0.01 * (level >= 2)
+    new = a + gain * (1.0 - a) - 0.03 * a + 0.01 * (0.35 - a)
+    expected = np.where(natives, np.clip(new, 0.0, 1.0), a)
+    kernels.update_acceptance(partner, migrant, adult, level, acceptance, 0.04, 0.02, 0.01, 0.03, 0.01, 0.35, 2)
+    assert np.array_equal(acceptance, expected) and bridged[natives].any()

@@ -47,20 +47,6 @@ def tie_hits_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np.n
 
 
 @jit
-def any_tie_to(partner: np.ndarray, flag: np.ndarray) -> np.ndarray:
-    """Per resident: whether any living tie's partner has ``flag`` set."""
-    n, slots = partner.shape
-    out = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        for s in range(slots):
-            j = partner[i, s]
-            if j >= 0 and flag[j]:
-                out[i] = True
-                break
-    return out
-
-
-@jit
 def crossing_counts(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per resident: living ties to another community, and all living ties."""
     n, slots = partner.shape
@@ -186,3 +172,26 @@ def qualify(reached: np.ndarray, female: np.ndarray, migrant: np.ndarray, parent
             identification[i] += 0.01 * (1.0 - identification[i])
             if female[i] and migrant[i]:
                 german[i] += 0.5 * german_gain * (1.0 - german[i])
+
+
+@jit
+def update_acceptance(partner: np.ndarray, migrant: np.ndarray, adult: np.ndarray, level: np.ndarray,
+                      acceptance: np.ndarray, contact_gain: float, info_term: float, training_term: float,
+                      loss: float, drift: float, initial: float, attends: int) -> None:
+    """Natives' acceptance of migrant participation, in place (recognition.py's equation, term by
+    term); a native's bridging tie to a migrant is looked up for natives only."""
+    slots = partner.shape[1]
+    for i in range(acceptance.size):
+        if not adult[i] or migrant[i]:
+            continue
+        bridged = 0.0
+        for s in range(slots):
+            j = partner[i, s]
+            if j >= 0 and migrant[j]:
+                bridged = 1.0
+                break
+        gain = contact_gain * bridged + info_term
+        gain = gain + training_term * (1.0 if level[i] >= attends else 0.0)
+        a = acceptance[i]
+        new = a + gain * (1.0 - a) - loss * a + drift * (initial - a)
+        acceptance[i] = min(max(new, 0.0), 1.0)

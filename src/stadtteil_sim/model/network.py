@@ -58,11 +58,6 @@ def ties_to(ties: Ties, flag: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return kernels.tie_hits_of(ties.partner, flag, np.asarray(rows, dtype=np.int64))
 
 
-def has_tie_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
-    """Per resident: whether any living tie's partner has ``flag`` set."""
-    return kernels.any_tie_to(ties.partner, flag)
-
-
 def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
     """Per resident: the share of living ties whose partner has ``flag`` set (0 without ties)."""
     hits, count = kernels.tie_counts(ties.partner, flag)

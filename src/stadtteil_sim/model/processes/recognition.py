@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.network import has_tie_to
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -25,20 +25,21 @@ def step(ctx: MonthContext) -> None:
     conflict_draw = rng.random(MAX_CONFLICTS + 1)
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
-    natives = pop.adult & ~pop.migrant
-    bridged = has_tie_to(state.ties, pop.migrant)
     work = ctx.effort if switches.recognition else 0.0
-    a = pop.acceptance
-    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
-    gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
     # Without anyone informing natives about the group, its agenda is opaque to them.
     reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
-    new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
-    pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
+    # Each adult native: gain = contact_gain · (a bridging tie to a migrant) + info_gain ·
+    # transparency · work + training_gain · work · (attends); acceptance a moves to
+    # clip(a + gain·(1 − a) − loss·a + drift·(initial − a), 0, 1).
+    kernels.update_acceptance(
+        state.ties.partner, pop.migrant, pop.adult, pop.level, pop.acceptance, float(r.contact_gain),
+        r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, float(loss),
+        float(r.drift), float(r.initial), ATTENDS,
+    )
 
     c = ctx.behaviour.conflicts
     if switches.recognition:
