@@ -28,6 +28,7 @@ def test_counts_match_numpy(ties):
     safe = np.where(alive, partner, 0)
     hits, count = kernels.tie_counts(partner, flag)
     assert (hits == (alive & flag[safe]).sum(axis=1)).all() and (count == alive.sum(axis=1)).all()
+    assert (kernels.has_living_tie(partner) == alive.any(axis=1)).all()
     rows = rng.permutation(n)[: n // 5]
     assert (kernels.tie_hits_of(partner, flag, rows) == hits[rows]).all()
     cross, count = kernels.crossing_counts(partner, community)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import bridging_share
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
@@ -138,7 +139,7 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
 
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
-    has_ties = s.pop.adult & (s.state.ties.partner >= 0).any(axis=1)
+    has_ties = s.pop.adult & kernels.has_living_tie(s.state.ties.partner)
     return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
 
 

@@ -47,6 +47,19 @@ def tie_hits_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np.n
 
 
 @jit
+def has_living_tie(partner: np.ndarray) -> np.ndarray:
+    """Per resident: whether any slot holds a living tie."""
+    n, slots = partner.shape
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        for s in range(slots):
+            if partner[i, s] >= 0:
+                out[i] = True
+                break
+    return out
+
+
+@jit
 def crossing_counts(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per resident: living ties to another community, and all living ties."""
     n, slots = partner.shape
