@@ -156,3 +156,29 @@ def test_update_acceptance_equals_the_numpy_form(ties):
     expected = np.where(natives, np.clip(new, 0.0, 1.0), a)
     kernels.update_acceptance(partner, migrant, adult, level, acceptance, 0.04, 0.02, 0.01, 0.03, 0.01, 0.35, 2)
     assert np.array_equal(acceptance, expected) and bridged[natives].any()
+
+
+@pytest.mark.parametrize("rooms, event, funds", [(True, True, True), (True, False, False), (False, True, False)])
+def test_meeting_circles_equal_the_numpy_rules(rooms, event, funds):
+    rng = np.random.default_rng(11)
+    n, groups, communities = 3000, 12, 6
+    group = np.where(rng.random(n) < 0.5, -1, rng.integers(0, groups, n)).astype(np.int32)
+    community = rng.integers(0, communities, n).astype(np.int16)
+    level = rng.integers(0, 7, n).astype(np.int8)
+    migrant, representative = rng.random(n) < 0.4, rng.random(n) < 0.05
+    in_rooms, closure = rng.random(groups) < 0.5, rng.random(communities)
+    base, shared = 0.1, 0.45
+    mixing = np.full(n, base)
+    if rooms:
+        meets = np.append(in_rooms, False)[np.where(group >= 0, group, -1)] | representative
+        mixing = np.where(meets, shared, mixing)
+    if event:
+        mixing = np.maximum(mixing, shared)
+    if funds:
+        mixing = np.where(migrant, 0.5 * mixing, mixing)
+    mixing = mixing * (1.0 - closure[community])
+    circle = np.where(group >= 0, 1_000 + group, community).astype(np.int64)
+    circle = np.where((level == 5) | (~migrant & (level >= 3)), -2, circle)
+    got_mixing, got_circle = kernels.meeting_circles(group, community, level, migrant, representative, in_rooms,
+                                                     closure, base, shared, rooms, event, funds, 5, 3)
+    assert np.array_equal(got_mixing, mixing) and np.array_equal(got_circle, circle)

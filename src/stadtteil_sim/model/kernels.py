@@ -208,3 +208,31 @@ def update_acceptance(partner: np.ndarray, migrant: np.ndarray, adult: np.ndarra
         a = acceptance[i]
         new = a + gain * (1.0 - a) - loss * a + drift * (initial - a)
         acceptance[i] = min(max(new, 0.0), 1.0)
+
+
+@jit
+def meeting_circles(group: np.ndarray, community: np.ndarray, level: np.ndarray, migrant: np.ndarray,
+                    representative: np.ndarray, group_in_rooms: np.ndarray, closure: np.ndarray,
+                    mixing_base: float, mixing_shared: float, rooms: bool, shared_event: bool,
+                    funds_detached: bool, delegate: int, member: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per resident: the chance to meet across circles (``mixing``) and the circle met otherwise
+    (1000 + group, else the community; -2 in the committees), in contact.py's order of rules."""
+    n = group.size
+    mixing = np.empty(n)
+    circle = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        m = mixing_base
+        if rooms and ((group[i] >= 0 and group_in_rooms[group[i]]) or representative[i]):
+            m = mixing_shared
+        if shared_event:
+            m = max(m, mixing_shared)
+        if funds_detached and migrant[i]:
+            m = 0.5 * m
+        mixing[i] = m * (1.0 - closure[community[i]])
+        if level[i] == delegate or (not migrant[i] and level[i] >= member):
+            circle[i] = -2
+        elif group[i] >= 0:
+            circle[i] = 1_000 + group[i]
+        else:
+            circle[i] = community[i]
+    return mixing, circle
