@@ -391,7 +391,12 @@ def Page():
     b_value = solara.use_reactive(None)
     b_bad = solara.use_reactive(None)  # the message for a bad value typed for B, until it is mended
     focus = solara.use_reactive(None)  # a city's district opened from its tile; None: the city
-    building = solara.use_reactive(False)  # a run is being built (a city's takes seconds): the header says so
+    # Runs asked for and runs finished, counted: a run is being built (a city's takes seconds; the
+    # header says so) while they differ. Counts, not a flag: a fast build can finish in its thread
+    # before the click that started it has applied its own state, and the counts agree either way.
+    builds_asked = solara.use_reactive(0)
+    builds_done = solara.use_reactive(0)
+    building = builds_asked.value != builds_done.value
     workshop = workshop_r.value
     L = lang.value
 
@@ -411,21 +416,22 @@ def Page():
         pending.set(dict(new.levers))
         tick.set(tick.value + 1)
 
-    def build(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
+    def build(number: int, make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
         """In a thread (``builder``): the page stays live and shows the note until the run is there."""
         try:
             done(make())
         except Exception as exc:  # shown to the room, never a crash
             error(texts.tr("run_failed", L, error=exc))
         finally:
-            building.set(False)
+            builds_done.set(number)
 
     builder = solara.lab.use_task(build, dependencies=None, prefer_threaded=True)
 
     def rebuild(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
         playing.set(False)
-        building.set(True)
-        builder(make, done)
+        number = builds_asked.value + 1
+        builds_asked.set(number)
+        builder(number, make, done)
 
     def choose(path: str):
         def done(new: WorkshopModel):
@@ -508,10 +514,10 @@ def Page():
                              for c in workshop.copies)
             solara.HTML(tag="div", unsafe_innerHTML=f'<span class="month-now">{html.escape(month_words(workshop, L))}</span> {modes}',
                         classes=["ws-status"])
-        if building.value:
+        if building:
             solara.Text(texts.tr("building", L), classes=["ws-building"])
-        disabled = not workshop.copies or building.value
-        solara.Button(texts.tr("reset", L), on_click=reset, color="primary", outlined=True, disabled=building.value)
+        disabled = not workshop.copies or building
+        solara.Button(texts.tr("reset", L), on_click=reset, color="primary", outlined=True, disabled=building)
         solara.Button(texts.tr("step", L), on_click=step_once, color="primary", disabled=disabled or playing.value)
         solara.Button(texts.tr("pause" if playing.value else "play", L), on_click=lambda: playing.set(not playing.value),
                       color="primary", disabled=disabled)
@@ -531,7 +537,7 @@ def Page():
     with solara.Div(classes=["ws-body"]):
         with solara.Div(classes=["ws-side"]):
             SidePanel(workshop, config, L, pending.value, set_lever, seed_text, compare.value, set_compare,
-                      b_value, bad_b, choose, save, building.value)
+                      b_value, bad_b, choose, save, building)
         with solara.Div(classes=["ws-main"]):
             if workshop.copies:
                 if workshop.is_city and focus.value is None:
