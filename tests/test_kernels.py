@@ -28,9 +28,12 @@ def test_counts_match_numpy(ties):
     safe = np.where(alive, partner, 0)
     hits, count = kernels.tie_counts(partner, flag)
     assert (hits == (alive & flag[safe]).sum(axis=1)).all() and (count == alive.sum(axis=1)).all()
-    assert (kernels.any_tie_to(partner, flag) == (alive & flag[safe]).any(axis=1)).all()
-    cross, count = kernels.crossing_counts(partner, community)
+    rows = np.flatnonzero(rng.random(n) < 0.1)
+    assert (kernels.tie_counts_of(partner, flag, rows) == hits[rows]).all()
+    count, cross, to_migrant = kernels.tie_mix(partner, community)
+    assert (count == alive.sum(axis=1)).all()
     assert (cross == (alive & (community[safe] != community[:, None])).sum(axis=1)).all()
+    assert (to_migrant == (alive & (community[safe] != 0)).any(axis=1)).all()
 
 
 def test_decay_matches_numpy_bit_for_bit(ties):

@@ -26,7 +26,7 @@ from stadtteil_sim.model.agents import (
     WorkingGroup,
 )
 from stadtteil_sim.model.month import MONTH, describe
-from stadtteil_sim.model.network import initial_ties
+from stadtteil_sim.model.network import TieMix, initial_ties
 from stadtteil_sim.model.population import build_population
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.model.rng import Streams
@@ -96,7 +96,7 @@ class StadtteilModel(mesa.Model):
         self.state = self._build_state()
 
         self._residents: list[Resident] | None = None  # created on first use: see residents
-        self._month_bridging: np.ndarray | None = None  # the last month's bridging shares, for its indicators
+        self._month_ties: TieMix | None = None  # the last month's tie mix, for its indicators
         self.association_agents: list[Association] = []
         self._sync_association_agents()
         self.office = IntegrationOffice(self)
@@ -215,13 +215,13 @@ class StadtteilModel(mesa.Model):
         for step in MONTH:
             step(ctx)
         self._sync_association_agents()
-        self._month_bridging = ctx.__dict__.get("bridging")  # for this month's indicators, if worked out
+        self._month_ties = ctx.__dict__.get("tie_mix")  # for this month's indicators, if worked out
         return ctx
 
     def collect(self) -> None:
         """The month's indicators, into the DataCollector; the run ends at the horizon."""
-        bridging, self._month_bridging = self._month_bridging, None
-        self.indicators = indicators.compute(self.state, self.config, bridging)
+        tie_mix, self._month_ties = self._month_ties, None
+        self.indicators = indicators.compute(self.state, self.config, tie_mix)
         self.datacollector.collect(self)
         if self.state.month >= self.config.run.months:
             self.running = False

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model.network import bridging_share
+from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
@@ -39,11 +39,11 @@ class Snapshot:
     """One month's state, with the masks and per-resident values several indicators share, each
     worked out on first use and kept for the month's other indicators."""
 
-    def __init__(self, state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> None:
+    def __init__(self, state: DistrictState, scenario: Scenario, tie_mix: TieMix | None = None) -> None:
         self.state, self.scenario = state, scenario
         self.pop, self.wg, self.counters = state.pop, state.wg, state.counters
-        if bridging is not None:  # the month's recognition worked it out on the same ties
-            self.__dict__["bridging"] = bridging
+        if tie_mix is not None:  # the month's recognition worked it out on the same ties
+            self.__dict__["tie_mix"] = tie_mix
 
     @cached_property
     def migrants_adult(self) -> np.ndarray:
@@ -63,8 +63,12 @@ class Snapshot:
         return flags
 
     @cached_property
+    def tie_mix(self) -> TieMix:
+        return TieMix.of(self.state.ties, self.pop.community)
+
+    @property
     def bridging(self) -> np.ndarray:
-        return bridging_share(self.state.ties, self.pop.community)
+        return self.tie_mix.bridging
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
     delegates = pop.level == DELEGATE
     if not delegates.any():
         return 0.0
-    no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community)[delegates].mean()
+    no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community, np.flatnonzero(delegates)).mean()
     no_influence = 1.0 - state.committee.adopted_share if state.wg.link_stage >= 2 else 0.0
     return float(0.7 * no_contact + 0.3 * no_influence)
 
@@ -138,7 +142,7 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
 
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
-    has_ties = s.pop.adult & (s.state.ties.partner >= 0).any(axis=1)
+    has_ties = s.pop.adult & (s.tie_mix.count > 0)
     return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
 
 
@@ -201,10 +205,10 @@ INDICATORS: dict[str, Indicator] = _registry(
 )
 
 
-def compute(state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> dict[str, Any]:
-    """Every declared indicator's value this month, in column order (``bridging``: each
-    resident's share of bridging ties, if the month already worked it out on today's ties)."""
-    snapshot = Snapshot(state, scenario, bridging)
+def compute(state: DistrictState, scenario: Scenario, tie_mix: TieMix | None = None) -> dict[str, Any]:
+    """Every declared indicator's value this month, in column order (``tie_mix``: each
+    resident's living and bridging ties, if the month already worked them out on today's ties)."""
+    snapshot = Snapshot(state, scenario, tie_mix)
     return {name: indicator.value(snapshot) for name, indicator in INDICATORS.items()}
 
 

@@ -17,49 +17,64 @@ jit = numba.njit(cache=True, nogil=True)
 
 @jit
 def tie_counts(partner: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per resident: living ties whose partner has ``flag`` set, and all living ties."""
+    """Per resident: living ties whose partner has ``flag`` set, and all living ties. Without
+    branches on the partner's flag (an empty slot reads the resident's own flag and adds 0), so
+    the loop does not stall on mispredicted random flags."""
     n, slots = partner.shape
     hits = np.zeros(n, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
     for i in range(n):
+        h = 0
+        c = 0
         for s in range(slots):
             j = partner[i, s]
-            if j >= 0:
-                count[i] += 1
-                if flag[j]:
-                    hits[i] += 1
+            alive = j >= 0
+            c += alive
+            h += alive & flag[j if alive else i]
+        hits[i] = h
+        count[i] = c
     return hits, count
 
 
 @jit
-def any_tie_to(partner: np.ndarray, flag: np.ndarray) -> np.ndarray:
-    """Per resident: whether any living tie's partner has ``flag`` set."""
-    n, slots = partner.shape
-    out = np.zeros(n, dtype=np.bool_)
-    for i in range(n):
-        for s in range(slots):
+def tie_counts_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For the residents ``rows`` only: living ties whose partner has ``flag`` set."""
+    hits = np.zeros(rows.size, dtype=np.int64)
+    for r in range(rows.size):
+        i = rows[r]
+        h = 0
+        for s in range(partner.shape[1]):
             j = partner[i, s]
             if j >= 0 and flag[j]:
-                out[i] = True
-                break
-    return out
+                h += 1
+        hits[r] = h
+    return hits
 
 
 @jit
-def crossing_counts(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per resident: living ties to another community, and all living ties."""
+def tie_mix(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per resident, in one pass: living ties, those to another community, and whether any
+    living tie reaches a migrant (community code > 0). Branchless as :func:`tie_counts`."""
     n, slots = partner.shape
-    cross = np.zeros(n, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
+    crossing = np.zeros(n, dtype=np.int64)
+    to_migrant = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         own = community[i]
+        c = 0
+        x = 0
+        m = False
         for s in range(slots):
             j = partner[i, s]
-            if j >= 0:
-                count[i] += 1
-                if community[j] != own:
-                    cross[i] += 1
-    return cross, count
+            alive = j >= 0
+            other = community[j if alive else i]
+            c += alive
+            x += alive & (other != own)
+            m |= alive & (other != 0)
+        count[i] = c
+        crossing[i] = x
+        to_migrant[i] = m
+    return count, crossing, to_migrant
 
 
 @jit
@@ -90,8 +105,9 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> 
     """Empty the slots of residents who left and every slot that points to one (in place)."""
     n, slots = partner.shape
     for i in range(n):
+        left = gone[i]
         for s in range(slots):
             j = partner[i, s]
-            if gone[i] or (j >= 0 and gone[j]):
+            if left or (j >= 0 and gone[j]):
                 partner[i, s] = -1
                 strength[i, s] = 0.0

@@ -7,6 +7,7 @@ Bonding ties run within a community, bridging ties across communities or to nati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,14 +54,12 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
     return Ties(partner, strength)
 
 
-def ties_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
-    """Per resident: the number of living ties whose partner has ``flag`` set."""
+def ties_to(ties: Ties, flag: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per resident (or per resident of ``rows``): the number of living ties whose partner has
+    ``flag`` set."""
+    if rows is not None:
+        return kernels.tie_counts_of(ties.partner, flag, rows)
     return kernels.tie_counts(ties.partner, flag)[0]
-
-
-def has_tie_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
-    """Per resident: whether any living tie's partner has ``flag`` set."""
-    return kernels.any_tie_to(ties.partner, flag)
 
 
 def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
@@ -69,10 +68,29 @@ def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
     return np.divide(hits, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
 
 
+@dataclass(frozen=True)
+class TieMix:
+    """Per resident: living ties (``count``), those crossing the resident's community
+    (``crossing``) and whether any reaches a migrant (``to_migrant``), from one pass over the
+    tie slots (recognition and the month's indicators read all three)."""
+
+    count: np.ndarray
+    crossing: np.ndarray
+    to_migrant: np.ndarray
+
+    @classmethod
+    def of(cls, ties: Ties, community: np.ndarray) -> TieMix:
+        return cls(*kernels.tie_mix(ties.partner, community))
+
+    @cached_property
+    def bridging(self) -> np.ndarray:
+        """The share of living ties that cross the resident's community (0 without ties)."""
+        return np.divide(self.crossing, self.count, out=np.zeros(self.count.shape, dtype=float), where=self.count > 0)
+
+
 def bridging_share(ties: Ties, community: np.ndarray) -> np.ndarray:
     """Per resident: the share of living ties that cross the resident's community."""
-    cross, count = kernels.crossing_counts(ties.partner, community)
-    return np.divide(cross, count, out=np.zeros(count.shape, dtype=float), where=count > 0)
+    return TieMix.of(ties, community).bridging
 
 
 def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.ndarray, meet_rate: float, u: np.ndarray) -> None:

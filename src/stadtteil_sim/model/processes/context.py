@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model.network import bridging_share, share_of_ties
+from stadtteil_sim.model.network import TieMix, share_of_ties
 from stadtteil_sim.model.population import ATTENDS, in_residents
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import DistrictState
@@ -100,11 +100,11 @@ class MonthContext:
         )
 
     @cached_property
-    def bridging(self) -> np.ndarray:
-        """Per resident, the share of living ties that cross the resident's community, on the
-        ties as they are when first asked for (recognition asks after contact has changed them;
+    def tie_mix(self) -> TieMix:
+        """Per resident, living ties, bridging ties and whether one reaches a migrant, on the ties
+        as they are when first asked for (recognition asks after contact has changed them;
         nothing changes them later in the month, so the indicators reuse it)."""
-        return bridging_share(self.state.ties, self.state.pop.community)
+        return TieMix.of(self.state.ties, self.state.pop.community)
 
     @cached_property
     def core_size(self) -> int:

@@ -20,16 +20,16 @@ from stadtteil_sim.model.processes.context import MonthContext
 MAX_SEATS = 16  # fixed shape of the per-seat draws
 
 
-def constituency_ties(ctx: MonthContext) -> np.ndarray:
-    """Per resident, contact to the migrant groups of the district: 1 with two or more ties to
-    organised members of communities in the working group, 0.5 with one, 0 with none."""
-    return contact_to_groups(ctx.state.pop, ctx.state.ties, ctx.in_working_group)
+def constituency_ties(ctx: MonthContext, rows: np.ndarray) -> np.ndarray:
+    """Per resident of ``rows``, contact to the migrant groups of the district: 1 with two or more
+    ties to organised members of communities in the working group, 0.5 with one, 0 with none."""
+    return contact_to_groups(ctx.state.pop, ctx.state.ties, ctx.in_working_group, rows)
 
 
-def contact_to_groups(pop, ties, in_working_group: np.ndarray) -> np.ndarray:
+def contact_to_groups(pop, ties, in_working_group: np.ndarray, rows: np.ndarray) -> np.ndarray:
     # The groups' base: their members and the working group's representatives, not fellow delegates.
     organised = ((pop.level == MEMBER) | (pop.level == WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
-    return np.minimum(1.0, ties_to(ties, organised) / 2.0)
+    return np.minimum(1.0, ties_to(ties, organised, rows) / 2.0)
 
 
 def step(ctx: MonthContext) -> None:
@@ -82,7 +82,7 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
     ready = ctx.state.month - wg.formed_month >= lk.delegate_readiness_months and wg.regularity >= threshold
     own = np.flatnonzero((pop.level == WORKING_GROUP) & pop.representative & able & ready)
     # The group sends those anchored in it and able to follow the meetings.
-    anchored = constituency_ties(ctx)[own]
+    anchored = constituency_ties(ctx, own)
     own = own[np.argsort(-(anchored + pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
     pop.level[own] = DELEGATE
     need -= own.size
@@ -93,7 +93,7 @@ def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
             pop.migrant & pop.adult & ~pop.representative & able & (pop.group < 0)
             & (pop.level >= INFORMED) & (pop.level < DELEGATE)
         )
-        ties = constituency_ties(ctx)[outsiders]
+        ties = constituency_ties(ctx, outsiders)
         outsiders = outsiders[np.argsort(ties + 0.2 * draw[outsiders], kind="stable")][:need]
         pop.level[outsiders] = DELEGATE
         pop.efficacy[outsiders] = 0.5
@@ -105,7 +105,7 @@ def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, lk, wg = ctx.state, ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
     native_recognition = pop.native_acceptance()
     delegates = np.flatnonzero(pop.level == DELEGATE)[:MAX_SEATS]
-    ties = constituency_ties(ctx)[delegates]
+    ties = constituency_ties(ctx, delegates)
     own = pop.representative[delegates]
     voice = wg.link_stage >= 2
     rate = lk.proposal_rate * wg.agenda_maturity * np.where(own, 1.0, 0.3) * voice

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.network import has_tie_to
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -26,7 +25,7 @@ def step(ctx: MonthContext) -> None:
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
     natives = pop.adult & ~pop.migrant
-    bridged = has_tie_to(state.ties, pop.migrant)
+    bridged = ctx.tie_mix.to_migrant
     work = ctx.effort if switches.recognition else 0.0
     a = pop.acceptance
     gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
@@ -57,7 +56,7 @@ def strain_ratio(ctx: MonthContext) -> float:
 
 def _conflicts(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, c = ctx.state, ctx.state.pop, ctx.behaviour.conflicts
-    mixing = ctx.bridging[pop.adult].mean() if pop.adult.any() else 0.0
+    mixing = ctx.tie_mix.bridging[pop.adult].mean() if pop.adult.any() else 0.0
     # Poisson count by inversion of one uniform: one draw per month whatever the rate.
     lam = c.rate * strain_ratio(ctx) * (1.0 - mixing) * (pop.size / 7000.0)
     count = int(min(MAX_CONFLICTS, _poisson_inverse(lam, draw[0])))
