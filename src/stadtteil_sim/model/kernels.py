@@ -12,6 +12,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from stadtteil_sim.model.population import ATTENDS, CHILD, INFORMED, MEMBER
+
 jit = numba.njit(cache=True, nogil=True)
 
 
@@ -111,3 +113,67 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> 
             if left or (j >= 0 and gone[j]):
                 partner[i, s] = -1
                 strength[i, s] = 0.0
+
+
+# ----------------------------------------------------------------------------- activation (M2)
+# Per-community terms come precomputed (index = community code); the per-resident arithmetic is
+# the numpy form's, term by term in its order, so thresholds and pulls are bit for bit the same.
+
+@jit
+def _barrier(i, community, german, experience, resources, weights, closure, figure, formality) -> float:
+    """One resident's barrier. ``weights``: language, experience, time, the natives' barrier."""
+    common = weights[1] * (1.0 - experience[i]) + weights[2] * (1.0 - resources[i])
+    k = community[i]
+    if k == 0:
+        return common + weights[3]
+    return common + (weights[0] * (1.0 - german[i]) + closure[k] + figure[k] + formality[k])
+
+
+@jit
+def _pull(i, community, identification, trust, active_share, weights, events, interest, office, group) -> float:
+    """One resident's pull. ``weights``: social, interest, office, the natives' invitation."""
+    k = community[i]
+    invitation = (office[k] if k != 0 else weights[3]) * (0.5 + 0.5 * trust[i])
+    return (weights[0] * active_share[i] + events[k] + weights[1] * (identification[i] * interest[k])
+            + weights[2] * invitation + group[k])
+
+
+@jit
+def barriers(community, german, experience, resources, weights, closure, figure, formality) -> np.ndarray:
+    out = np.empty(community.size)
+    for i in range(community.size):
+        out[i] = _barrier(i, community, german, experience, resources, weights, closure, figure, formality)
+    return out
+
+
+@jit
+def pulls(community, identification, trust, active_share, weights, events, interest, office, group) -> np.ndarray:
+    out = np.empty(community.size)
+    for i in range(community.size):
+        out[i] = _pull(i, community, identification, trust, active_share, weights, events, interest, office, group)
+    return out
+
+
+@jit
+def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args, pull_args) -> None:
+    """Informed adults whose pull reaches their threshold start attending (``draw`` column 0 <
+    up rate), attenders and members far below it stop (column 1 < down rate); whoever attends
+    then identifies a little more with the district (in place). ``rates``: up, down, margin;
+    ``barrier_args`` is None without barriers (M2 off), else the arguments of :func:`barriers`,
+    ``pull_args`` those of :func:`pulls`."""
+    community, identification, trust, active_share, p_weights, events, interest, office, group = pull_args
+    for i in range(level.size):
+        barrier = 0.0
+        if barrier_args is not None:
+            _, german, experience, resources, b_weights, closure, figure, formality = barrier_args
+            barrier = _barrier(i, community, german, experience, resources, b_weights, closure, figure, formality)
+        limit = threshold[i] + barrier
+        p = _pull(i, community, identification, trust, active_share, p_weights, events, interest, office, group)
+        reached = p >= limit if at_threshold else p > limit
+        lv = level[i]
+        if age_band[i] != CHILD and lv == INFORMED and reached and draw[i, 0] < rates[0]:
+            level[i] = ATTENDS
+        elif (lv == ATTENDS or lv == MEMBER) and p < limit - rates[2] and draw[i, 1] < rates[1]:
+            level[i] = INFORMED
+        if level[i] >= ATTENDS:
+            identification[i] += 0.005 * (1.0 - identification[i])

@@ -10,54 +10,56 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.population import ATTENDS, INFORMED, MEMBER
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.processes.context import MonthContext
 
 
-def barrier(ctx: MonthContext) -> np.ndarray:
-    """Threshold added per resident by the barriers of M2 (zero when M2 is switched off)."""
+def barrier_args(ctx: MonthContext) -> tuple:
+    """The barriers of M2 as :func:`kernels.barriers` takes them: the residents' columns, the
+    weights of language, experience and time, the natives' barrier, and per community the terms
+    of closure, a missing figure to identify with and formality."""
     pop = ctx.state.pop
-    if not ctx.switches.barriers:
-        return np.zeros(pop.size)
     b, c = ctx.behaviour.barriers, ctx.communities
     committees, instruments = ctx.scenario.committees, ctx.scenario.instruments
-    k = pop.community
     formal = committees.formality * (0.0 if committees.translation else 1.0)
     wg = ctx.state.wg
     # Inside the moderated, translated working group the formal barrier mostly falls away.
     via_group = ctx.in_working_group * wg.regularity
     formality = formal * (1.0 - 0.7 * via_group)
     figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
-    migrant_barrier = (
-        b.language * (1.0 - pop.german)
-        + b.closure * c.closure[k]
-        + b.identification_figure * (1.0 - figure[k])
-        + b.formality * formality[k]
-    )
-    common = b.experience * (1.0 - pop.experience) + b.time * (1.0 - pop.resources)
     native_barrier = 0.3 * b.formality * committees.formality
-    return common + np.where(pop.migrant, migrant_barrier, native_barrier)
+    weights = np.array([b.language, b.experience, b.time, native_barrier])
+    return (pop.community, pop.german, pop.experience, pop.resources, weights,
+            b.closure * c.closure, b.identification_figure * (1.0 - figure), b.formality * formality)
+
+
+def barrier(ctx: MonthContext) -> np.ndarray:
+    """Threshold added per resident by the barriers of M2 (zero when M2 is switched off)."""
+    if not ctx.switches.barriers:
+        return np.zeros(ctx.state.pop.size)
+    return kernels.barriers(*barrier_args(ctx))
+
+
+def pull_args(ctx: MonthContext) -> tuple:
+    """The pull as :func:`kernels.pulls` takes it: the residents' columns, the weights of active
+    contacts, interests and the office's invitation, district management's invitation to natives,
+    and per community the weighted terms of visible events and of its working group, its
+    interests served and the office's invitation to it."""
+    pop, a = ctx.state.pop, ctx.behaviour.activation
+    wg = ctx.state.wg
+    dm = ctx.scenario.district_management.capacity
+    in_group = ctx.in_working_group * wg.regularity
+    visible = np.zeros(in_group.shape)
+    if ctx.switches.visibility:
+        # Festivals, clean-ups, surveys; and the working group's groups active in the district.
+        visible = float(ctx.event_this_month) + 0.5 * in_group
+    weights = np.array([a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm])
+    return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
+            ctx.district_interest(), ctx.effort * ctx.state.contact, a.weight_group * in_group)
 
 
 def pull(ctx: MonthContext) -> np.ndarray:
-    pop, a = ctx.state.pop, ctx.behaviour.activation
-    k = pop.community
-    wg = ctx.state.wg
-    dm = ctx.scenario.district_management.capacity
-    visible = 0.0
-    if ctx.switches.visibility:
-        # Festivals, clean-ups, surveys; and the working group's groups active in the district.
-        visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
-    interest = pop.identification * ctx.district_interest()[k]
-    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
-    group = (ctx.in_working_group * wg.regularity)[k]
-    return (
-        a.weight_social * ctx.active_share
-        + a.weight_events * visible
-        + a.weight_interest * interest
-        + a.weight_office * invitation
-        + a.weight_group * group
-    )
+    return kernels.pulls(*pull_args(ctx))
 
 
 def step(ctx: MonthContext) -> None:
@@ -65,14 +67,7 @@ def step(ctx: MonthContext) -> None:
     rng = ctx.rng("activation")
     draw = rng.random((ctx.state.pop.size, 2))
     pop, a = ctx.state.pop, ctx.behaviour.activation
-    threshold = pop.threshold + barrier(ctx)
-    p = pull(ctx)
     # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
     # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
-    reached = (p >= threshold) if a.join_at_threshold else (p > threshold)
-    up = pop.adult & (pop.level == INFORMED) & reached & (draw[:, 0] < a.up_rate)
-    down = ((pop.level == ATTENDS) | (pop.level == MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
-    pop.level[up] = ATTENDS
-    pop.level[down] = INFORMED
-    attending = pop.level >= ATTENDS
-    pop.identification[attending] += 0.005 * (1.0 - pop.identification[attending])
+    kernels.activate(pop.level, pop.age_band, pop.threshold, draw, np.array([a.up_rate, a.down_rate, a.margin]),
+                     a.join_at_threshold, barrier_args(ctx) if ctx.switches.barriers else None, pull_args(ctx))

@@ -1,0 +1,119 @@
+"""The processes whose per-resident numpy passes became compiled loops (model/kernels.py) change
+the district exactly as their numpy form did, bit for bit: each reference below is the numpy
+code the kernel replaced, run on a copy of the same state with the same month's streams."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from stadtteil_sim import load_scenario
+from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.population import ATTENDS, INFORMED, MEMBER
+from stadtteil_sim.model.processes import activation
+from stadtteil_sim.model.processes.context import MonthContext
+
+KS = "scenarios/kranichstein_sued.yaml"
+VARIANTS = [
+    {},
+    {"mechanisms.barriers": False, "behaviour.activation.join_at_threshold": True},
+    {"mechanisms.visibility": False, "mechanisms.interests": False, "district_management.events_per_year": 12},
+]
+
+
+@pytest.fixture(scope="module", params=range(len(VARIANTS)))
+def model(request) -> StadtteilModel:
+    """A half-scale district 30 months into its run (groups, a working group, delegates)."""
+    m = StadtteilModel(load_scenario(KS, {"run.scale": 0.5, **VARIANTS[request.param]}), seed=request.param + 1)
+    for _ in range(30):
+        m.step()
+    return m
+
+
+def contexts(model: StadtteilModel, effort: float = 1.0, event: bool = True) -> tuple[MonthContext, MonthContext]:
+    """Two contexts of the same month over two copies of the district's state."""
+    pair = []
+    for _ in range(2):
+        state = copy.deepcopy(model.state)
+        ctx = MonthContext.begin(model.config, state, model.streams, model.communities, effort, effort >= 1.0)
+        ctx.event_this_month = event
+        pair.append(ctx)
+    return pair[0], pair[1]
+
+
+def assert_same_state(a: MonthContext, b: MonthContext) -> None:
+    for column in a.state.pop.columns():
+        assert getattr(a.state.pop, column).tobytes() == getattr(b.state.pop, column).tobytes(), column
+    assert a.state.ties.partner.tobytes() == b.state.ties.partner.tobytes()
+    assert a.state.ties.strength.tobytes() == b.state.ties.strength.tobytes()
+    assert a.state.contact.tobytes() == b.state.contact.tobytes()
+    assert repr(a.state.groups) == repr(b.state.groups)
+
+
+# ---------------------------------------------------------------- activation, as numpy did it
+def barrier_numpy(ctx: MonthContext) -> np.ndarray:
+    pop = ctx.state.pop
+    if not ctx.switches.barriers:
+        return np.zeros(pop.size)
+    b, c = ctx.behaviour.barriers, ctx.communities
+    committees, instruments = ctx.scenario.committees, ctx.scenario.instruments
+    k = pop.community
+    formal = committees.formality * (0.0 if committees.translation else 1.0)
+    via_group = ctx.in_working_group * ctx.state.wg.regularity
+    formality = formal * (1.0 - 0.7 * via_group)
+    figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
+    migrant_barrier = (
+        b.language * (1.0 - pop.german)
+        + b.closure * c.closure[k]
+        + b.identification_figure * (1.0 - figure[k])
+        + b.formality * formality[k]
+    )
+    common = b.experience * (1.0 - pop.experience) + b.time * (1.0 - pop.resources)
+    native_barrier = 0.3 * b.formality * committees.formality
+    return common + np.where(pop.migrant, migrant_barrier, native_barrier)
+
+
+def pull_numpy(ctx: MonthContext) -> np.ndarray:
+    pop, a = ctx.state.pop, ctx.behaviour.activation
+    k = pop.community
+    wg = ctx.state.wg
+    dm = ctx.scenario.district_management.capacity
+    visible = 0.0
+    if ctx.switches.visibility:
+        visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
+    interest = pop.identification * ctx.district_interest()[k]
+    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
+    group = (ctx.in_working_group * wg.regularity)[k]
+    return (
+        a.weight_social * ctx.active_share
+        + a.weight_events * visible
+        + a.weight_interest * interest
+        + a.weight_office * invitation
+        + a.weight_group * group
+    )
+
+
+def activation_numpy(ctx: MonthContext) -> None:
+    draw = ctx.rng("activation").random((ctx.state.pop.size, 2))
+    pop, a = ctx.state.pop, ctx.behaviour.activation
+    threshold = pop.threshold + barrier_numpy(ctx)
+    p = pull_numpy(ctx)
+    reached = (p >= threshold) if a.join_at_threshold else (p > threshold)
+    up = pop.adult & (pop.level == INFORMED) & reached & (draw[:, 0] < a.up_rate)
+    down = ((pop.level == ATTENDS) | (pop.level == MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
+    pop.level[up] = ATTENDS
+    pop.level[down] = INFORMED
+    attending = pop.level >= ATTENDS
+    pop.identification[attending] += 0.005 * (1.0 - pop.identification[attending])
+
+
+@pytest.mark.parametrize("effort", [1.0, 0.4, 0.0])
+def test_activation_as_numpy(model, effort):
+    ours, numpy_form = contexts(model, effort)
+    assert barrier_numpy(ours).tobytes() == activation.barrier(ours).tobytes()
+    assert pull_numpy(ours).tobytes() == activation.pull(ours).tobytes()
+    activation.step(ours)
+    activation_numpy(numpy_form)
+    assert_same_state(ours, numpy_form)
