@@ -65,3 +65,62 @@ def test_cutting_ties_to_movers_matches_numpy(ties):
     expected_partner[to_gone], expected_strength[to_gone] = -1, 0.0
     kernels.cut_ties_to(partner, strength, gone)
     assert (partner == expected_partner).all() and (strength == expected_strength).all()
+
+
+# ---------------------------------------------------------------- groups, against their numpy form
+@pytest.fixture(params=[0, 1, 2])
+def residents(request):
+    rng = np.random.default_rng(request.param)
+    n, n_groups, n_communities = 2000, 12, 5
+    return rng, {
+        "community": rng.integers(0, n_communities, n).astype(np.int16),
+        "female": rng.random(n) < 0.5,
+        "age_band": rng.integers(0, 4, n).astype(np.int8),
+        "level": rng.integers(0, 6, n).astype(np.int8),
+        "group": np.where(rng.random(n) < 0.4, rng.integers(0, n_groups, n), -1).astype(np.int32),
+        "n_groups": n_groups, "n_communities": n_communities,
+    }
+
+
+def test_group_kernels_match_numpy(residents):
+    rng, r = residents
+    k, group, level, female, age_band = r["community"], r["group"], r["level"], r["female"], r["age_band"]
+    migrant, adult = k != 0, age_band != 0
+    attending = (group >= 0) & (level >= 2)
+    expected = np.bincount(group[attending], minlength=r["n_groups"])
+    assert (kernels.attending_members(group, level, r["n_groups"]) == expected).all()
+
+    kinds = rng.integers(0, 4, r["n_groups"])
+    for kind, youth in ((1, False), (2, True)):
+        who = migrant & (((age_band == 1) & ~female) if youth else (female & adult))
+        in_own_kind = (group >= 0) & (np.append(kinds, -1)[group] == kind)
+        candidates = who & (level >= 2) & ~in_own_kind
+        got, pool = kernels.form_candidates(group, level, k, female, age_band, kinds, kind, youth, r["n_communities"])
+        assert (got == candidates).all()
+        assert (pool == np.bincount(k[candidates], minlength=r["n_communities"])).all()
+
+    def choices():
+        return rng.integers(-1, r["n_groups"], r["n_communities"])
+
+    draw, join_p, served = rng.random((k.size, 2)), rng.random(r["n_communities"]), rng.random(r["n_communities"])
+    main, women, youth = choices(), choices(), choices()
+    seeking = adult & (level >= 2) & (group < 0) & (draw[:, 0] < join_p[k])
+    choice = main[k]
+    migrant_woman = female & migrant
+    choice = np.where(migrant_woman & (women[k] >= 0), women[k], choice)
+    choice = np.where(migrant_woman & (women[k] < 0) & (draw[:, 1] > served[k]), -1, choice)
+    young = migrant & (age_band == 1) & ~female
+    choice = np.where(young & (youth[k] >= 0), youth[k], choice)
+    joins = seeking & (choice >= 0)
+    expected = group.copy()
+    expected[joins] = choice[joins]
+    kernels.join_groups(group, level, age_band, k, female, draw, join_p, main, women, youth, served)
+    assert (group == expected).all()
+
+    usable = rng.random(r["n_groups"]) < 0.7
+    in_group = np.append(usable, False)[np.where(group >= 0, group, -1)]
+    expected = level.copy()
+    expected[(level == 2) & in_group] = 3
+    expected[(level == 3) & ~in_group] = 2
+    kernels.sync_levels(level, group, usable)
+    assert (level == expected).all()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from stadtteil_sim.model.population import ATTENDS, CHILD, INFORMED, MEMBER
+from stadtteil_sim.model.population import ATTENDS, CHILD, INFORMED, MEMBER, NATIVE, YOUNG_ADULT
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -177,3 +177,64 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
             level[i] = INFORMED
         if level[i] >= ATTENDS:
             identification[i] += 0.005 * (1.0 - identification[i])
+
+
+# ----------------------------------------------------------------------------- groups (M7, M11)
+
+@jit
+def attending_members(group: np.ndarray, level: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group: its members who attend (level >= attends)."""
+    counts = np.zeros(n_groups, dtype=np.int64)
+    for i in range(group.size):
+        if group[i] >= 0 and level[i] >= ATTENDS:
+            counts[group[i]] += 1
+    return counts
+
+
+@jit
+def join_groups(group, level, age_band, community, female, draw, join_p, main, women, youth, served) -> None:
+    """Attending adults in no group join, with the probability ``join_p`` of their community
+    (``draw`` column 0), the group their community offers them: migrant women its women's group,
+    or else its main association if that serves them (column 1), young migrant men its youth
+    group, everyone else its main association (per community, -1: none); in place."""
+    for i in range(group.size):
+        k = community[i]
+        if age_band[i] == CHILD or level[i] < ATTENDS or group[i] >= 0 or not draw[i, 0] < join_p[k]:
+            continue
+        choice = main[k]
+        if k != NATIVE and female[i]:
+            if women[k] >= 0:
+                choice = women[k]
+            elif draw[i, 1] > served[k]:
+                choice = -1
+        if k != NATIVE and age_band[i] == YOUNG_ADULT and not female[i] and youth[k] >= 0:
+            choice = youth[k]
+        if choice >= 0:
+            group[i] = choice
+
+
+@jit
+def form_candidates(group, level, community, female, age_band, kinds, kind, youth, n_communities):
+    """Migrant women (adults), or with ``youth`` young migrant men, who attend and are not in a
+    group of ``kind`` yet (``kinds``: each group's kind), and how many each community has."""
+    candidates = np.zeros(group.size, dtype=np.bool_)
+    pool = np.zeros(n_communities, dtype=np.int64)
+    for i in range(group.size):
+        if community[i] == NATIVE or level[i] < ATTENDS:
+            continue
+        who = (age_band[i] == YOUNG_ADULT and not female[i]) if youth else (female[i] and age_band[i] != CHILD)
+        if who and not (group[i] >= 0 and kinds[group[i]] == kind):
+            candidates[i] = True
+            pool[community[i]] += 1
+    return candidates, pool
+
+
+@jit
+def sync_levels(level: np.ndarray, group: np.ndarray, usable: np.ndarray) -> None:
+    """Attenders in a usable group become members; members without one attend (in place)."""
+    for i in range(level.size):
+        in_group = group[i] >= 0 and usable[group[i]]
+        if level[i] == ATTENDS and in_group:
+            level[i] = MEMBER
+        elif level[i] == MEMBER and not in_group:
+            level[i] = ATTENDS
