@@ -118,39 +118,43 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> 
 # ----------------------------------------------------------------------------- activation (M2)
 # Per-community terms come precomputed (index = community code); the per-resident arithmetic is
 # the numpy form's, term by term in its order, so thresholds and pulls are bit for bit the same.
+# The helpers take scalars only: a helper taking arrays costs a reference count per array per call.
 
 @jit
-def _barrier(i, community, german, experience, resources, weights, closure, figure, formality) -> float:
+def _barrier(weights, native, german, experience, resources, closure, figure, formality) -> float:
     """One resident's barrier. ``weights``: language, experience, time, the natives' barrier."""
-    common = weights[1] * (1.0 - experience[i]) + weights[2] * (1.0 - resources[i])
-    k = community[i]
-    if k == 0:
+    common = weights[1] * (1.0 - experience) + weights[2] * (1.0 - resources)
+    if native:
         return common + weights[3]
-    return common + (weights[0] * (1.0 - german[i]) + closure[k] + figure[k] + formality[k])
+    return common + (weights[0] * (1.0 - german) + closure + figure + formality)
 
 
 @jit
-def _pull(i, community, identification, trust, active_share, weights, events, interest, office, group) -> float:
+def _pull(weights, native, active_share, identification, trust, events, interest, office, group) -> float:
     """One resident's pull. ``weights``: social, interest, office, the natives' invitation."""
-    k = community[i]
-    invitation = (office[k] if k != 0 else weights[3]) * (0.5 + 0.5 * trust[i])
-    return (weights[0] * active_share[i] + events[k] + weights[1] * (identification[i] * interest[k])
-            + weights[2] * invitation + group[k])
+    invitation = (weights[3] if native else office) * (0.5 + 0.5 * trust)
+    return weights[0] * active_share + events + weights[1] * (identification * interest) + weights[2] * invitation + group
 
 
 @jit
 def barriers(community, german, experience, resources, weights, closure, figure, formality) -> np.ndarray:
+    """Per resident, the threshold the barriers of M2 add."""
     out = np.empty(community.size)
     for i in range(community.size):
-        out[i] = _barrier(i, community, german, experience, resources, weights, closure, figure, formality)
+        k = community[i]
+        out[i] = _barrier(weights, k == NATIVE, german[i], experience[i], resources[i], closure[k], figure[k],
+                          formality[k])
     return out
 
 
 @jit
 def pulls(community, identification, trust, active_share, weights, events, interest, office, group) -> np.ndarray:
+    """Per resident, the pull towards district activities."""
     out = np.empty(community.size)
     for i in range(community.size):
-        out[i] = _pull(i, community, identification, trust, active_share, weights, events, interest, office, group)
+        k = community[i]
+        out[i] = _pull(weights, k == NATIVE, active_share[i], identification[i], trust[i], events[k], interest[k],
+                       office[k], group[k])
     return out
 
 
@@ -162,13 +166,19 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
     ``barrier_args`` is None without barriers (M2 off), else the arguments of :func:`barriers`,
     ``pull_args`` those of :func:`pulls`."""
     community, identification, trust, active_share, p_weights, events, interest, office, group = pull_args
+    barrier_on = barrier_args is not None
+    if barrier_on:
+        _, german, experience, resources, b_weights, closure, figure, formality = barrier_args
     for i in range(level.size):
+        k = community[i]
+        native = k == NATIVE
         barrier = 0.0
-        if barrier_args is not None:
-            _, german, experience, resources, b_weights, closure, figure, formality = barrier_args
-            barrier = _barrier(i, community, german, experience, resources, b_weights, closure, figure, formality)
+        if barrier_on:
+            barrier = _barrier(b_weights, native, german[i], experience[i], resources[i], closure[k], figure[k],
+                               formality[k])
         limit = threshold[i] + barrier
-        p = _pull(i, community, identification, trust, active_share, p_weights, events, interest, office, group)
+        p = _pull(p_weights, native, active_share[i], identification[i], trust[i], events[k], interest[k], office[k],
+                  group[k])
         reached = p >= limit if at_threshold else p > limit
         lv = level[i]
         if age_band[i] != CHILD and lv == INFORMED and reached and draw[i, 0] < rates[0]:

@@ -28,7 +28,7 @@ def barrier_args(ctx: MonthContext) -> tuple:
     formality = formal * (1.0 - 0.7 * via_group)
     figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
     native_barrier = 0.3 * b.formality * committees.formality
-    weights = np.array([b.language, b.experience, b.time, native_barrier])
+    weights = (b.language, b.experience, b.time, native_barrier)
     return (pop.community, pop.german, pop.experience, pop.resources, weights,
             b.closure * c.closure, b.identification_figure * (1.0 - figure), b.formality * formality)
 
@@ -53,7 +53,7 @@ def pull_args(ctx: MonthContext) -> tuple:
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
         visible = float(ctx.event_this_month) + 0.5 * in_group
-    weights = np.array([a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm])
+    weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)
     return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
             ctx.district_interest(), ctx.effort * ctx.state.contact, a.weight_group * in_group)
 
@@ -69,5 +69,5 @@ def step(ctx: MonthContext) -> None:
     pop, a = ctx.state.pop, ctx.behaviour.activation
     # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
     # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
-    kernels.activate(pop.level, pop.age_band, pop.threshold, draw, np.array([a.up_rate, a.down_rate, a.margin]),
+    kernels.activate(pop.level, pop.age_band, pop.threshold, draw, (a.up_rate, a.down_rate, a.margin),
                      a.join_at_threshold, barrier_args(ctx) if ctx.switches.barriers else None, pull_args(ctx))
