@@ -11,8 +11,9 @@ import pytest
 
 from stadtteil_sim import load_scenario
 from stadtteil_sim.model.district import StadtteilModel
-from stadtteil_sim.model.population import ATTENDS, INFORMED, MEMBER
-from stadtteil_sim.model.processes import activation
+from stadtteil_sim.model.network import decay_ties, form_ties
+from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER
+from stadtteil_sim.model.processes import activation, contact
 from stadtteil_sim.model.processes.context import MonthContext
 
 KS = "scenarios/kranichstein_sued.yaml"
@@ -117,3 +118,37 @@ def test_activation_as_numpy(model, effort):
     activation.step(ours)
     activation_numpy(numpy_form)
     assert_same_state(ours, numpy_form)
+
+
+# ---------------------------------------------------------------- contact, as numpy did it
+def contact_numpy(ctx: MonthContext) -> None:
+    draw = ctx.rng("ties").random((ctx.state.pop.size, 4))
+    pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
+    g = state.groups
+    attending = pop.adult & (pop.level >= ATTENDS)
+    mixing = np.full(pop.size, t.mixing_base)
+    if ctx.scenario.district.rooms and ctx.switches.rooms:
+        in_rooms = np.append(np.array(g.in_rooms, dtype=bool) & np.array(g.alive, dtype=bool), False)
+        meets_in_rooms = in_rooms[np.where(pop.group >= 0, pop.group, -1)] | pop.representative
+        mixing = np.where(meets_in_rooms, t.mixing_shared, mixing)
+    if ctx.event_this_month and ctx.switches.visibility:
+        mixing = np.maximum(mixing, t.mixing_shared)
+    if ctx.scenario.instruments.project_funds_detached:
+        mixing = np.where(pop.migrant, 0.5 * mixing, mixing)
+    mixing = mixing * (1.0 - ctx.communities.closure[pop.community])
+    circle = np.where(pop.group >= 0, 1_000 + pop.group, pop.community).astype(np.int64)
+    committee = (pop.level == DELEGATE) | (~pop.migrant & (pop.level >= MEMBER))
+    circle = np.where(committee, -2, circle)
+    form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
+    decay_ties(state.ties, pop.block, attending, t.decay)
+
+
+@pytest.mark.parametrize("event", [True, False])
+def test_contact_as_numpy(model, event):
+    ours, numpy_form = contexts(model, event=event)
+    contact.step(ours)
+    contact_numpy(numpy_form)
+    assert_same_state(ours, numpy_form)
+    mix = ours.tie_mix  # handed on to recognition: the ties' mix after contact
+    assert mix.bridging.tobytes() == numpy_form.tie_mix.bridging.tobytes()
+    assert mix.to_migrant.tobytes() == numpy_form.tie_mix.to_migrant.tobytes()

@@ -48,10 +48,13 @@ def test_decay_matches_numpy_bit_for_bit(ties):
     broken = alive & (expected_strength <= 0.0)
     expected_partner[broken] = -1
     expected_strength[broken] = 0.0
+    community = rng.integers(0, 5, n).astype(np.int16)
     for _ in range(40):  # long enough that many ties break
-        kernels.decay_without_contact(partner, strength, block, attending, decay)
+        count, crossing, to_migrant = kernels.decay_and_mix(partner, strength, block, attending, decay, community)
         if _ == 0:
             assert (partner == expected_partner).all() and strength.tobytes() == expected_strength.tobytes()
+        assert [a.tobytes() for a in kernels.tie_mix(partner, community)] == [
+            a.tobytes() for a in (count, crossing, to_migrant)]
     assert (partner[strength == 0] == -1).all()
 
 

@@ -1,7 +1,8 @@
-"""Fused loops over the tie slots, compiled with numba: one pass over (residents × slots) with no
-temporary (n, slots) arrays. They compute exactly what the numpy expressions they replace did
-(same dtypes, same rounding), so no output of a run changes; ``tests/test_kernels.py`` checks
-each against its numpy form.
+"""Compiled loops, with numba: over the tie slots, with no temporary (n, slots) arrays, and over
+the residents for the processes whose many numpy passes they fuse into one. They compute exactly
+what the numpy expressions they replace did (same dtypes, same arithmetic in the same order, so
+the same rounding; integer counts where numpy would sum), so no output of a run changes;
+``tests/test_kernels.py`` and ``tests/test_fused_processes.py`` check each against its numpy form.
 
 Compiled once per machine (``cache=True``: the machine code is kept beside this file), on the
 first run; single-threaded, so a batch's worker processes do not compete for cores.
@@ -12,7 +13,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from stadtteil_sim.model.population import ATTENDS, CHILD, INFORMED, MEMBER, NATIVE, YOUNG_ADULT
+from stadtteil_sim.model.population import (
+    ATTENDS,
+    CHILD,
+    DELEGATE,
+    INFORMED,
+    MEMBER,
+    NATIVE,
+    YOUNG_ADULT,
+)
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -80,26 +89,42 @@ def tie_mix(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.
 
 
 @jit
-def decay_without_contact(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, attending: np.ndarray,
-                          decay: float) -> None:
+def decay_and_mix(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, attending: np.ndarray, decay: float,
+                  community: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ties whose ends neither live in one block nor both attend lose ``decay`` of their strength
     and break at zero; the others are back at full strength (in place). The arithmetic is the
-    numpy form's: float64, then stored as float32."""
+    numpy form's: float64, then stored as float32. In the same pass, on the ties after decay,
+    what :func:`tie_mix` counts (so the month's recognition need not pass over them again)."""
     n, slots = partner.shape
+    count = np.zeros(n, dtype=np.int64)
+    crossing = np.zeros(n, dtype=np.int64)
+    to_migrant = np.zeros(n, dtype=np.bool_)
     for i in range(n):
+        own = community[i]
+        c = 0
+        x = 0
+        m = False
         for s in range(slots):
             j = partner[i, s]
             if j < 0:
                 continue
             if block[j] == block[i] or (attending[j] and attending[i]):
                 strength[i, s] = 1.0
-                continue
-            value = np.float32(np.float64(strength[i, s]) - decay)
-            if value <= 0.0:
-                partner[i, s] = -1
-                strength[i, s] = 0.0
             else:
+                value = np.float32(np.float64(strength[i, s]) - decay)
+                if value <= 0.0:
+                    partner[i, s] = -1
+                    strength[i, s] = 0.0
+                    continue
                 strength[i, s] = value
+            other = community[j]
+            c += 1
+            x += other != own
+            m |= other != NATIVE
+        count[i] = c
+        crossing[i] = x
+        to_migrant[i] = m
+    return count, crossing, to_migrant
 
 
 @jit
@@ -187,6 +212,37 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
             level[i] = INFORMED
         if level[i] >= ATTENDS:
             identification[i] += 0.005 * (1.0 - identification[i])
+
+
+# ----------------------------------------------------------------------------- contact (M5, M11)
+
+@jit
+def meeting_circles(level, age_band, community, group, representative, closure, in_rooms, mixing_base, mixing_shared,
+                    event_mixes, halve_migrants) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per resident: whether they attend (adults from level attends), the circle they meet in (a
+    group 1000 + index, else the community; -2 the committees: delegates and organised natives)
+    and their chance to meet across circles: shared in the rooms (``in_rooms`` per group and a
+    last False, or None without rooms) or as a representative, at least shared at an event
+    (``event_mixes``), halved for migrants with detached project funds, times openness."""
+    n = level.size
+    attending = np.zeros(n, dtype=np.bool_)
+    circle = np.empty(n, dtype=np.int64)
+    mixing = np.empty(n)
+    for i in range(n):
+        k = community[i]
+        g = group[i]
+        attending[i] = age_band[i] != CHILD and level[i] >= ATTENDS
+        mix = mixing_base
+        if in_rooms is not None and (in_rooms[g if g >= 0 else -1] or representative[i]):
+            mix = mixing_shared
+        if event_mixes:
+            mix = max(mix, mixing_shared)
+        if halve_migrants and k != NATIVE:
+            mix = 0.5 * mix
+        mixing[i] = mix * (1.0 - closure[k])
+        in_committee = level[i] == DELEGATE or (k == NATIVE and level[i] >= MEMBER)
+        circle[i] = -2 if in_committee else (1_000 + g if g >= 0 else k)
+    return attending, circle, mixing
 
 
 # ----------------------------------------------------------------------------- groups (M7, M11)

@@ -120,10 +120,14 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
     ties.strength[who, slot] = 1.0
 
 
-def decay_ties(ties: Ties, block: np.ndarray, attending: np.ndarray, decay: float) -> None:
+def decay_ties(ties: Ties, block: np.ndarray, attending: np.ndarray, decay: float,
+               community: np.ndarray | None = None) -> TieMix:
     """Ties without contact lose strength and break at zero; contact keeps them strong. Two
-    residents are in contact when they live in one block or both attend activities."""
-    kernels.decay_without_contact(ties.partner, ties.strength, block, attending, float(decay))
+    residents are in contact when they live in one block or both attend activities. Returns the
+    ties' mix after decay (``community``: each resident's community; without, all natives)."""
+    if community is None:
+        community = np.zeros(ties.partner.shape[0], dtype=np.int16)
+    return TieMix(*kernels.decay_and_mix(ties.partner, ties.strength, block, attending, float(decay), community))
 
 
 def cut_ties(ties: Ties, gone: np.ndarray) -> None:
