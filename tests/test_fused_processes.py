@@ -13,8 +13,9 @@ from stadtteil_sim import load_scenario
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.network import decay_ties, form_ties
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER
-from stadtteil_sim.model.processes import activation, contact
+from stadtteil_sim.model.processes import activation, contact, recognition
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.rng import Streams, skip
 
 KS = "scenarios/kranichstein_sued.yaml"
 VARIANTS = [
@@ -152,3 +153,48 @@ def test_contact_as_numpy(model, event):
     mix = ours.tie_mix  # handed on to recognition: the ties' mix after contact
     assert mix.bridging.tobytes() == numpy_form.tie_mix.bridging.tobytes()
     assert mix.to_migrant.tobytes() == numpy_form.tie_mix.to_migrant.tobytes()
+
+
+def test_skipping_draws_leaves_the_later_draws_as_they_were():
+    drawn, skipped = Streams(3)("recognition", 5), Streams(3)("recognition", 5)
+    drawn.random(1234)
+    skip(skipped, 1234)
+    assert drawn.random(40).tobytes() == skipped.random(40).tobytes()
+
+
+# ---------------------------------------------------------------- recognition, as numpy did it
+def recognition_numpy(ctx: MonthContext) -> None:
+    rng = ctx.rng("recognition")
+    draw = rng.random(ctx.state.pop.size)
+    conflict_draw = rng.random(recognition.MAX_CONFLICTS + 1)
+    state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
+    instruments, switches = ctx.scenario.instruments, ctx.switches
+    natives = pop.adult & ~pop.migrant
+    bridged = (ctx.tie_mix.count > 0) & ctx.tie_mix.to_migrant
+    work = ctx.effort if switches.recognition else 0.0
+    a = pop.acceptance
+    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
+    gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
+    reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
+    loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
+    if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
+        loss += r.backlash_loss
+    loss += r.conflict_loss * state.counters.last_escalated
+    new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
+    pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
+    c = ctx.behaviour.conflicts
+    if switches.recognition:
+        trained = (pop.level >= ATTENDS) & (draw < c.pool_training_rate * ctx.effort)
+        pop.mediator_pool |= trained
+    recognition._conflicts(ctx, conflict_draw)
+    recognition._open_committees(ctx)
+
+
+@pytest.mark.parametrize("effort", [1.0, 0.4, 0.0])
+def test_recognition_as_numpy(model, effort):
+    ours, numpy_form = contexts(model, effort)
+    recognition.step(ours)
+    recognition_numpy(numpy_form)
+    assert_same_state(ours, numpy_form)
+    assert ours.state.committee == numpy_form.state.committee
+    assert ours.state.counters == numpy_form.state.counters

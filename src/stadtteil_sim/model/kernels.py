@@ -245,6 +245,32 @@ def meeting_circles(level, age_band, community, group, representative, closure, 
     return attending, circle, mixing
 
 
+# ----------------------------------------------------------------------------- recognition (M9)
+
+@jit
+def clip01(x: float) -> float:
+    """``np.clip(x, 0.0, 1.0)`` as numpy computes it: a NaN stays NaN, ``max`` then ``min``."""
+    if x != x:
+        return x
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
+
+
+@jit
+def recognise(acceptance, age_band, community, level, to_migrant, contact_gain, info_gain, training_gain, loss, drift,
+              initial) -> None:
+    """Adult natives' acceptance of migrant participation: gains by a tie to a migrant
+    (``contact_gain``), information (``info_gain``) and, attending, trainings (``training_gain``)
+    towards 1, loses ``loss`` of itself, drifts back to ``initial``, kept in 0..1 (in place)."""
+    for i in range(acceptance.size):
+        if age_band[i] == CHILD or community[i] != NATIVE:
+            continue
+        a = acceptance[i]
+        gain = contact_gain * (1.0 if to_migrant[i] else 0.0) + info_gain
+        gain = gain + training_gain * (1.0 if level[i] >= ATTENDS else 0.0)
+        acceptance[i] = clip01(a + gain * (1.0 - a) - loss * a + drift * (initial - a))
+
+
 # ----------------------------------------------------------------------------- groups (M7, M11)
 
 @jit

@@ -38,3 +38,10 @@ class Streams:
         """A generator for initialisation (drawn once, before any month)."""
         key = (*self._prefix, stream_key("setup:" + name))
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+
+
+def skip(rng: np.random.Generator, draws: int) -> None:
+    """Move ``rng`` on as if ``rng.random`` had drawn ``draws`` numbers (one 64-bit output each),
+    without drawing them: when a process needs none of a block of its draws, its later draws stay
+    the same and the block costs nothing."""
+    rng.bit_generator.advance(draws)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.rng import skip
 
 MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 
@@ -20,28 +22,28 @@ MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 def step(ctx: MonthContext) -> None:
     """Recognition: natives' acceptance, mediator pool, conflicts, committees' opening (M9, M13)."""
     rng = ctx.rng("recognition")
-    draw = rng.random(ctx.state.pop.size)
-    conflict_draw = rng.random(MAX_CONFLICTS + 1)
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
-    natives = pop.adult & ~pop.migrant
-    bridged = ctx.tie_mix.to_migrant
+    c = ctx.behaviour.conflicts
+    training_p = c.pool_training_rate * ctx.effort if switches.recognition else 0.0
+    if training_p > 0.0:
+        draw = rng.random(pop.size)
+        trained = (pop.level >= ATTENDS) & (draw < training_p)
+    else:  # nobody is trained this month: the draws are not needed, the conflicts' stay where they were
+        skip(rng, pop.size)
+        trained = None
+    conflict_draw = rng.random(MAX_CONFLICTS + 1)
     work = ctx.effort if switches.recognition else 0.0
-    a = pop.acceptance
-    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
-    gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
     # Without anyone informing natives about the group, its agenda is opaque to them.
     reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
-    new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
-    pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
-
-    c = ctx.behaviour.conflicts
-    if switches.recognition:
-        trained = (pop.level >= ATTENDS) & (draw < c.pool_training_rate * ctx.effort)
+    kernels.recognise(pop.acceptance, pop.age_band, pop.community, pop.level, ctx.tie_mix.to_migrant, r.contact_gain,
+                      r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, loss, r.drift,
+                      r.initial)
+    if trained is not None:
         pop.mediator_pool |= trained
     _conflicts(ctx, conflict_draw)
     _open_committees(ctx)
