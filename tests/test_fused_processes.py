@@ -11,15 +11,17 @@ import pytest
 
 from stadtteil_sim import load_scenario
 from stadtteil_sim.model.district import StadtteilModel
-from stadtteil_sim.model.network import decay_ties, form_ties
-from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER
-from stadtteil_sim.model.processes import activation, contact, recognition
+from stadtteil_sim.model.network import decay_ties, form_ties, share_of_ties
+from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER, UNREACHED
+from stadtteil_sim.model.processes import activation, contact, outreach, qualification, recognition
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.rng import Streams, skip
 
 KS = "scenarios/kranichstein_sued.yaml"
 VARIANTS = [
     {},
+    {"mechanisms.qualification": False, "mechanisms.recognition": False, "instruments.project_funds_detached": True},
+    {"mechanisms.education": False, "mechanisms.rooms": False},
     {"mechanisms.barriers": False, "behaviour.activation.join_at_threshold": True},
     {"mechanisms.visibility": False, "mechanisms.interests": False, "district_management.events_per_year": 12},
 ]
@@ -198,3 +200,80 @@ def test_recognition_as_numpy(model, effort):
     assert_same_state(ours, numpy_form)
     assert ours.state.committee == numpy_form.state.committee
     assert ours.state.counters == numpy_form.state.counters
+
+
+def test_active_share_as_numpy(model):
+    ctx, _ = contexts(model)
+    expected = share_of_ties(ctx.state.ties, ctx.state.pop.level >= ATTENDS)
+    assert ctx.active_share.tobytes() == expected.tobytes()
+
+
+# ---------------------------------------------------------------- outreach, as numpy did it
+def outreach_numpy(ctx: MonthContext) -> None:
+    rng = ctx.rng("outreach")
+    noise = rng.random(len(ctx.communities.names))
+    draw = rng.random(ctx.state.pop.size)
+    state, o = ctx.state, ctx.behaviour.outreach
+    pop, c = state.pop, ctx.communities
+    dm = ctx.scenario.district_management.capacity
+    office_rate = ctx.effort * o.contact_rate * outreach.community_access(ctx)
+    management_rate = 0.25 * dm * o.contact_rate * o.uncovered_language_factor
+    rate = (office_rate + management_rate) * (1.0 - 0.6 * c.closure) * (0.5 + noise)
+    state.contact += rate * (1.0 - state.contact)
+    state.contact[0] = 1.0
+    migrant = pop.migrant
+    contact = state.contact[pop.community]
+    gateway = 1.0 + 2.0 * (pop.group >= 0)
+    german_only = pop.german if ctx.switches.barriers else np.ones(pop.size)
+    rate_i = (
+        o.inform_office * ctx.effort * contact * gateway * migrant
+        + o.inform_management * dm * np.where(migrant, german_only, 2.0)
+        + o.inform_social * ctx.active_share
+    )
+    if ctx.switches.education:
+        rate_i = rate_i + o.inform_school * ctx.effort * pop.parent
+    p = 1.0 - np.exp(-rate_i)
+    newly = pop.adult & (pop.level == UNREACHED) & (draw < p)
+    pop.level[newly] = INFORMED
+
+
+@pytest.mark.parametrize("effort", [1.0, 0.4, 0.0])
+def test_outreach_as_numpy(model, effort):
+    ours, numpy_form = contexts(model, effort)
+    ours.state.pop.level[::3] = UNREACHED  # many unreached, so that many get informed
+    numpy_form.state.pop.level[::3] = UNREACHED
+    outreach.step(ours)
+    outreach_numpy(numpy_form)
+    assert_same_state(ours, numpy_form)
+
+
+# ---------------------------------------------------------------- qualification, as numpy did it
+def qualification_numpy(ctx: MonthContext) -> None:
+    draw = ctx.rng("qualification").random((ctx.state.pop.size, 3))
+    if ctx.effort <= 0.0:
+        return
+    pop = ctx.state.pop
+    q = ctx.behaviour.qualification
+    intensity = ctx.scenario.instruments.qualification_intensity
+    reached = pop.adult & pop.migrant & (pop.level >= INFORMED)
+    if ctx.switches.qualification:
+        weight = np.where(pop.female, q.women_weight, 1.0)
+        course = reached & (draw[:, 0] < np.minimum(1.0, q.course_rate * intensity * ctx.effort * weight))
+        pop.german[course] += q.german_gain * (1.0 - pop.german[course])
+        pop.resources[course] += 0.02 * (1.0 - pop.resources[course])
+        multiplier = pop.migrant & (pop.level >= MEMBER) & (draw[:, 1] < q.course_rate * intensity * ctx.effort)
+        pop.experience[multiplier] += q.experience_gain * (1.0 - pop.experience[multiplier])
+    if ctx.switches.education:
+        school = pop.parent & (pop.level >= INFORMED) & (draw[:, 2] < 0.1 * ctx.effort)
+        pop.trust[school] += 0.03 * (1.0 - pop.trust[school])
+        pop.identification[school] += 0.01 * (1.0 - pop.identification[school])
+        mothers = school & pop.female & pop.migrant
+        pop.german[mothers] += 0.5 * q.german_gain * (1.0 - pop.german[mothers])
+
+
+@pytest.mark.parametrize("effort", [1.0, 0.4, 0.0])
+def test_qualification_as_numpy(model, effort):
+    ours, numpy_form = contexts(model, effort)
+    qualification.step(ours)
+    qualification_numpy(numpy_form)
+    assert_same_state(ours, numpy_form)

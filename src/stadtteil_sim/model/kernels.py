@@ -20,6 +20,7 @@ from stadtteil_sim.model.population import (
     INFORMED,
     MEMBER,
     NATIVE,
+    UNREACHED,
     YOUNG_ADULT,
 )
 
@@ -45,6 +46,25 @@ def tie_counts(partner: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, np.nd
         hits[i] = h
         count[i] = c
     return hits, count
+
+
+@jit
+def attending_share(partner: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Per resident: the share of living ties whose partner attends (level >= attends; 0
+    without ties), divided as numpy divides the two counts."""
+    n, slots = partner.shape
+    share = np.zeros(n)
+    for i in range(n):
+        h = 0
+        c = 0
+        for s in range(slots):
+            j = partner[i, s]
+            alive = j >= 0
+            c += alive
+            h += alive & (level[j if alive else i] >= ATTENDS)
+        if c > 0:
+            share[i] = np.float64(h) / np.float64(c)
+    return share
 
 
 @jit
@@ -243,6 +263,60 @@ def meeting_circles(level, age_band, community, group, representative, closure, 
         in_committee = level[i] == DELEGATE or (k == NATIVE and level[i] >= MEMBER)
         circle[i] = -2 if in_committee else (1_000 + g if g >= 0 else k)
     return attending, circle, mixing
+
+
+# ----------------------------------------------------------------------------- outreach (M1) and qualification (M8, M10)
+
+@jit
+def inform_rates(level, age_band, community, group, german, parent, active_share, contact, office, management,
+                 social, school, german_only, schools):
+    """The unreached adults and, per each, the rate at which they get informed this month: the
+    office through its contact to their community (``office``: its effort times rate, threefold
+    for group members; migrants only), district management in German (``management``: migrants
+    as far as their German carries with ``german_only``), active contacts (``social``) and, with
+    ``schools`` (M10), school projects for parents (``school``). Term by term as the numpy form."""
+    rows = np.empty(level.size, dtype=np.int64)
+    rates = np.empty(level.size)
+    m = 0
+    for i in range(level.size):
+        if age_band[i] == CHILD or level[i] != UNREACHED:
+            continue
+        k = community[i]
+        migrant = 1.0 if k != NATIVE else 0.0
+        gateway = 1.0 + 2.0 * (1.0 if group[i] >= 0 else 0.0)
+        language = (german[i] if german_only else 1.0) if k != NATIVE else 2.0
+        rate = office * contact[k] * gateway * migrant + management * language + social * active_share[i]
+        if schools:
+            rate = rate + school * (1.0 if parent[i] else 0.0)
+        rows[m] = i
+        rates[m] = rate
+        m += 1
+    return rows[:m], rates[:m]
+
+
+@jit
+def qualify(level, age_band, community, female, parent, german, resources, experience, trust, identification, draw,
+            courses, course_p, women_weight, german_gain, experience_gain, schools, school_p) -> None:
+    """With ``courses`` (M8): courses for informed adult migrants (``draw`` column 0 <
+    ``course_p``, times ``women_weight`` for women, at most 1) raise German and resources,
+    multiplier training for organised migrants (column 1 < ``course_p``) experience; with
+    ``schools`` (M10): school projects for informed parents (column 2 < ``school_p``) raise
+    trust, identification and the mothers' German. In place, in the numpy form's order."""
+    for i in range(level.size):
+        migrant = community[i] != NATIVE
+        informed = level[i] >= INFORMED
+        if courses:
+            w = women_weight if female[i] else 1.0
+            if age_band[i] != CHILD and migrant and informed and draw[i, 0] < min(1.0, course_p * w):
+                german[i] += german_gain * (1.0 - german[i])
+                resources[i] += 0.02 * (1.0 - resources[i])
+            if migrant and level[i] >= MEMBER and draw[i, 1] < course_p:
+                experience[i] += experience_gain * (1.0 - experience[i])
+        if schools and parent[i] and informed and draw[i, 2] < school_p:
+            trust[i] += 0.03 * (1.0 - trust[i])
+            identification[i] += 0.01 * (1.0 - identification[i])
+            if female[i] and migrant:
+                german[i] += 0.5 * german_gain * (1.0 - german[i])
 
 
 # ----------------------------------------------------------------------------- recognition (M9)

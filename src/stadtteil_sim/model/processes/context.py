@@ -11,8 +11,9 @@ from functools import cached_property
 import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model.network import TieMix, share_of_ties
-from stadtteil_sim.model.population import ATTENDS, in_residents
+from stadtteil_sim.model import kernels
+from stadtteil_sim.model.network import TieMix
+from stadtteil_sim.model.population import in_residents
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import DistrictState
 
@@ -95,7 +96,7 @@ class MonthContext:
             communities=communities,
             effort=effort,
             moderating=moderating,
-            active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
+            active_share=kernels.attending_share(state.ties.partner, pop.level),
             in_working_group=in_wg,
         )
 
