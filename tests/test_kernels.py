@@ -66,7 +66,7 @@ def test_cutting_ties_to_movers_matches_numpy(ties):
     alive = expected_partner >= 0
     to_gone = alive & gone[np.where(alive, expected_partner, 0)]
     expected_partner[to_gone], expected_strength[to_gone] = -1, 0.0
-    kernels.cut_ties_to(partner, strength, gone)
+    kernels.cut_ties_to(partner, strength, np.append(gone, False))
     assert (partner == expected_partner).all() and (strength == expected_strength).all()
 
 

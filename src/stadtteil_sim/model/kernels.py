@@ -148,14 +148,17 @@ def decay_and_mix(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, 
 
 
 @jit
-def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone: np.ndarray) -> None:
-    """Empty the slots of residents who left and every slot that points to one (in place)."""
+def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone_padded: np.ndarray) -> None:
+    """Empty the slots of residents who left and every slot that points to one (in place).
+    ``gone_padded`` has one more entry, False, which an empty slot's -1 reads: one test per slot."""
     n, slots = partner.shape
     for i in range(n):
-        left = gone[i]
+        if gone_padded[i]:
+            partner[i, :] = -1
+            strength[i, :] = 0.0
+            continue
         for s in range(slots):
-            j = partner[i, s]
-            if left or (j >= 0 and gone[j]):
+            if gone_padded[partner[i, s]]:
                 partner[i, s] = -1
                 strength[i, s] = 0.0
 

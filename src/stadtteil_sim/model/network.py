@@ -132,4 +132,4 @@ def decay_ties(ties: Ties, block: np.ndarray, attending: np.ndarray, decay: floa
 
 def cut_ties(ties: Ties, gone: np.ndarray) -> None:
     """Residents who left lose their ties, and so does everyone tied to them."""
-    kernels.cut_ties_to(ties.partner, ties.strength, gone)
+    kernels.cut_ties_to(ties.partner, ties.strength, np.append(gone, False))
