@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
@@ -142,8 +143,8 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
 
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
-    has_ties = s.pop.adult & (s.tie_mix.count > 0)
-    return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
+    values = kernels.adult_values(s.tie_mix.bridging, s.pop.age_band, s.tie_mix.count)
+    return float(values.mean()) if values.size else 0.0
 
 
 def _registry(*declared) -> dict:

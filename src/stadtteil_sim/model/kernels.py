@@ -84,11 +84,12 @@ def tie_counts_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np
 
 @jit
 def tie_mix(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per resident, in one pass: living ties, those to another community, and whether any
-    living tie reaches a migrant (community code > 0). Branchless as :func:`tie_counts`."""
+    """Per resident, in one pass: living ties, the share of them to another community (0 without
+    ties; the counts divided as numpy divides them) and whether any living tie reaches a migrant
+    (community code > 0). Branchless as :func:`tie_counts`."""
     n, slots = partner.shape
     count = np.zeros(n, dtype=np.int64)
-    crossing = np.zeros(n, dtype=np.int64)
+    bridging = np.zeros(n)
     to_migrant = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         own = community[i]
@@ -103,9 +104,10 @@ def tie_mix(partner: np.ndarray, community: np.ndarray) -> tuple[np.ndarray, np.
             x += alive & (other != own)
             m |= alive & (other != 0)
         count[i] = c
-        crossing[i] = x
+        if c > 0:
+            bridging[i] = np.float64(x) / np.float64(c)
         to_migrant[i] = m
-    return count, crossing, to_migrant
+    return count, bridging, to_migrant
 
 
 @jit
@@ -117,7 +119,7 @@ def decay_and_mix(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, 
     what :func:`tie_mix` counts (so the month's recognition need not pass over them again)."""
     n, slots = partner.shape
     count = np.zeros(n, dtype=np.int64)
-    crossing = np.zeros(n, dtype=np.int64)
+    bridging = np.zeros(n)
     to_migrant = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         own = community[i]
@@ -142,9 +144,10 @@ def decay_and_mix(partner: np.ndarray, strength: np.ndarray, block: np.ndarray, 
             x += other != own
             m |= other != NATIVE
         count[i] = c
-        crossing[i] = x
+        if c > 0:
+            bridging[i] = np.float64(x) / np.float64(c)
         to_migrant[i] = m
-    return count, crossing, to_migrant
+    return count, bridging, to_migrant
 
 
 @jit
@@ -161,6 +164,34 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone_padded: np.ndarr
             if gone_padded[partner[i, s]]:
                 partner[i, s] = -1
                 strength[i, s] = 0.0
+
+
+# ----------------------------------------------------------------------------- selections for means
+# A mean that enters the model is numpy's (pairwise summation); these pick its values, in row
+# order, into one contiguous array without the masks numpy would build first.
+
+@jit
+def adult_values(values: np.ndarray, age_band: np.ndarray, count: np.ndarray | None = None) -> np.ndarray:
+    """The adults' values (with ``count``: only of adults whose count is above 0)."""
+    out = np.empty(values.size)
+    m = 0
+    for i in range(values.size):
+        if age_band[i] != CHILD and (count is None or count[i] > 0):
+            out[m] = values[i]
+            m += 1
+    return out[:m]
+
+
+@jit
+def native_adult_values(values: np.ndarray, age_band: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """The adult natives' values."""
+    out = np.empty(values.size)
+    m = 0
+    for i in range(values.size):
+        if age_band[i] != CHILD and community[i] == NATIVE:
+            out[m] = values[i]
+            m += 1
+    return out[:m]
 
 
 # ----------------------------------------------------------------------------- activation (M2)

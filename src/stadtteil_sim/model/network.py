@@ -7,7 +7,6 @@ Bonding ties run within a community, bridging ties across communities or to nati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -70,22 +69,17 @@ def share_of_ties(ties: Ties, flag: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TieMix:
-    """Per resident: living ties (``count``), those crossing the resident's community
-    (``crossing``) and whether any reaches a migrant (``to_migrant``), from one pass over the
-    tie slots (recognition and the month's indicators read all three)."""
+    """Per resident: living ties (``count``), the share of them that cross the resident's
+    community (``bridging``, 0 without ties) and whether any reaches a migrant (``to_migrant``),
+    from one pass over the tie slots (recognition and the month's indicators read all three)."""
 
     count: np.ndarray
-    crossing: np.ndarray
+    bridging: np.ndarray
     to_migrant: np.ndarray
 
     @classmethod
     def of(cls, ties: Ties, community: np.ndarray) -> TieMix:
         return cls(*kernels.tie_mix(ties.partner, community))
-
-    @cached_property
-    def bridging(self) -> np.ndarray:
-        """The share of living ties that cross the resident's community (0 without ties)."""
-        return np.divide(self.crossing, self.count, out=np.zeros(self.count.shape, dtype=float), where=self.count > 0)
 
 
 def bridging_share(ties: Ties, community: np.ndarray) -> np.ndarray:
@@ -115,7 +109,7 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
         return
     already = (ties.partner[who] == whom[:, None]).any(axis=1)
     who, whom = who[~already], whom[~already]
-    slot = np.argmin(np.where(ties.alive[who], ties.strength[who], -1.0), axis=1)
+    slot = np.argmin(np.where(ties.partner[who] >= 0, ties.strength[who], -1.0), axis=1)
     ties.partner[who, slot] = whom
     ties.strength[who, slot] = 1.0
 

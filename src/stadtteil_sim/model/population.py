@@ -80,8 +80,10 @@ class Population:
 
     def native_acceptance(self, default: float = 0.0) -> float:
         """Mean acceptance of migrant participation among adult natives (M9)."""
-        natives = self.adult & ~self.migrant
-        return float(self.acceptance[natives].mean()) if natives.any() else default
+        from stadtteil_sim.model import kernels  # kernels import this module's constants
+
+        values = kernels.native_adult_values(self.acceptance, self.age_band, self.community)
+        return float(values.mean()) if values.size else default
 
     def columns(self) -> list[str]:
         return [f.name for f in fields(self)]

@@ -58,7 +58,8 @@ def strain_ratio(ctx: MonthContext) -> float:
 
 def _conflicts(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, c = ctx.state, ctx.state.pop, ctx.behaviour.conflicts
-    mixing = ctx.tie_mix.bridging[pop.adult].mean() if pop.adult.any() else 0.0
+    adults_bridging = kernels.adult_values(ctx.tie_mix.bridging, pop.age_band)
+    mixing = adults_bridging.mean() if adults_bridging.size else 0.0
     # Poisson count by inversion of one uniform: one draw per month whatever the rate.
     lam = c.rate * strain_ratio(ctx) * (1.0 - mixing) * (pop.size / 7000.0)
     count = int(min(MAX_CONFLICTS, _poisson_inverse(lam, draw[0])))
