@@ -128,3 +128,17 @@ def test_group_kernels_match_numpy(residents):
     expected[(level == 3) & ~in_group] = 2
     kernels.sync_levels(level, group, usable)
     assert (level == expected).all()
+
+
+def test_census_and_selections_match_numpy(residents):
+    rng, r = residents
+    k, level, age_band = r["community"], r["level"], r["age_band"]
+    migrant, adult = k != 0, age_band != 0
+    in_wg = rng.random(r["n_communities"]) < 0.5
+    expected = [(adult & migrant).sum(), (adult & migrant & (level >= 1)).sum(), (adult & migrant & (level >= 2)).sum(),
+                (adult & ~migrant).sum(), (adult & ~migrant & (level >= 2)).sum(), migrant.sum(), (migrant & in_wg[k]).sum()]
+    assert kernels.census(level, age_band, k, in_wg).tolist() == [int(x) for x in expected]
+    values, count = rng.random(k.size), rng.integers(0, 3, k.size)
+    assert kernels.adult_values(values, age_band).tobytes() == values[adult].tobytes()
+    assert kernels.adult_values(values, age_band, count).tobytes() == values[adult & (count > 0)].tobytes()
+    assert kernels.native_adult_values(values, age_band, k).tobytes() == values[adult & ~migrant].tobytes()

@@ -20,7 +20,7 @@ import pandas as pd
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import TieMix
-from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
+from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
@@ -47,12 +47,9 @@ class Snapshot:
             self.__dict__["tie_mix"] = tie_mix
 
     @cached_property
-    def migrants_adult(self) -> np.ndarray:
-        return self.pop.adult & self.pop.migrant
-
-    @cached_property
-    def natives(self) -> np.ndarray:
-        return self.pop.adult & ~self.pop.migrant
+    def counts(self) -> Census:
+        """The month's head counts (one pass over the residents)."""
+        return Census(*kernels.census(self.pop.level, self.pop.age_band, self.pop.community, self.in_wg).tolist())
 
     @cached_property
     def in_wg(self) -> np.ndarray:
@@ -99,9 +96,21 @@ class Indicator:
         return self.de if lang == "de" else self.en
 
 
-def _share(mask: np.ndarray, of: np.ndarray) -> float:
-    n = int(of.sum())
-    return float((mask & of).sum() / n) if n else 0.0
+@dataclass(frozen=True)
+class Census:
+    """Head counts of one month (:func:`kernels.census`)."""
+
+    migrant_adults: int
+    migrants_reached: int
+    migrants_taking_part: int
+    native_adults: int
+    natives_taking_part: int
+    migrants: int
+    migrants_in_working_group: int
+
+
+def _share(count: int, of: int) -> float:
+    return count / of if of else 0.0
 
 
 def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
@@ -130,8 +139,7 @@ def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:
 
 def self_organised_groups(state: DistrictState, core_size: int) -> int:
     g, pop = state.groups, state.pop
-    active = (pop.group >= 0) & (pop.level >= ATTENDS)
-    counts = np.bincount(pop.group[active], minlength=len(g))
+    counts = kernels.attending_members(pop.group, pop.level, len(g))
     return int(
         sum(
             1
@@ -159,18 +167,18 @@ def _registry(*declared) -> dict:
 # Every monthly indicator, in timeseries column order (definitions in docs/ODD.md, section 8.1).
 INDICATORS: dict[str, Indicator] = _registry(
     Indicator("migrants_reached_share", "share", "migrants reached", "Erreichte Migrant/innen",
-              lambda s: _share(s.pop.level >= INFORMED, s.migrants_adult)),
+              lambda s: _share(s.counts.migrants_reached, s.counts.migrant_adults)),
     Indicator("migrant_participation_rate", "share", "migrant participation", "Beteiligung der Migrant/innen",
-              lambda s: _share(s.pop.level >= ATTENDS, s.migrants_adult),
+              lambda s: _share(s.counts.migrants_taking_part, s.counts.migrant_adults),
               main=True, chart="participation", colour=(31, 119, 180)),
     Indicator("native_participation_rate", "share", "native participation", "Beteiligung der Einheimischen",
-              lambda s: _share(s.pop.level >= ATTENDS, s.natives),
+              lambda s: _share(s.counts.natives_taking_part, s.counts.native_adults),
               main=True, chart="participation", colour=(120, 120, 120)),
     Indicator("communities_in_working_group", "count", "communities in the working group",
               "Communities in der Arbeitsgruppe", lambda s: int(s.in_wg.sum()),
               main=True, chart="communities", colour=(60, 60, 160)),
     Indicator("working_group_coverage", "share", "working group coverage", "Abdeckung durch die Arbeitsgruppe",
-              lambda s: _share(s.in_wg[s.pop.community], s.pop.migrant)),  # migrants of all ages
+              lambda s: _share(s.counts.migrants_in_working_group, s.counts.migrants)),  # of all ages
     Indicator("working_group_capacity", "index", "working group capacity", "Eigene Kapazität der Arbeitsgruppe",
               lambda s: s.wg.own_capacity if s.wg.exists else 0.0, main=True),
     Indicator("working_group_regularity", "index", "working group regularity", "Regelmäßigkeit der Arbeitsgruppe",

@@ -194,6 +194,30 @@ def native_adult_values(values: np.ndarray, age_band: np.ndarray, community: np.
     return out[:m]
 
 
+# ----------------------------------------------------------------------------- indicators
+
+@jit
+def census(level: np.ndarray, age_band: np.ndarray, community: np.ndarray, in_wg: np.ndarray) -> np.ndarray:
+    """The month's head counts, in one pass: adult migrants, those reached (informed or more) and
+    taking part (attending or more), adult natives and those taking part, migrants of all ages and
+    those of a community in the working group (``in_wg`` per community code)."""
+    counts = np.zeros(7, dtype=np.int64)
+    for i in range(level.size):
+        k = community[i]
+        adult = age_band[i] != CHILD
+        if k != NATIVE:
+            counts[5] += 1
+            counts[6] += in_wg[k]
+            if adult:
+                counts[0] += 1
+                counts[1] += level[i] >= INFORMED
+                counts[2] += level[i] >= ATTENDS
+        elif adult:
+            counts[3] += 1
+            counts[4] += level[i] >= ATTENDS
+    return counts
+
+
 # ----------------------------------------------------------------------------- activation (M2)
 # Per-community terms come precomputed (index = community code); the per-resident arithmetic is
 # the numpy form's, term by term in its order, so thresholds and pulls are bit for bit the same.
