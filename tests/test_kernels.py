@@ -141,4 +141,3 @@ def test_census_and_selections_match_numpy(residents):
     values, count = rng.random(k.size), rng.integers(0, 3, k.size)
     assert kernels.adult_values(values, age_band).tobytes() == values[adult].tobytes()
     assert kernels.adult_values(values, age_band, count).tobytes() == values[adult & (count > 0)].tobytes()
-    assert kernels.native_adult_values(values, age_band, k).tobytes() == values[adult & ~migrant].tobytes()

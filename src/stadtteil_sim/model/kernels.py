@@ -167,7 +167,7 @@ def cut_ties_to(partner: np.ndarray, strength: np.ndarray, gone_padded: np.ndarr
 
 
 # ----------------------------------------------------------------------------- selections for means
-# A mean that enters the model is numpy's (pairwise summation); these pick its values, in row
+# A mean that enters the model is numpy's (pairwise summation); this picks its values, in row
 # order, into one contiguous array without the masks numpy would build first.
 
 @jit
@@ -177,18 +177,6 @@ def adult_values(values: np.ndarray, age_band: np.ndarray, count: np.ndarray | N
     m = 0
     for i in range(values.size):
         if age_band[i] != CHILD and (count is None or count[i] > 0):
-            out[m] = values[i]
-            m += 1
-    return out[:m]
-
-
-@jit
-def native_adult_values(values: np.ndarray, age_band: np.ndarray, community: np.ndarray) -> np.ndarray:
-    """The adult natives' values."""
-    out = np.empty(values.size)
-    m = 0
-    for i in range(values.size):
-        if age_band[i] != CHILD and community[i] == NATIVE:
             out[m] = values[i]
             m += 1
     return out[:m]

@@ -80,9 +80,7 @@ class Population:
 
     def native_acceptance(self, default: float = 0.0) -> float:
         """Mean acceptance of migrant participation among adult natives (M9)."""
-        from stadtteil_sim.model import kernels  # kernels import this module's constants
-
-        values = kernels.native_adult_values(self.acceptance, self.age_band, self.community)
+        values = self.acceptance[(self.age_band != CHILD) & (self.community == NATIVE)]
         return float(values.mean()) if values.size else default
 
     def columns(self) -> list[str]:
