@@ -141,3 +141,13 @@ def test_census_and_selections_match_numpy(residents):
     values, count = rng.random(k.size), rng.integers(0, 3, k.size)
     assert kernels.adult_values(values, age_band).tobytes() == values[adult].tobytes()
     assert kernels.adult_values(values, age_band, count).tobytes() == values[adult & (count > 0)].tobytes()
+
+
+def test_organised_counts_match_numpy(residents):
+    rng, r = residents
+    k, level, group = r["community"], r["level"], r["group"]
+    representative = rng.random(k.size) < 0.05
+    organised = (k != 0) & (level >= 1) & (level < 4) & (group >= 0)
+    members, reps = kernels.organised_counts(level, k, group, representative, r["n_communities"])
+    assert (members == np.bincount(k[organised], minlength=r["n_communities"])).all()
+    assert (reps == np.bincount(k[representative], minlength=r["n_communities"])).all()

@@ -21,6 +21,7 @@ from stadtteil_sim.model.population import (
     MEMBER,
     NATIVE,
     UNREACHED,
+    WORKING_GROUP,
     YOUNG_ADULT,
 )
 
@@ -363,6 +364,23 @@ def qualify(level, age_band, community, female, parent, german, resources, exper
             identification[i] += 0.01 * (1.0 - identification[i])
             if female[i] and migrant:
                 german[i] += 0.5 * german_gain * (1.0 - german[i])
+
+
+# ----------------------------------------------------------------------------- working group (M3)
+
+@jit
+def organised_counts(level, community, group, representative, n_communities) -> tuple[np.ndarray, np.ndarray]:
+    """Per community: its organised migrants (informed or more, in a group, not yet in the
+    working group or beyond) and its representatives."""
+    members = np.zeros(n_communities, dtype=np.int64)
+    reps = np.zeros(n_communities, dtype=np.int64)
+    for i in range(level.size):
+        k = community[i]
+        if k != NATIVE and INFORMED <= level[i] < WORKING_GROUP and group[i] >= 0:
+            members[k] += 1
+        if representative[i]:
+            reps[k] += 1
+    return members, reps
 
 
 # ----------------------------------------------------------------------------- recognition (M9)

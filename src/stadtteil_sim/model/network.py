@@ -23,14 +23,24 @@ class Ties:
         return self.partner >= 0
 
 
-def random_member_of_same_group(keys: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """For each row, a uniformly drawn row sharing its key (itself when it is alone)."""
+def same_key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key (stably) and, per row, where its key's run starts and ends in that
+    order: what :func:`pick_same_group` needs, worked out once for keys drawn from repeatedly."""
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    starts = np.searchsorted(sorted_keys, keys, side="left")
-    ends = np.searchsorted(sorted_keys, keys, side="right")
+    return order, np.searchsorted(sorted_keys, keys, side="left"), np.searchsorted(sorted_keys, keys, side="right")
+
+
+def pick_same_group(groups: tuple[np.ndarray, np.ndarray, np.ndarray], u: np.ndarray) -> np.ndarray:
+    """For each row, the row sharing its key that ``u`` picks (``groups`` from :func:`same_key_groups`)."""
+    order, starts, ends = groups
     pick = starts + np.floor(u * (ends - starts)).astype(np.int64)
     return order[np.minimum(pick, ends - 1)]
+
+
+def random_member_of_same_group(keys: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each row, a uniformly drawn row sharing its key (itself when it is alone)."""
+    return pick_same_group(same_key_groups(keys), u)
 
 
 def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: float, rng) -> Ties:
@@ -41,11 +51,12 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
     idx = np.flatnonzero(adult)
     if idx.size < 2:
         return Ties(partner, strength)
-    same_block = community[idx].astype(np.int64) * 100_000 + block[idx]
+    same_community_and_block = same_key_groups(community[idx].astype(np.int64) * 100_000 + block[idx])
+    same_block = same_key_groups(block[idx].astype(np.int64))
     for s in range(min(per_adult, slots)):
         u = rng.random((idx.size, 3))
-        local = idx[random_member_of_same_group(same_block, u[:, 0])]
-        anywhere_in_block = idx[random_member_of_same_group(block[idx].astype(np.int64), u[:, 1])]
+        local = idx[pick_same_group(same_community_and_block, u[:, 0])]
+        anywhere_in_block = idx[pick_same_group(same_block, u[:, 1])]
         chosen = np.where(u[:, 2] < mixing, anywhere_in_block, local)
         chosen = np.where(chosen == idx, -1, chosen)
         partner[idx, s] = chosen

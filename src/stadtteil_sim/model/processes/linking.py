@@ -34,13 +34,12 @@ def contact_to_groups(pop, ties, in_working_group: np.ndarray, rows: np.ndarray)
 
 def step(ctx: MonthContext) -> None:
     """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
+    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
+    if not wg.exists:
+        return  # before any draw: nothing after draws from this month's linking stream
     rng = ctx.rng("linking")
     seat_draw = rng.random((MAX_SEATS, 3))
     stage_draw = rng.random()
-    pick_draw = rng.random(ctx.state.pop.size)
-    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
-    if not wg.exists:
-        return
     funds = 1.0 if ctx.scenario.instruments.project_funds_detached else 0.0
     if wg.link_stage == 0:
         # The parallel structure develops its own agenda, the faster the more it runs itself.
@@ -55,7 +54,7 @@ def step(ctx: MonthContext) -> None:
         wg.months_at_stage += 1
         wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
     _advance_stage(ctx, stage_draw)
-    _fill_seats(ctx, pick_draw)
+    _fill_seats(ctx, rng)
     _proposals(ctx, seat_draw)
 
 
@@ -70,12 +69,13 @@ def _advance_stage(ctx: MonthContext, draw: float) -> None:
         ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
 
 
-def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
+def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
     pop, lk = ctx.state.pop, ctx.behaviour.linking
     seats = ctx.scenario.committees.seats_per_stage[ctx.state.wg.link_stage - 1]
     need = seats - int((pop.level == DELEGATE).sum())
     if need <= 0:
         return
+    draw = rng.random(pop.size)  # the stream's last draws: only drawn when seats are filled
     able = pop.german >= lk.committee_german
     # Only a group that has met for a while, and meets regularly, can choose its own delegates.
     wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity
