@@ -151,3 +151,15 @@ def test_organised_counts_match_numpy(residents):
     members, reps = kernels.organised_counts(level, k, group, representative, r["n_communities"])
     assert (members == np.bincount(k[organised], minlength=r["n_communities"])).all()
     assert (reps == np.bincount(k[representative], minlength=r["n_communities"])).all()
+
+
+def test_core_capacity_sums_match_numpys_bincount(residents):
+    rng, r = residents
+    group = r["group"]
+    german, experience, resources = rng.random(group.size), rng.random(group.size), rng.random(group.size)
+    in_group = group >= 0
+    capacity = (german + experience + resources) / 3.0
+    sums, members = kernels.core_capacity_sums(group, german, experience, resources, r["n_groups"])
+    expected = np.bincount(group[in_group], weights=capacity[in_group], minlength=r["n_groups"])
+    assert sums.tobytes() == expected.tobytes()
+    assert (members == np.bincount(group[in_group], minlength=r["n_groups"])).all()

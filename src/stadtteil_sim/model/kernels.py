@@ -460,6 +460,20 @@ def form_candidates(group, level, community, female, age_band, kinds, kind, yout
 
 
 @jit
+def core_capacity_sums(group, german, experience, resources, n_groups) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: its members' summed capacity (mean of German, experience and resources; added
+    in row order, as np.bincount adds weights) and its members."""
+    sums = np.zeros(n_groups)
+    members = np.zeros(n_groups, dtype=np.int64)
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0:
+            sums[g] += (german[i] + experience[i] + resources[i]) / 3.0
+            members[g] += 1
+    return sums, members
+
+
+@jit
 def sync_levels(level: np.ndarray, group: np.ndarray, usable: np.ndarray) -> None:
     """Attenders in a usable group become members; members without one attend (in place)."""
     for i in range(level.size):

@@ -173,10 +173,7 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
         if state.month - g.born[i] < a.founding_min_months or counts[i] < ctx.core_size / 2:
             continue
         if core is None:
-            in_group = pop.group >= 0
-            capacity = (pop.german[in_group] + pop.experience[in_group] + pop.resources[in_group]) / 3.0
-            core = (np.bincount(pop.group[in_group], weights=capacity, minlength=len(g)),
-                    np.bincount(pop.group[in_group], minlength=len(g)))
+            core = kernels.core_capacity_sums(pop.group, pop.german, pop.experience, pop.resources, len(g))
         sums, members = core
         core_capacity = sums[i] / max(1, members[i])
         if core_capacity >= a.founding_capacity and group_draw[i % GROUP_DRAWS, 1] < a.founding_rate * advice:
