@@ -23,12 +23,14 @@ class Ties:
         return self.partner >= 0
 
 
-def same_key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows sorted by key (stably) and, per row, where its key's run starts and ends in that
-    order: what :func:`pick_same_group` needs, worked out once for keys drawn from repeatedly."""
+def same_key_groups(keys: np.ndarray, wanted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by key (stably) and, per row (or per key of ``wanted``), where its key's run
+    starts and ends in that order: what :func:`pick_same_group` needs, worked out once for keys
+    drawn from repeatedly."""
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    return order, np.searchsorted(sorted_keys, keys, side="left"), np.searchsorted(sorted_keys, keys, side="right")
+    wanted = keys if wanted is None else wanted
+    return order, np.searchsorted(sorted_keys, wanted, side="left"), np.searchsorted(sorted_keys, wanted, side="right")
 
 
 def pick_same_group(groups: tuple[np.ndarray, np.ndarray, np.ndarray], u: np.ndarray) -> np.ndarray:
@@ -109,13 +111,16 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
     idx = np.flatnonzero(attendees)
     if idx.size < 2:
         return
-    meets = u[idx, 0] < meet_rate
-    same = idx[random_member_of_same_group(circle[idx].astype(np.int64), u[idx, 2])]
-    anyone = idx[np.minimum((u[idx, 3] * idx.size).astype(np.int64), idx.size - 1)]
-    cross = u[idx, 1] < mixing[idx]
+    # Only those who meet someone this month need a partner picked: the picks of the others were
+    # never used, and each pick depends on its own draws only.
+    who = idx[u[idx, 0] < meet_rate]
+    order, starts, ends = same_key_groups(circle[idx].astype(np.int64), circle[who].astype(np.int64))
+    same = idx[pick_same_group((order, starts, ends), u[who, 2])]
+    anyone = idx[np.minimum((u[who, 3] * idx.size).astype(np.int64), idx.size - 1)]
+    cross = u[who, 1] < mixing[who]
     chosen = np.where(cross, anyone, same)
-    ok = meets & (chosen != idx)
-    who, whom = idx[ok], chosen[ok]
+    ok = chosen != who
+    who, whom = who[ok], chosen[ok]
     if who.size == 0:
         return
     already = (ties.partner[who] == whom[:, None]).any(axis=1)
