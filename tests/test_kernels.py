@@ -29,7 +29,10 @@ def test_counts_match_numpy(ties):
     hits, count = kernels.tie_counts(partner, flag)
     assert (hits == (alive & flag[safe]).sum(axis=1)).all() and (count == alive.sum(axis=1)).all()
     rows = np.flatnonzero(rng.random(n) < 0.1)
-    assert (kernels.tie_counts_of(partner, flag, rows) == hits[rows]).all()
+    level, in_wg = rng.integers(0, 6, n).astype(np.int8), rng.random(5) < 0.6
+    organised = ((level == 3) | (level == 4)) & in_wg[community] & (community != 0)
+    expected = (alive & organised[safe]).sum(axis=1)[rows]
+    assert (kernels.ties_to_organised(partner, rows, level, community, in_wg) == expected).all()
     count, bridging, to_migrant = kernels.tie_mix(partner, community)
     assert (count == alive.sum(axis=1)).all()
     cross = (alive & (community[safe] != community[:, None])).sum(axis=1)

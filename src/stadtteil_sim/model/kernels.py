@@ -69,15 +69,19 @@ def attending_share(partner: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 
 @jit
-def tie_counts_of(partner: np.ndarray, flag: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For the residents ``rows`` only: living ties whose partner has ``flag`` set."""
+def ties_to_organised(partner: np.ndarray, rows: np.ndarray, level: np.ndarray, community: np.ndarray,
+                      in_wg: np.ndarray) -> np.ndarray:
+    """For the residents ``rows`` only: living ties to organised migrants of a community in the
+    working group (members and representatives; ``in_wg`` per community code), each partner
+    checked where the tie points, so no flag is worked out for everyone."""
     hits = np.zeros(rows.size, dtype=np.int64)
     for r in range(rows.size):
         i = rows[r]
         h = 0
         for s in range(partner.shape[1]):
             j = partner[i, s]
-            if j >= 0 and flag[j]:
+            if j >= 0 and (level[j] == MEMBER or level[j] == WORKING_GROUP) and community[j] != NATIVE \
+                    and in_wg[community[j]]:
                 h += 1
         hits[r] = h
     return hits
@@ -176,10 +180,9 @@ def adult_values(values: np.ndarray, age_band: np.ndarray, count: np.ndarray | N
     """The adults' values (with ``count``: only of adults whose count is above 0)."""
     out = np.empty(values.size)
     m = 0
-    for i in range(values.size):
-        if age_band[i] != CHILD and (count is None or count[i] > 0):
-            out[m] = values[i]
-            m += 1
+    for i in range(values.size):  # written every time, kept when it counts: no branch to mispredict
+        out[m] = values[i]
+        m += (age_band[i] != CHILD) & (count is None or count[i] > 0)
     return out[:m]
 
 
@@ -190,21 +193,21 @@ def census(level: np.ndarray, age_band: np.ndarray, community: np.ndarray, in_wg
     """The month's head counts, in one pass: adult migrants, those reached (informed or more) and
     taking part (attending or more), adult natives and those taking part, migrants of all ages and
     those of a community in the working group (``in_wg`` per community code)."""
-    counts = np.zeros(7, dtype=np.int64)
-    for i in range(level.size):
+    migrant_adults = reached = taking_part = native_adults = natives_taking_part = migrants = in_group = 0
+    for i in range(level.size):  # sums of flags, without branches
         k = community[i]
+        migrant = k != NATIVE
+        native = k == NATIVE
         adult = age_band[i] != CHILD
-        if k != NATIVE:
-            counts[5] += 1
-            counts[6] += in_wg[k]
-            if adult:
-                counts[0] += 1
-                counts[1] += level[i] >= INFORMED
-                counts[2] += level[i] >= ATTENDS
-        elif adult:
-            counts[3] += 1
-            counts[4] += level[i] >= ATTENDS
-    return counts
+        attends = level[i] >= ATTENDS
+        migrants += migrant
+        in_group += migrant & in_wg[k]
+        migrant_adults += migrant & adult
+        reached += migrant & adult & (level[i] >= INFORMED)
+        taking_part += migrant & adult & attends
+        native_adults += native & adult
+        natives_taking_part += native & adult & attends
+    return np.array([migrant_adults, reached, taking_part, native_adults, natives_taking_part, migrants, in_group])
 
 
 # ----------------------------------------------------------------------------- activation (M2)

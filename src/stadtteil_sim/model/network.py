@@ -66,11 +66,8 @@ def initial_ties(community, block, adult, slots: int, per_adult: int, mixing: fl
     return Ties(partner, strength)
 
 
-def ties_to(ties: Ties, flag: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """Per resident (or per resident of ``rows``): the number of living ties whose partner has
-    ``flag`` set."""
-    if rows is not None:
-        return kernels.tie_counts_of(ties.partner, flag, rows)
+def ties_to(ties: Ties, flag: np.ndarray) -> np.ndarray:
+    """Per resident: the number of living ties whose partner has ``flag`` set."""
     return kernels.tie_counts(ties.partner, flag)[0]
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
-from stadtteil_sim.model.network import ties_to
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -28,8 +28,8 @@ def constituency_ties(ctx: MonthContext, rows: np.ndarray) -> np.ndarray:
 
 def contact_to_groups(pop, ties, in_working_group: np.ndarray, rows: np.ndarray) -> np.ndarray:
     # The groups' base: their members and the working group's representatives, not fellow delegates.
-    organised = ((pop.level == MEMBER) | (pop.level == WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
-    return np.minimum(1.0, ties_to(ties, organised, rows) / 2.0)
+    organised_ties = kernels.ties_to_organised(ties.partner, rows, pop.level, pop.community, in_working_group)
+    return np.minimum(1.0, organised_ties / 2.0)
 
 
 def step(ctx: MonthContext) -> None:
