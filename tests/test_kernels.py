@@ -166,3 +166,11 @@ def test_core_capacity_sums_match_numpys_bincount(residents):
     expected = np.bincount(group[in_group], weights=capacity[in_group], minlength=r["n_groups"])
     assert sums.tobytes() == expected.tobytes()
     assert (members == np.bincount(group[in_group], minlength=r["n_groups"])).all()
+
+
+def test_last_migrant_row():
+    community = np.array([2, 1, 0, 3, 0, 0], dtype=np.int16)
+    nobody = np.zeros(6, dtype=bool)
+    assert kernels.last_migrant_row(community, nobody) == 3
+    assert kernels.last_migrant_row(community, np.array([0, 0, 0, 0, 1, 0], dtype=bool)) == 4
+    assert kernels.last_migrant_row(np.zeros(6, dtype=np.int16), nobody) == -1

@@ -372,6 +372,16 @@ def qualify(level, age_band, community, female, parent, german, resources, exper
 # ----------------------------------------------------------------------------- working group (M3)
 
 @jit
+def last_migrant_row(community: np.ndarray, representative: np.ndarray) -> int:
+    """The last row of a migrant or a representative (-1 if none). Residents are rows in
+    community order with the natives last, so this is usually the last migrant's row."""
+    for i in range(community.size - 1, -1, -1):
+        if community[i] != NATIVE or representative[i]:
+            return i
+    return -1
+
+
+@jit
 def organised_counts(level, community, group, representative, n_communities) -> tuple[np.ndarray, np.ndarray]:
     """Per community: its organised migrants (informed or more, in a group, not yet in the
     working group or beyond) and its representatives."""

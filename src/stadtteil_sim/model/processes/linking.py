@@ -75,7 +75,9 @@ def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
     need = seats - int((pop.level == DELEGATE).sum())
     if need <= 0:
         return
-    draw = rng.random(pop.size)  # the stream's last draws: only drawn when seats are filled
+    # The stream's last draws, only drawn when seats are filled, and only for the rows up to the
+    # last migrant's: only migrants (representatives among them) are picked.
+    draw = rng.random(kernels.last_migrant_row(pop.community, pop.representative) + 1)
     able = pop.german >= lk.committee_german
     # Only a group that has met for a while, and meets regularly, can choose its own delegates.
     wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity

@@ -16,6 +16,7 @@ from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import COMMUNITY_JOINS, COMMUNITY_LEAVES, WORKING_GROUP_FORMS
 from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.rng import skip
 from stadtteil_sim.model.state import SUPPORT
 
 
@@ -23,8 +24,13 @@ def step(ctx: MonthContext) -> None:
     """Working group: representatives join or drift away; it meets; own capacity and reliance (M3)."""
     if not ctx.switches.working_group:
         return  # before any draw: nothing else draws from the working group's stream
+    pop = ctx.state.pop
     rng = ctx.rng("working_group")
-    draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
+    # Column 0: who is sent, column 1: drifting away; both only ever read for migrants (and
+    # representatives), so the rows after the last of them are skipped, not drawn.
+    rows = kernels.last_migrant_row(pop.community, pop.representative) + 1
+    draw = rng.random((rows, 2))
+    skip(rng, 2 * (pop.size - rows))
     community_draw = rng.random(len(ctx.communities.names))
     noise = rng.random(4)
     _recruit(ctx, draw[:, 0], community_draw)
@@ -106,12 +112,12 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     wg.agenda_maturity += 0.08 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
 
     # When meetings thin out, representatives drift back to their own circles.
-    reps = pop.representative
-    drop = reps & (pop.level == WORKING_GROUP) & (draw < w.rep_dropout * (1.0 - wg.regularity))
-    if reps.any():
-        wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.sum()
-    pop.level[drop] = MEMBER
-    pop.representative[drop] = False
+    reps = np.flatnonzero(pop.representative)
+    drop = (pop.level[reps] == WORKING_GROUP) & (draw[reps] < w.rep_dropout * (1.0 - wg.regularity))
+    if reps.size:
+        wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.size
+    pop.level[reps[drop]] = MEMBER
+    pop.representative[reps[drop]] = False
 
     count_before = _update_membership(ctx)
     stable = wg.regularity >= w.stable_regularity and len(wg.communities) >= count_before
