@@ -265,6 +265,13 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
     if barrier_on:
         _, german, experience, resources, b_weights, closure, figure, formality = barrier_args
     for i in range(level.size):
+        lv = level[i]
+        can_join = lv == INFORMED and age_band[i] != CHILD
+        attends = lv == ATTENDS or lv == MEMBER
+        if not (can_join or attends):  # nobody else changes level: no threshold or pull needed
+            if lv >= ATTENDS:
+                identification[i] += 0.005 * (1.0 - identification[i])
+            continue
         k = community[i]
         native = k == NATIVE
         barrier = 0.0
@@ -275,10 +282,9 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
         p = _pull(p_weights, native, active_share[i], identification[i], trust[i], events[k], interest[k], office[k],
                   group[k])
         reached = p >= limit if at_threshold else p > limit
-        lv = level[i]
-        if age_band[i] != CHILD and lv == INFORMED and reached and draw[i, 0] < rates[0]:
+        if can_join and reached and draw[i, 0] < rates[0]:
             level[i] = ATTENDS
-        elif (lv == ATTENDS or lv == MEMBER) and p < limit - rates[2] and draw[i, 1] < rates[1]:
+        elif attends and p < limit - rates[2] and draw[i, 1] < rates[1]:
             level[i] = INFORMED
         if level[i] >= ATTENDS:
             identification[i] += 0.005 * (1.0 - identification[i])
