@@ -448,7 +448,7 @@ def join_groups(group, level, age_band, community, female, draw, join_p, main, w
     group, everyone else its main association (per community, -1: none); in place."""
     for i in range(group.size):
         k = community[i]
-        if age_band[i] == CHILD or level[i] < ATTENDS or group[i] >= 0 or not draw[i, 0] < join_p[k]:
+        if level[i] < ATTENDS or group[i] >= 0 or age_band[i] == CHILD or not draw[i, 0] < join_p[k]:
             continue
         choice = main[k]
         if k != NATIVE and female[i]:
@@ -496,8 +496,11 @@ def core_capacity_sums(group, german, experience, resources, n_groups) -> tuple[
 def sync_levels(level: np.ndarray, group: np.ndarray, usable: np.ndarray) -> None:
     """Attenders in a usable group become members; members without one attend (in place)."""
     for i in range(level.size):
+        lv = level[i]
+        if lv != ATTENDS and lv != MEMBER:  # most residents: decided without looking further
+            continue
         in_group = group[i] >= 0 and usable[group[i]]
-        if level[i] == ATTENDS and in_group:
+        if lv == ATTENDS and in_group:
             level[i] = MEMBER
-        elif level[i] == MEMBER and not in_group:
+        elif lv == MEMBER and not in_group:
             level[i] = ATTENDS
