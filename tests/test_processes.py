@@ -178,7 +178,7 @@ def test_community_access_covered_beats_uncovered():
 # ================================================================ activation (M2)
 def test_barrier_is_zero_without_barriers():
     model = small_model({"mechanisms.barriers": False})
-    b = activation.barrier_and_pull(context(model))[0]
+    b = activation.barrier(context(model))
     assert b.shape == (model.state.pop.size,)
     assert np.array_equal(b, np.zeros(model.state.pop.size))
 
@@ -187,10 +187,10 @@ def test_barrier_grows_as_german_falls():
     model = small_model()
     pop = model.state.pop
     ctx = context(model)
-    high = activation.barrier_and_pull(ctx)[0]
+    high = activation.barrier(ctx)
     before = pop.german.copy()
     pop.german = np.where(pop.migrant, np.clip(pop.german - 0.3, 0.0, 1.0), pop.german)
-    low = activation.barrier_and_pull(ctx)[0]
+    low = activation.barrier(ctx)
     lowered = pop.german < before
     assert np.array_equal(lowered, pop.migrant)
     assert (low[lowered] > high[lowered]).all()
@@ -202,7 +202,7 @@ def test_barrier_grows_as_german_falls():
 def test_barrier_is_higher_for_migrants_than_natives_of_equal_means():
     model = small_model()
     pop = model.state.pop
-    b = activation.barrier_and_pull(context(model))[0]
+    b = activation.barrier(context(model))
     assert b[pop.migrant].mean() > b[~pop.migrant].mean()
 
 
@@ -236,10 +236,10 @@ def test_district_managements_event_travels_in_the_context_to_activation(visibil
     assert ctx.event_this_month is False
     management.step(ctx)
     assert ctx.event_this_month is visibility  # an event every month, none without M5
-    with_event = activation.barrier_and_pull(ctx)[1]
+    with_event = activation.pull(ctx)
     ctx.event_this_month = False
     gain = model.config.behaviour.activation.weight_events if visibility else 0.0
-    assert with_event - activation.barrier_and_pull(ctx)[1] == pytest.approx(np.full(model.state.pop.size, gain))
+    assert with_event - activation.pull(ctx) == pytest.approx(np.full(model.state.pop.size, gain))
 
 
 # ================================================================ groups (M7, M11)

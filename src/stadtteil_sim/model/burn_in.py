@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from stadtteil_sim.config.schema import Scenario
 
 # Paths of a district's scenario that act only from month 0 on (the office's timing and staff,
@@ -44,7 +42,7 @@ class BurnedIn:
     """What a district holds at month 0 before the office's first decision."""
 
     state: Any  # DistrictState
-    month_bridging: np.ndarray | None  # the last burn-in month's bridging shares (month 0's indicators)
+    month_ties: Any  # the last burn-in month's tie mix (network.TieMix, or None): month 0's indicators read it
     initial_groups: int  # groups that existed before the burn-in (their agents come first)
 
 
@@ -65,17 +63,14 @@ def recall(burn_in_key: str) -> BurnedIn | None:
         return None
     _cache.move_to_end(burn_in_key)
     kept = _cache[burn_in_key]
-    return BurnedIn(copy.deepcopy(kept.state), None if kept.month_bridging is None else kept.month_bridging.copy(),
-                    kept.initial_groups)
+    return BurnedIn(copy.deepcopy(kept.state), copy.deepcopy(kept.month_ties), kept.initial_groups)
 
 
 def keep(burn_in_key: str, burned: BurnedIn) -> None:
     """Keep a copy of a district just burned in (the oldest goes when the cache is full)."""
     if not _enabled:
         return
-    _cache[burn_in_key] = BurnedIn(copy.deepcopy(burned.state),
-                                   None if burned.month_bridging is None else burned.month_bridging.copy(),
-                                   burned.initial_groups)
+    _cache[burn_in_key] = BurnedIn(copy.deepcopy(burned.state), copy.deepcopy(burned.month_ties), burned.initial_groups)
     _cache.move_to_end(burn_in_key)
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)

@@ -26,7 +26,7 @@ from stadtteil_sim.model.agents import (
     WorkingGroup,
 )
 from stadtteil_sim.model.month import MONTH, describe
-from stadtteil_sim.model.network import initial_ties
+from stadtteil_sim.model.network import TieMix, initial_ties
 from stadtteil_sim.model.population import build_population
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.model.rng import Streams
@@ -101,7 +101,7 @@ class StadtteilModel(mesa.Model):
         initial_groups = len(self.state.groups) if burned is None else burned.initial_groups
 
         self._residents: list[Resident] | None = None  # created on first use: see residents
-        self._month_bridging: np.ndarray | None = None  # the last month's bridging shares, for its indicators
+        self._month_ties: TieMix | None = None  # the last month's tie mix, for its indicators
         self.association_agents: list[Association] = []
         self._sync_association_agents(initial_groups)
         self.office = IntegrationOffice(self)
@@ -114,9 +114,9 @@ class StadtteilModel(mesa.Model):
                 self.state.month = month
                 self.simulate_month()
             self.state.month = 0
-            burn_in.keep(burn_in_key, burn_in.BurnedIn(self.state, self._month_bridging, initial_groups))
+            burn_in.keep(burn_in_key, burn_in.BurnedIn(self.state, self._month_ties, initial_groups))
         else:
-            self._month_bridging = burned.month_bridging
+            self._month_ties = burned.month_ties
             self._sync_association_agents()
         self.indicators: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
@@ -225,13 +225,13 @@ class StadtteilModel(mesa.Model):
         for step in MONTH:
             step(ctx)
         self._sync_association_agents()
-        self._month_bridging = ctx.__dict__.get("bridging")  # for this month's indicators, if worked out
+        self._month_ties = ctx.__dict__.get("tie_mix")  # for this month's indicators, if worked out
         return ctx
 
     def collect(self) -> None:
         """The month's indicators, into the DataCollector; the run ends at the horizon."""
-        bridging, self._month_bridging = self._month_bridging, None
-        self.indicators = indicators.compute(self.state, self.config, bridging)
+        tie_mix, self._month_ties = self._month_ties, None
+        self.indicators = indicators.compute(self.state, self.config, tie_mix)
         self.datacollector.collect(self)
         if self.state.month >= self.config.run.months:
             self.running = False

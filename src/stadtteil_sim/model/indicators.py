@@ -19,8 +19,8 @@ import pandas as pd
 
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
-from stadtteil_sim.model.network import bridging_share
-from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, LEVEL_NAMES, in_residents
+from stadtteil_sim.model.network import TieMix
+from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
 
@@ -40,19 +40,16 @@ class Snapshot:
     """One month's state, with the masks and per-resident values several indicators share, each
     worked out on first use and kept for the month's other indicators."""
 
-    def __init__(self, state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> None:
+    def __init__(self, state: DistrictState, scenario: Scenario, tie_mix: TieMix | None = None) -> None:
         self.state, self.scenario = state, scenario
         self.pop, self.wg, self.counters = state.pop, state.wg, state.counters
-        if bridging is not None:  # the month's recognition worked it out on the same ties
-            self.__dict__["bridging"] = bridging
+        if tie_mix is not None:  # the month's recognition worked it out on the same ties
+            self.__dict__["tie_mix"] = tie_mix
 
     @cached_property
-    def migrants_adult(self) -> np.ndarray:
-        return self.pop.adult & self.pop.migrant
-
-    @cached_property
-    def natives(self) -> np.ndarray:
-        return self.pop.adult & ~self.pop.migrant
+    def counts(self) -> Census:
+        """The month's head counts (one pass over the residents)."""
+        return Census(*kernels.census(self.pop.level, self.pop.age_band, self.pop.community, self.in_wg).tolist())
 
     @cached_property
     def in_wg(self) -> np.ndarray:
@@ -64,8 +61,12 @@ class Snapshot:
         return flags
 
     @cached_property
+    def tie_mix(self) -> TieMix:
+        return TieMix.of(self.state.ties, self.pop.community)
+
+    @property
     def bridging(self) -> np.ndarray:
-        return bridging_share(self.state.ties, self.pop.community)
+        return self.tie_mix.bridging
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,21 @@ class Indicator:
         return self.de if lang == "de" else self.en
 
 
-def _share(mask: np.ndarray, of: np.ndarray) -> float:
-    n = int(of.sum())
-    return float((mask & of).sum() / n) if n else 0.0
+@dataclass(frozen=True)
+class Census:
+    """Head counts of one month (:func:`kernels.census`)."""
+
+    migrant_adults: int
+    migrants_reached: int
+    migrants_taking_part: int
+    native_adults: int
+    natives_taking_part: int
+    migrants: int
+    migrants_in_working_group: int
+
+
+def _share(count: int, of: int) -> float:
+    return count / of if of else 0.0
 
 
 def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
@@ -126,8 +139,7 @@ def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:
 
 def self_organised_groups(state: DistrictState, core_size: int) -> int:
     g, pop = state.groups, state.pop
-    active = (pop.group >= 0) & (pop.level >= ATTENDS)
-    counts = np.bincount(pop.group[active], minlength=len(g))
+    counts = kernels.attending_members(pop.group, pop.level, len(g))
     return int(
         sum(
             1
@@ -139,8 +151,8 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
 
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
-    has_ties = s.pop.adult & kernels.has_living_tie(s.state.ties.partner)
-    return float(s.bridging[has_ties].mean()) if has_ties.any() else 0.0
+    values = kernels.adult_values(s.tie_mix.bridging, s.pop.age_band, s.tie_mix.count)
+    return float(values.mean()) if values.size else 0.0
 
 
 def _registry(*declared) -> dict:
@@ -155,18 +167,18 @@ def _registry(*declared) -> dict:
 # Every monthly indicator, in timeseries column order (definitions in docs/ODD.md, section 8.1).
 INDICATORS: dict[str, Indicator] = _registry(
     Indicator("migrants_reached_share", "share", "migrants reached", "Erreichte Migrant/innen",
-              lambda s: _share(s.pop.level >= INFORMED, s.migrants_adult)),
+              lambda s: _share(s.counts.migrants_reached, s.counts.migrant_adults)),
     Indicator("migrant_participation_rate", "share", "migrant participation", "Beteiligung der Migrant/innen",
-              lambda s: _share(s.pop.level >= ATTENDS, s.migrants_adult),
+              lambda s: _share(s.counts.migrants_taking_part, s.counts.migrant_adults),
               main=True, chart="participation", colour=(31, 119, 180)),
     Indicator("native_participation_rate", "share", "native participation", "Beteiligung der Einheimischen",
-              lambda s: _share(s.pop.level >= ATTENDS, s.natives),
+              lambda s: _share(s.counts.natives_taking_part, s.counts.native_adults),
               main=True, chart="participation", colour=(120, 120, 120)),
     Indicator("communities_in_working_group", "count", "communities in the working group",
               "Communities in der Arbeitsgruppe", lambda s: int(s.in_wg.sum()),
               main=True, chart="communities", colour=(60, 60, 160)),
     Indicator("working_group_coverage", "share", "working group coverage", "Abdeckung durch die Arbeitsgruppe",
-              lambda s: _share(s.in_wg[s.pop.community], s.pop.migrant)),  # migrants of all ages
+              lambda s: _share(s.counts.migrants_in_working_group, s.counts.migrants)),  # of all ages
     Indicator("working_group_capacity", "index", "working group capacity", "Eigene Kapazität der Arbeitsgruppe",
               lambda s: s.wg.own_capacity if s.wg.exists else 0.0, main=True),
     Indicator("working_group_regularity", "index", "working group regularity", "Regelmäßigkeit der Arbeitsgruppe",
@@ -202,10 +214,10 @@ INDICATORS: dict[str, Indicator] = _registry(
 )
 
 
-def compute(state: DistrictState, scenario: Scenario, bridging: np.ndarray | None = None) -> dict[str, Any]:
-    """Every declared indicator's value this month, in column order (``bridging``: each
-    resident's share of bridging ties, if the month already worked it out on today's ties)."""
-    snapshot = Snapshot(state, scenario, bridging)
+def compute(state: DistrictState, scenario: Scenario, tie_mix: TieMix | None = None) -> dict[str, Any]:
+    """Every declared indicator's value this month, in column order (``tie_mix``: each
+    resident's living and bridging ties, if the month already worked them out on today's ties)."""
+    snapshot = Snapshot(state, scenario, tie_mix)
     return {name: indicator.value(snapshot) for name, indicator in INDICATORS.items()}
 
 
@@ -215,20 +227,26 @@ def main_indicators() -> list[Indicator]:
 
 
 def participation_table(state: DistrictState, scenario: Scenario, month: int) -> pd.DataFrame:
-    """Adults by participation level x community x gender at one month (long format)."""
+    """Adults by participation level x community x gender at one month (long format): the
+    combinations that occur, sorted by community, gender and level. Counted with one bincount
+    over the combination's code and sorted by numpy (pandas' value_counts and sort_values on the
+    residents' words gave the same table, at many times the cost)."""
     pop = state.pop
     names = np.array(["native", *(c.name for c in scenario.district.communities)])
     adult = pop.adult
-    frame = pd.DataFrame(
-        {
-            "level": np.array(LEVEL_NAMES)[pop.level[adult]],
-            "community": names[pop.community[adult]],
-            "gender": np.where(pop.female[adult], "female", "male"),
-        }
+    n_levels = len(LEVEL_NAMES)
+    code = (pop.community[adult].astype(np.int64) * 2 + pop.female[adult]) * n_levels + pop.level[adult]
+    counts = np.bincount(code, minlength=2 * n_levels * names.size)
+    seen = np.flatnonzero(counts)
+    level = np.array(LEVEL_NAMES)[seen % n_levels]
+    community = names[seen // (2 * n_levels)]
+    gender = np.where((seen // n_levels) % 2 == 1, "female", "male")
+    order = np.lexsort((level, gender, community))
+    table = pd.DataFrame(
+        {"level": level[order], "community": community[order], "gender": gender[order], "residents": counts[seen][order]}
     )
-    table = frame.value_counts().rename("residents").reset_index()
     table.insert(0, "month", month)
-    return table.sort_values(["community", "gender", "level"]).reset_index(drop=True)
+    return table
 
 
 @dataclass(frozen=True)

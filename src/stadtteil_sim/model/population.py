@@ -80,8 +80,8 @@ class Population:
 
     def native_acceptance(self, default: float = 0.0) -> float:
         """Mean acceptance of migrant participation among adult natives (M9)."""
-        natives = self.adult & ~self.migrant
-        return float(self.acceptance[natives].mean()) if natives.any() else default
+        values = self.acceptance[(self.age_band != CHILD) & (self.community == NATIVE)]
+        return float(values.mean()) if values.size else default
 
     def columns(self) -> list[str]:
         return [f.name for f in fields(self)]
@@ -121,13 +121,13 @@ TRAITS = columns_moving_in(DRAWN)  # what personal_traits draws
 def personal_traits(scenario: Scenario, community: np.ndarray, age_band: np.ndarray, rng: np.random.Generator,
                     rows: np.ndarray | None = None) -> dict:
     """Strain, German, experience, identification, trust, resources and the activation threshold
-    (at start for everyone, and for the households moving in: ``rows``). Thresholds do not depend
-    on origin: migrants and natives draw them alike. Only the rows drawn for draw: which
-    households move is decided before, from a draw of its own, so every plan of a paired
+    (at start for everyone, and for the households moving in: ``rows``, indices or a mask).
+    Thresholds do not depend on origin: migrants and natives draw them alike. Only the rows drawn
+    for draw: which households move is decided before, from a draw of its own, so every plan of a paired
     comparison draws the same newcomers (common random numbers)."""
     d = scenario.district
     n = community.size
-    migrant_share = float((community != NATIVE).mean()) if n else 0.0
+    migrant_share = np.count_nonzero(community) / n if n else 0.0  # migrants: codes > 0 (NATIVE is 0)
     if rows is not None:
         community, age_band = community[rows], age_band[rows]
     u = rng.random((community.size, 2))

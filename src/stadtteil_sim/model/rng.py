@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import zlib
 
+import numba
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 # A fixed offset keeps burn-in months (negative) inside SeedSequence's non-negative spawn keys.
 _MONTH_OFFSET = 10_000
@@ -29,12 +31,93 @@ class Streams:
         self.seed = int(seed)
         self.district = district
         self._prefix = () if district is None else (stream_key("district:" + district),)
+        self._seed_words = _seed_entropy(self.seed)
 
     def __call__(self, name: str, month: int) -> np.random.Generator:
-        key = (*self._prefix, stream_key(name), month + _MONTH_OFFSET)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+        return self._generator((*self._prefix, stream_key(name), month + _MONTH_OFFSET))
 
     def setup(self, name: str) -> np.random.Generator:
         """A generator for initialisation (drawn once, before any month)."""
-        key = (*self._prefix, stream_key("setup:" + name))
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+        return self._generator((*self._prefix, stream_key("setup:" + name)))
+
+    def _generator(self, spawn_key: tuple[int, ...]) -> np.random.Generator:
+        """``Generator(PCG64(SeedSequence(seed, spawn_key=spawn_key)))``, the same generator: its
+        state words hashed by :func:`seed_sequence_state` (numpy's SeedSequence costs 20 us)."""
+        words = np.array([*self._seed_words, *spawn_key], dtype=np.int64)
+        return np.random.Generator(np.random.PCG64(_State(seed_sequence_state(words).view(np.uint64))))
+
+
+def _seed_entropy(seed: int) -> list[int]:
+    """A SeedSequence's entropy words for ``seed`` with a spawn key: its 32-bit words, lowest
+    first, padded with zeros to the pool's 4."""
+    if seed < 0:
+        raise ValueError(f"a seed is a non-negative integer, not {seed}")
+    words = [0] if seed == 0 else []
+    while seed > 0:
+        words.append(seed & 0xFFFFFFFF)
+        seed >>= 32
+    return words + [0] * (4 - len(words))
+
+
+class _State(ISeedSequence):
+    """A seed sequence whose state is already worked out (what PCG64 asks of one)."""
+
+    def __init__(self, state: np.ndarray):
+        self.state = state
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        assert n_words == 4 and np.dtype(dtype) == np.uint64, "PCG64 asks for 4 uint64 words"
+        return self.state
+
+
+# numpy's SeedSequence (numpy/random/bit_generator.pyx), its constants and its 32-bit arithmetic.
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R, _MASK32 = 0xCA01F9DD, 0x4973F715, 0xFFFFFFFF
+
+
+@numba.njit(cache=True, nogil=True)
+def seed_sequence_state(entropy: np.ndarray) -> np.ndarray:
+    """``SeedSequence.generate_state(4, np.uint64)`` for the assembled entropy words (the seed's,
+    padded to 4, then the spawn key's, each < 2**32): the pool mixed as SeedSequence mixes it,
+    then 8 words drawn from it, paired little-endian. In int64 (numba mixes unsigned and signed
+    into floats); every result is masked to its low 32 bits, which wrap-around leaves exact; the
+    bits returned are the uint64 words'."""
+    pool = np.zeros(4, dtype=np.int64)
+    hash_const = _INIT_A
+
+    def hashmix(value, hash_const):
+        value = (value ^ hash_const) & _MASK32
+        hash_const = (hash_const * _MULT_A) & _MASK32
+        value = (value * hash_const) & _MASK32
+        return value ^ (value >> 16), hash_const
+
+    def mix(x, y):
+        result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+        return result ^ (result >> 16)
+
+    for i in range(4):
+        pool[i], hash_const = hashmix(entropy[i] if i < entropy.size else 0, hash_const)
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                value, hash_const = hashmix(pool[i_src], hash_const)
+                pool[i_dst] = mix(pool[i_dst], value)
+    for i_src in range(4, entropy.size):
+        for i_dst in range(4):
+            value, hash_const = hashmix(entropy[i_src], hash_const)
+            pool[i_dst] = mix(pool[i_dst], value)
+    out = np.zeros(4, dtype=np.int64)
+    hash_const = _INIT_B
+    for i in range(8):
+        value = pool[i % 4] ^ hash_const
+        hash_const = (hash_const * _MULT_B) & _MASK32
+        value = (value * hash_const) & _MASK32
+        value ^= value >> 16
+        out[i // 2] |= value << (32 * (i % 2))
+    return out
+
+def skip(rng: np.random.Generator, draws: int) -> None:
+    """Move ``rng`` on as if ``rng.random`` had drawn ``draws`` numbers (one 64-bit output each),
+    without drawing them: when a process needs none of a block of its draws, its later draws stay
+    the same and the block costs nothing."""
+    rng.bit_generator.advance(draws)

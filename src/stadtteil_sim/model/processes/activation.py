@@ -11,42 +11,55 @@ from __future__ import annotations
 import numpy as np
 
 from stadtteil_sim.model import kernels
-from stadtteil_sim.model.population import ATTENDS, INFORMED, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
 
-def barrier_and_pull(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
-    """Per resident: the threshold added by the barriers of M2 (zero when M2 is switched off),
-    and the pull towards attending. The per-community parts are worked out here, the
-    per-resident sums in one compiled pass (kernels.barrier_and_pull):
-
-        barrier = experience·(1 − exp) + time·(1 − resources)
-                  + migrant: language·(1 − german) + closure·closure[k] + figure·(1 − figure[k]) + formality·formality[k]
-                    native:  0.3·formality·committees.formality
-        pull    = social·active_share + events·visible[k] + interest·identification·interest[k]
-                  + office·invitation·(0.5 + 0.5·trust) + group·working_group[k]
-    """
-    pop, a, b, c = ctx.state.pop, ctx.behaviour.activation, ctx.behaviour.barriers, ctx.communities
-    committees, instruments, wg = ctx.scenario.committees, ctx.scenario.instruments, ctx.state.wg
-    # The community's working group as far as it meets regularly (0 where there is none).
-    active_group = ctx.in_working_group * wg.regularity
+def barrier_args(ctx: MonthContext) -> tuple:
+    """The barriers of M2 as :func:`kernels.barriers` takes them: the residents' columns, the
+    weights of language, experience and time, the natives' barrier, and per community the terms
+    of closure, a missing figure to identify with and formality."""
+    pop = ctx.state.pop
+    b, c = ctx.behaviour.barriers, ctx.communities
+    committees, instruments = ctx.scenario.committees, ctx.scenario.instruments
     formal = committees.formality * (0.0 if committees.translation else 1.0)
+    wg = ctx.state.wg
     # Inside the moderated, translated working group the formal barrier mostly falls away.
-    formality = formal * (1.0 - 0.7 * active_group)
+    via_group = ctx.in_working_group * wg.regularity
+    formality = formal * (1.0 - 0.7 * via_group)
     figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
-    visible = np.zeros(len(c.names))
+    native_barrier = 0.3 * b.formality * committees.formality
+    weights = (b.language, b.experience, b.time, native_barrier)
+    return (pop.community, pop.german, pop.experience, pop.resources, weights,
+            b.closure * c.closure, b.identification_figure * (1.0 - figure), b.formality * formality)
+
+
+def barrier(ctx: MonthContext) -> np.ndarray:
+    """Threshold added per resident by the barriers of M2 (zero when M2 is switched off)."""
+    if not ctx.switches.barriers:
+        return np.zeros(ctx.state.pop.size)
+    return kernels.barriers(*barrier_args(ctx))
+
+
+def pull_args(ctx: MonthContext) -> tuple:
+    """The pull as :func:`kernels.pulls` takes it: the residents' columns, the weights of active
+    contacts, interests and the office's invitation, district management's invitation to natives,
+    and per community the weighted terms of visible events and of its working group, its
+    interests served and the office's invitation to it."""
+    pop, a = ctx.state.pop, ctx.behaviour.activation
+    wg = ctx.state.wg
+    dm = ctx.scenario.district_management.capacity
+    in_group = ctx.in_working_group * wg.regularity
+    visible = np.zeros(in_group.shape)
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
-        visible = float(ctx.event_this_month) + 0.5 * active_group
-    dm = ctx.scenario.district_management.capacity
-    return kernels.barrier_and_pull(
-        pop.community, pop.migrant, pop.german, pop.experience, pop.resources, pop.identification, pop.trust,
-        ctx.active_share, bool(ctx.switches.barriers), float(b.language), float(b.experience), float(b.time),
-        b.closure * c.closure, b.identification_figure * (1.0 - figure), b.formality * formality,
-        0.3 * b.formality * committees.formality, float(a.weight_social), a.weight_events * visible,
-        float(a.weight_interest), ctx.district_interest(), float(a.weight_office), ctx.effort * ctx.state.contact,
-        0.3 * dm, a.weight_group * active_group,
-    )
+        visible = float(ctx.event_this_month) + 0.5 * in_group
+    weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)
+    return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
+            ctx.district_interest(), ctx.effort * ctx.state.contact, a.weight_group * in_group)
+
+
+def pull(ctx: MonthContext) -> np.ndarray:
+    return kernels.pulls(*pull_args(ctx))
 
 
 def step(ctx: MonthContext) -> None:
@@ -54,14 +67,7 @@ def step(ctx: MonthContext) -> None:
     rng = ctx.rng("activation")
     draw = rng.random((ctx.state.pop.size, 2))
     pop, a = ctx.state.pop, ctx.behaviour.activation
-    barrier, p = barrier_and_pull(ctx)
-    threshold = pop.threshold + barrier
     # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
     # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
-    reached = (p >= threshold) if a.join_at_threshold else (p > threshold)
-    up = pop.adult & (pop.level == INFORMED) & reached & (draw[:, 0] < a.up_rate)
-    down = ((pop.level == ATTENDS) | (pop.level == MEMBER)) & (p < threshold - a.margin) & (draw[:, 1] < a.down_rate)
-    pop.level[up] = ATTENDS
-    pop.level[down] = INFORMED
-    attending = pop.level >= ATTENDS
-    pop.identification[attending] += 0.005 * (1.0 - pop.identification[attending])
+    kernels.activate(pop.level, pop.age_band, pop.threshold, draw, (a.up_rate, a.down_rate, a.margin),
+                     a.join_at_threshold, barrier_args(ctx) if ctx.switches.barriers else None, pull_args(ctx))

@@ -11,7 +11,6 @@ import numpy as np
 
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import decay_ties, form_ties
-from stadtteil_sim.model.population import ATTENDS, DELEGATE, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
 
@@ -21,18 +20,17 @@ def step(ctx: MonthContext) -> None:
     draw = rng.random((ctx.state.pop.size, 4))
     pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
     g = state.groups
-    attending = pop.adult & (pop.level >= ATTENDS)
-    # Across circles residents meet at mixing_base; at mixing_shared where their group meets in
-    # the rooms (representatives too) or a festival or clean-up brings everyone together; half
-    # that for migrants where project funds are handed out detached; less in closed communities.
+    in_rooms = None
+    if ctx.scenario.district.rooms and ctx.switches.rooms:
+        in_rooms = np.append(np.array(g.in_rooms, dtype=bool) & np.array(g.alive, dtype=bool), False)
     # Members meet their own group (representatives too: they stay in touch with who they speak
-    # for), others their community; delegates sit in the committees with the organised natives.
-    rooms = bool(ctx.scenario.district.rooms and ctx.switches.rooms)
-    in_rooms = np.array(g.in_rooms, dtype=bool) & np.array(g.alive, dtype=bool)
-    mixing, circle = kernels.meeting_circles(
-        pop.group, pop.community, pop.level, pop.migrant, pop.representative, in_rooms, ctx.communities.closure,
-        float(t.mixing_base), float(t.mixing_shared), rooms, bool(ctx.event_this_month and ctx.switches.visibility),
-        bool(ctx.scenario.instruments.project_funds_detached), DELEGATE, MEMBER,
+    # for), others their community; across circles at shared activities. Delegates sit in the
+    # committees with the organised natives: that is whom they meet there.
+    attending, circle, mixing = kernels.meeting_circles(
+        pop.level, pop.age_band, pop.community, pop.group, pop.representative, ctx.communities.closure, in_rooms,
+        t.mixing_base, t.mixing_shared, ctx.event_this_month and ctx.switches.visibility,
+        ctx.scenario.instruments.project_funds_detached,
     )
     form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
-    decay_ties(state.ties, pop.block, attending, t.decay)
+    # The ties' mix after contact is what recognition and the month's indicators read.
+    ctx.tie_mix = decay_ties(state.ties, pop.block, attending, t.decay, pop.community)

@@ -11,8 +11,9 @@ from functools import cached_property
 import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
-from stadtteil_sim.model.network import bridging_share, share_of_ties
-from stadtteil_sim.model.population import ATTENDS, in_residents
+from stadtteil_sim.model import kernels
+from stadtteil_sim.model.network import TieMix
+from stadtteil_sim.model.population import in_residents
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import DistrictState
 
@@ -95,16 +96,16 @@ class MonthContext:
             communities=communities,
             effort=effort,
             moderating=moderating,
-            active_share=share_of_ties(state.ties, pop.level >= ATTENDS),
+            active_share=kernels.attending_share(state.ties.partner, pop.level),
             in_working_group=in_wg,
         )
 
     @cached_property
-    def bridging(self) -> np.ndarray:
-        """Per resident, the share of living ties that cross the resident's community, on the
-        ties as they are when first asked for (recognition asks after contact has changed them;
+    def tie_mix(self) -> TieMix:
+        """Per resident, living ties, bridging ties and whether one reaches a migrant, on the ties
+        as they are when first asked for (recognition asks after contact has changed them;
         nothing changes them later in the month, so the indicators reuse it)."""
-        return bridging_share(self.state.ties, self.state.pop.community)
+        return TieMix.of(self.state.ties, self.state.pop.community)
 
     @cached_property
     def core_size(self) -> int:

@@ -21,7 +21,7 @@ from stadtteil_sim.model.events import (
     GROUP_REGISTERS,
     GROUP_SPLITS,
 )
-from stadtteil_sim.model.population import ATTENDS, MEMBER, NATIVE, YOUNG_ADULT
+from stadtteil_sim.model.population import NATIVE
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import (
     GROUP_KIND_NAMES,
@@ -35,9 +35,9 @@ GROUP_DRAWS = 1024  # fixed shape of the group stream's per-group draws
 
 
 def member_counts(ctx: MonthContext) -> np.ndarray:
-    pop, n_groups = ctx.state.pop, len(ctx.state.groups)
-    attending = (pop.group >= 0) & (pop.level >= ATTENDS)
-    return np.bincount(pop.group[attending], minlength=n_groups)
+    """Per group, its attending members."""
+    pop = ctx.state.pop
+    return kernels.attending_members(pop.group, pop.level, len(ctx.state.groups))
 
 
 def usable(ctx: MonthContext) -> np.ndarray:
@@ -98,7 +98,6 @@ def _target_groups(ctx: MonthContext, kind: int, counts: np.ndarray, open_only: 
 def _join(ctx: MonthContext, draw: np.ndarray) -> None:
     pop, a, g = ctx.state.pop, ctx.behaviour.associations, ctx.state.groups
     counts = member_counts(ctx)
-    k = pop.community
     main = _target_groups(ctx, MAIN_ASSOCIATION, counts, open_only=False)
     main[NATIVE] = _target_groups(ctx, NATIVE_ASSOCIATION, counts, open_only=False)[NATIVE]
     women = _target_groups(ctx, WOMENS_GROUP, counts, open_only=True)
@@ -114,26 +113,17 @@ def _join(ctx: MonthContext, draw: np.ndarray) -> None:
             formality = g.formality[i] if ctx.switches.barriers else 0.0
             openness[g.community[i]] = (0.5 + 0.5 * g.openness[i]) * (1.0 - 0.5 * formality)
     # Women go to a women's group if there is one; the main association keeps them only if it serves them.
-    migrant_woman = pop.female & pop.migrant
-    young = pop.migrant & (pop.age_band == YOUNG_ADULT) & ~pop.female
-    kernels.join_choices(pop.level, pop.group, pop.adult, k, migrant_woman, young, draw, float(a.join_rate),
-                         openness, main, women, youth, served, ATTENDS)
+    kernels.join_groups(pop.group, pop.level, pop.age_band, pop.community, pop.female, draw, a.join_rate * openness,
+                        main, women, youth, served)
 
 
 def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
     """Women's (youth) groups form where a core of activated, unserved members exists."""
     pop, a, state = ctx.state.pop, ctx.behaviour.associations, ctx.state
     g = state.groups
-    if kind == WOMENS_GROUP:
-        who = pop.migrant & pop.female & pop.adult
-        rate_factor = 1.0
-    else:
-        who = pop.migrant & (pop.age_band == YOUNG_ADULT) & ~pop.female
-        rate_factor = a.youth_rate_factor
-    kinds = np.array(g.kind + [-1])
-    in_own_kind = (pop.group >= 0) & (kinds[pop.group] == kind)
-    candidates = who & (pop.level >= ATTENDS) & ~in_own_kind
-    pool = np.bincount(pop.community[candidates], minlength=len(ctx.communities.names))
+    rate_factor = 1.0 if kind == WOMENS_GROUP else a.youth_rate_factor
+    candidates, pool = kernels.form_candidates(pop.group, pop.level, pop.community, pop.female, pop.age_band,
+                                               np.array(g.kind), kind, kind == YOUTH_GROUP, len(ctx.communities.names))
     for k in np.flatnonzero(pool >= ctx.core_size):
         if k == NATIVE:
             continue
@@ -175,15 +165,16 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
     """A running group whose core is capable registers as an association (eingetragener Verein)."""
     g, a, state, pop = ctx.state.groups, ctx.behaviour.associations, ctx.state, ctx.state.pop
     counts = member_counts(ctx)
-    capacity = (pop.german + pop.experience + pop.resources) / 3.0
-    sums = np.bincount(pop.group[pop.group >= 0], weights=capacity[pop.group >= 0], minlength=len(g))
-    members = np.bincount(pop.group[pop.group >= 0], minlength=len(g))
+    core = None  # each group's summed capacity and members, worked out once a group needs them
     advice = 0.5 + 0.5 * min(1.0, ctx.effort + 0.5 * ctx.scenario.district_management.capacity)
     for i in range(len(g)):
         if not g.alive[i] or g.registered[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
             continue
         if state.month - g.born[i] < a.founding_min_months or counts[i] < ctx.core_size / 2:
             continue
+        if core is None:
+            core = kernels.core_capacity_sums(pop.group, pop.german, pop.experience, pop.resources, len(g))
+        sums, members = core
         core_capacity = sums[i] / max(1, members[i])
         if core_capacity >= a.founding_capacity and group_draw[i % GROUP_DRAWS, 1] < a.founding_rate * advice:
             g.registered[i] = True
@@ -197,9 +188,4 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
 def _sync_levels(ctx: MonthContext) -> None:
     """Attending members of a usable group are members (level 3); without one they attend (2)."""
     pop = ctx.state.pop
-    ok = np.append(usable(ctx), False)
-    in_group = ok[np.where(pop.group >= 0, pop.group, -1)]
-    promote = (pop.level == ATTENDS) & in_group
-    demote = (pop.level == MEMBER) & ~in_group
-    pop.level[promote] = MEMBER
-    pop.level[demote] = ATTENDS
+    kernels.sync_levels(pop.level, pop.group, usable(ctx))

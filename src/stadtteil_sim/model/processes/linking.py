@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
-from stadtteil_sim.model.network import ties_to
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
 
@@ -21,26 +21,25 @@ MAX_SEATS = 16  # fixed shape of the per-seat draws
 
 
 def constituency_ties(ctx: MonthContext, rows: np.ndarray) -> np.ndarray:
-    """For the residents ``rows``, contact to the migrant groups of the district: 1 with two or
-    more ties to organised members of communities in the working group, 0.5 with one, 0 with none."""
+    """Per resident of ``rows``, contact to the migrant groups of the district: 1 with two or more
+    ties to organised members of communities in the working group, 0.5 with one, 0 with none."""
     return contact_to_groups(ctx.state.pop, ctx.state.ties, ctx.in_working_group, rows)
 
 
 def contact_to_groups(pop, ties, in_working_group: np.ndarray, rows: np.ndarray) -> np.ndarray:
     # The groups' base: their members and the working group's representatives, not fellow delegates.
-    organised = ((pop.level == MEMBER) | (pop.level == WORKING_GROUP)) & in_working_group[pop.community] & pop.migrant
-    return np.minimum(1.0, ties_to(ties, organised, rows) / 2.0)
+    organised_ties = kernels.ties_to_organised(ties.partner, rows, pop.level, pop.community, in_working_group)
+    return np.minimum(1.0, organised_ties / 2.0)
 
 
 def step(ctx: MonthContext) -> None:
     """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
+    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
+    if not wg.exists:
+        return  # before any draw: nothing after draws from this month's linking stream
     rng = ctx.rng("linking")
     seat_draw = rng.random((MAX_SEATS, 3))
     stage_draw = rng.random()
-    pick_draw = rng.random(ctx.state.pop.size)
-    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
-    if not wg.exists:
-        return
     funds = 1.0 if ctx.scenario.instruments.project_funds_detached else 0.0
     if wg.link_stage == 0:
         # The parallel structure develops its own agenda, the faster the more it runs itself.
@@ -55,7 +54,7 @@ def step(ctx: MonthContext) -> None:
         wg.months_at_stage += 1
         wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
     _advance_stage(ctx, stage_draw)
-    _fill_seats(ctx, pick_draw)
+    _fill_seats(ctx, rng)
     _proposals(ctx, seat_draw)
 
 
@@ -70,12 +69,15 @@ def _advance_stage(ctx: MonthContext, draw: float) -> None:
         ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
 
 
-def _fill_seats(ctx: MonthContext, draw: np.ndarray) -> None:
+def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
     pop, lk = ctx.state.pop, ctx.behaviour.linking
     seats = ctx.scenario.committees.seats_per_stage[ctx.state.wg.link_stage - 1]
     need = seats - int((pop.level == DELEGATE).sum())
     if need <= 0:
         return
+    # The stream's last draws, only drawn when seats are filled, and only for the rows up to the
+    # last migrant's: only migrants (representatives among them) are picked.
+    draw = rng.random(kernels.last_migrant_row(pop.community, pop.representative) + 1)
     able = pop.german >= lk.committee_german
     # Only a group that has met for a while, and meets regularly, can choose its own delegates.
     wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity

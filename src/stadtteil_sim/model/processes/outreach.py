@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stadtteil_sim.model.population import INFORMED, UNREACHED
+from stadtteil_sim.model import kernels
+from stadtteil_sim.model.population import INFORMED
 from stadtteil_sim.model.processes.context import MonthContext
 
 
@@ -45,18 +46,11 @@ def step(ctx: MonthContext) -> None:
     state.contact += rate * (1.0 - state.contact)
     state.contact[0] = 1.0
 
-    # Informing residents.
-    migrant = pop.migrant
-    contact = state.contact[pop.community]
-    gateway = 1.0 + 2.0 * (pop.group >= 0)  # associations are the way into a community (M1)
-    german_only = pop.german if ctx.switches.barriers else np.ones(pop.size)
-    rate_i = (
-        o.inform_office * ctx.effort * contact * gateway * migrant
-        + o.inform_management * dm * np.where(migrant, german_only, 2.0)
-        + o.inform_social * ctx.active_share
+    # Informing residents: the unreached adults' rates, then the chance at least one reaches them.
+    rows, rates = kernels.inform_rates(
+        pop.level, pop.age_band, pop.community, pop.group, pop.german, pop.parent, ctx.active_share, state.contact,
+        o.inform_office * ctx.effort, o.inform_management * dm, o.inform_social, o.inform_school * ctx.effort,
+        ctx.switches.barriers, ctx.switches.education,
     )
-    if ctx.switches.education:
-        rate_i = rate_i + o.inform_school * ctx.effort * pop.parent
-    p = 1.0 - np.exp(-rate_i)
-    newly = pop.adult & (pop.level == UNREACHED) & (draw < p)
+    newly = rows[draw[rows] < 1.0 - np.exp(-rates)]
     pop.level[newly] = INFORMED

@@ -8,26 +8,18 @@ especially of migrant women; multiplier trainings raise committee experience. Sc
 from __future__ import annotations
 
 from stadtteil_sim.model import kernels
-from stadtteil_sim.model.population import INFORMED, MEMBER
 from stadtteil_sim.model.processes.context import MonthContext
 
 
 def step(ctx: MonthContext) -> None:
     """Qualification: courses and multiplier training; school projects (M8, M10)."""
-    rng = ctx.rng("qualification")
-    draw = rng.random((ctx.state.pop.size, 3))
     if ctx.effort <= 0.0:
-        return
-    pop, q = ctx.state.pop, ctx.behaviour.qualification
+        return  # nothing is offered; the month's qualification draws are not needed
+    draw = ctx.rng("qualification").random((ctx.state.pop.size, 3))
+    pop = ctx.state.pop
+    q = ctx.behaviour.qualification
     intensity = ctx.scenario.instruments.qualification_intensity
-    # Courses reach informed migrant adults, women weighted (women_weight), at
-    # min(1, course_rate · intensity · effort · weight) a month: German and resources grow towards 1;
-    # members become multipliers at course_rate · intensity · effort (experience grows). School
-    # projects reach informed parents at 0.1 · effort: trust, identification, and mothers' German.
-    reached = pop.adult & pop.migrant & (pop.level >= INFORMED)
-    kernels.qualify(
-        reached, pop.female, pop.migrant, pop.parent, pop.level, pop.german, pop.resources, pop.experience,
-        pop.trust, pop.identification, draw, bool(ctx.switches.qualification), bool(ctx.switches.education),
-        q.course_rate * intensity * ctx.effort, float(q.women_weight), float(q.german_gain),
-        float(q.experience_gain), 0.1 * ctx.effort, MEMBER, INFORMED,
-    )
+    kernels.qualify(pop.level, pop.age_band, pop.community, pop.female, pop.parent, pop.german, pop.resources,
+                    pop.experience, pop.trust, pop.identification, draw, ctx.switches.qualification,
+                    q.course_rate * intensity * ctx.effort, q.women_weight, q.german_gain, q.experience_gain,
+                    ctx.switches.education, 0.1 * ctx.effort)

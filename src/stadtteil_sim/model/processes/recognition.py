@@ -14,6 +14,7 @@ import numpy as np
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.rng import skip
 
 MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 
@@ -21,10 +22,17 @@ MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 def step(ctx: MonthContext) -> None:
     """Recognition: natives' acceptance, mediator pool, conflicts, committees' opening (M9, M13)."""
     rng = ctx.rng("recognition")
-    draw = rng.random(ctx.state.pop.size)
-    conflict_draw = rng.random(MAX_CONFLICTS + 1)
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
+    c = ctx.behaviour.conflicts
+    training_p = c.pool_training_rate * ctx.effort if switches.recognition else 0.0
+    if training_p > 0.0:
+        draw = rng.random(pop.size)
+        trained = (pop.level >= ATTENDS) & (draw < training_p)
+    else:  # nobody is trained this month: the draws are not needed, the conflicts' stay where they were
+        skip(rng, pop.size)
+        trained = None
+    conflict_draw = rng.random(MAX_CONFLICTS + 1)
     work = ctx.effort if switches.recognition else 0.0
     # Without anyone informing natives about the group, its agenda is opaque to them.
     reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
@@ -32,18 +40,10 @@ def step(ctx: MonthContext) -> None:
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
-    # Each adult native: gain = contact_gain · (a bridging tie to a migrant) + info_gain ·
-    # transparency · work + training_gain · work · (attends); acceptance a moves to
-    # clip(a + gain·(1 − a) − loss·a + drift·(initial − a), 0, 1).
-    kernels.update_acceptance(
-        state.ties.partner, pop.migrant, pop.adult, pop.level, pop.acceptance, float(r.contact_gain),
-        r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, float(loss),
-        float(r.drift), float(r.initial), ATTENDS,
-    )
-
-    c = ctx.behaviour.conflicts
-    if switches.recognition:
-        trained = (pop.level >= ATTENDS) & (draw < c.pool_training_rate * ctx.effort)
+    kernels.recognise(pop.acceptance, pop.age_band, pop.community, pop.level, ctx.tie_mix.to_migrant, r.contact_gain,
+                      r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, loss, r.drift,
+                      r.initial)
+    if trained is not None:
         pop.mediator_pool |= trained
     _conflicts(ctx, conflict_draw)
     _open_committees(ctx)
@@ -58,7 +58,8 @@ def strain_ratio(ctx: MonthContext) -> float:
 
 def _conflicts(ctx: MonthContext, draw: np.ndarray) -> None:
     state, pop, c = ctx.state, ctx.state.pop, ctx.behaviour.conflicts
-    mixing = ctx.bridging[pop.adult].mean() if pop.adult.any() else 0.0
+    adults_bridging = kernels.adult_values(ctx.tie_mix.bridging, pop.age_band)
+    mixing = adults_bridging.mean() if adults_bridging.size else 0.0
     # Poisson count by inversion of one uniform: one draw per month whatever the rate.
     lam = c.rate * strain_ratio(ctx) * (1.0 - mixing) * (pop.size / 7000.0)
     count = int(min(MAX_CONFLICTS, _poisson_inverse(lam, draw[0])))

@@ -5,9 +5,12 @@ has built must keep being rebuilt."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from stadtteil_sim.model.network import cut_ties
 from stadtteil_sim.model.population import (
     DRAWN,
+    NATIVE,
     RESET,
     columns_moving_in,
     initial_value,
@@ -22,14 +25,17 @@ def step(ctx: MonthContext) -> None:
     pop = ctx.state.pop
     leaving = rng.random(pop.size)
     rate = ctx.behaviour.context.turnover_rate if ctx.switches.context else 0.0
-    movers = leaving < rate
-    if not movers.any():
+    movers = np.flatnonzero(leaving < rate)
+    if movers.size == 0:
         return
     # Drawn for the movers only, after who moves is settled (the same in every plan of a seed).
     newcomers = personal_traits(ctx.scenario, pop.community, pop.age_band, rng, rows=movers)
     # Every column from its declaration in Population: kept, drawn anew, or back to its start.
     for name in columns_moving_in(DRAWN):
         getattr(pop, name)[movers] = newcomers[name]
+    migrant = pop.community[movers] != NATIVE
     for name in columns_moving_in(RESET):
-        getattr(pop, name)[movers] = initial_value(name, ctx.scenario, pop.migrant[movers])
-    cut_ties(ctx.state.ties, movers)
+        getattr(pop, name)[movers] = initial_value(name, ctx.scenario, migrant)
+    gone = np.zeros(pop.size, dtype=bool)
+    gone[movers] = True
+    cut_ties(ctx.state.ties, gone)

@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import COMMUNITY_JOINS, COMMUNITY_LEAVES, WORKING_GROUP_FORMS
 from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.rng import skip
 from stadtteil_sim.model.state import SUPPORT
 
 
 def step(ctx: MonthContext) -> None:
     """Working group: representatives join or drift away; it meets; own capacity and reliance (M3)."""
+    if not ctx.switches.working_group:
+        return  # before any draw: nothing else draws from the working group's stream
+    pop = ctx.state.pop
     rng = ctx.rng("working_group")
-    draw = rng.random((ctx.state.pop.size, 2))  # column 0: who is sent, column 1: drifting away
+    # Column 0: who is sent, column 1: drifting away; both only ever read for migrants (and
+    # representatives), so the rows after the last of them are skipped, not drawn.
+    rows = kernels.last_migrant_row(pop.community, pop.representative) + 1
+    draw = rng.random((rows, 2))
+    skip(rng, 2 * (pop.size - rows))
     community_draw = rng.random(len(ctx.communities.names))
     noise = rng.random(4)
-    if not ctx.switches.working_group:
-        return
     _recruit(ctx, draw[:, 0], community_draw)
     ctx.intervened = _meet(ctx, draw[:, 1], noise)
 
@@ -39,21 +46,21 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     k = pop.community
     c = ctx.communities
     n_comm = len(c.names)
-    organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
-    members = np.bincount(k[organised], minlength=n_comm)
-    reps = np.bincount(k[pop.representative], minlength=n_comm)
+    members, reps = kernels.organised_counts(pop.level, k, pop.group, pop.representative, n_comm)
     invited = (state.contact >= w.contact_needed) & (members >= ctx.members_needed) & (reps < w.max_reps)
     invited[0] = False
     # The office invites; district management can, more weakly and without mediators.
     inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
     acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
     sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
-    capability = (pop.german + pop.experience) / 2.0 + 0.3 * draw
-    for community in np.flatnonzero(sends):
-        candidates = np.flatnonzero(organised & (k == community))
-        chosen = candidates[np.argmax(capability[candidates])]
-        pop.level[chosen] = WORKING_GROUP
-        pop.representative[chosen] = True
+    if sends.any():
+        organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
+        for community in np.flatnonzero(sends):
+            candidates = np.flatnonzero(organised & (k == community))
+            capability = (pop.german[candidates] + pop.experience[candidates]) / 2.0 + 0.3 * draw[candidates]
+            chosen = candidates[np.argmax(capability)]
+            pop.level[chosen] = WORKING_GROUP
+            pop.representative[chosen] = True
     _update_membership(ctx)
     if state.wg.formed_month is None and len(state.wg.communities) >= 2:
         state.wg.formed_month = state.month
@@ -105,12 +112,12 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     wg.agenda_maturity += 0.08 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
 
     # When meetings thin out, representatives drift back to their own circles.
-    reps = pop.representative
-    drop = reps & (pop.level == WORKING_GROUP) & (draw < w.rep_dropout * (1.0 - wg.regularity))
-    if reps.any():
-        wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.sum()
-    pop.level[drop] = MEMBER
-    pop.representative[drop] = False
+    reps = np.flatnonzero(pop.representative)
+    drop = (pop.level[reps] == WORKING_GROUP) & (draw[reps] < w.rep_dropout * (1.0 - wg.regularity))
+    if reps.size:
+        wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.size
+    pop.level[reps[drop]] = MEMBER
+    pop.representative[reps[drop]] = False
 
     count_before = _update_membership(ctx)
     stable = wg.regularity >= w.stable_regularity and len(wg.communities) >= count_before
