@@ -17,6 +17,7 @@ from stadtteil_sim.experiments.discovery import EXTRA, Discovery
 from stadtteil_sim.experiments.document import Block, Figure, Heading, Paragraph, Table
 from stadtteil_sim.experiments.robust import Robustness
 from stadtteil_sim.experiments.words import (
+    kind_of,
     metric_label,
     number,
     parameter_label,
@@ -26,6 +27,13 @@ from stadtteil_sim.experiments.words import (
 )
 
 DPI = 90
+
+
+def _gap(metric: str, x: float, lang: str) -> str:
+    """A regret: a difference, so a share's is in percentage points, not in per cent."""
+    if kind_of(metric) == "share" and np.isfinite(x):
+        return f"{number(100 * x, lang, 1)} {say(lang, 'Prozentpunkte', 'percentage points')}"
+    return value(metric, x, lang)
 
 
 def _plan_words(plan: Plan, variant: str, lang: str) -> str:
@@ -60,7 +68,7 @@ def _satisficing_sentence(plan: Plan, found: Robustness, lang: str) -> str:
 def _regret_sentence(plan: Plan, found: Robustness, lang: str) -> str:
     robust = _plan_words(plan, found.most_robust, lang)
     row = found.table.set_index("variant").loc[found.most_robust]
-    worst = value(found.metric, row["max_regret"], lang)
+    worst = _gap(found.metric, row["max_regret"], lang)
     if found.most_robust == found.best_on_average:
         return say(lang, f"{plan.district(found.base)}: {robust} ist im Mittel am besten und zugleich am robustesten "
                          f"über die {found.conditions} Bedingungen (größtes Bedauern {worst}).",
@@ -86,8 +94,8 @@ def _robust_table(plan: Plan, found: Robustness, lang: str, year: int) -> pd.Dat
         say(lang, "Hinweis", "note"): [notes.get(v, "") for v in t["variant"]],
         say(lang, f"{metric_label(metric, lang, year)}: Mittel", f"{metric_label(metric, lang, year)}: mean"):
             [value(metric, x, lang) for x in t["mean"]],
-        say(lang, "mittleres Bedauern", "mean regret"): [value(metric, x, lang) for x in t["mean_regret"]],
-        say(lang, "größtes Bedauern", "largest regret"): [value(metric, x, lang) for x in t["max_regret"]],
+        say(lang, "mittleres Bedauern", "mean regret"): [_gap(metric, x, lang) for x in t["mean_regret"]],
+        say(lang, "größtes Bedauern", "largest regret"): [_gap(metric, x, lang) for x in t["max_regret"]],
         say(lang, "beste Zeitwahl in … der Bedingungen", "best plan in … of conditions"):
             [f"{number(100 * x, lang)} %" for x in t["best_share"]],
     })
