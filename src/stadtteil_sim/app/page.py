@@ -391,12 +391,6 @@ def Page():
     b_value = solara.use_reactive(None)
     b_bad = solara.use_reactive(None)  # the message for a bad value typed for B, until it is mended
     focus = solara.use_reactive(None)  # a city's district opened from its tile; None: the city
-    # Runs asked for and runs finished, counted: a run is being built (a city's takes seconds; the
-    # header says so) while they differ. Counts, not a flag: a fast build can finish in its thread
-    # before the click that started it has applied its own state, and the counts agree either way.
-    builds_asked = solara.use_reactive(0)
-    builds_done = solara.use_reactive(0)
-    building = builds_asked.value != builds_done.value
     workshop = workshop_r.value
     L = lang.value
 
@@ -416,22 +410,22 @@ def Page():
         pending.set(dict(new.levers))
         tick.set(tick.value + 1)
 
-    def build(number: int, make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
+    def build(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
         """In a thread (``builder``): the page stays live and shows the note until the run is there."""
         try:
             done(make())
         except Exception as exc:  # shown to the room, never a crash
             error(texts.tr("run_failed", L, error=exc))
-        finally:
-            builds_done.set(number)
 
     builder = solara.lab.use_task(build, dependencies=None, prefer_threaded=True)
+    # A run is being built (a city's takes seconds; the header says so) while the task is pending:
+    # solara's own state, not a flag of ours, which a build fast enough to finish in its thread
+    # before the click that started it had applied its state could leave set (Schritt disabled).
+    building = builder.pending
 
     def rebuild(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
         playing.set(False)
-        number = builds_asked.value + 1
-        builds_asked.set(number)
-        builder(number, make, done)
+        builder(make, done)
 
     def choose(path: str):
         def done(new: WorkshopModel):
