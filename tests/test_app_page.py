@@ -5,6 +5,7 @@ saving, and one model per browser session."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -67,11 +68,20 @@ def html_shown(rc, text: str) -> bool:
 
 def settle(rc, timeout: float = 60.0) -> None:
     """Wait until the page has built its run: a reset or another scenario builds in a thread
-    while the header says so."""
+    while the header says so, and the thread has ended (its last state change and the render
+    it triggers come after the note is gone)."""
     deadline = time.monotonic() + timeout
     while any(text_shown(rc, texts.tr("building", lang)) for lang in texts.LANGS):
         assert time.monotonic() < deadline, "the run was not built in time"
         time.sleep(0.02)
+    for thread in threading.enumerate():
+        if "TaskThreaded" in getattr(getattr(thread, "_target", None), "__qualname__", ""):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def month_shown(rc) -> str:
+    """The header's month, for a failing assertion's message."""
+    return next((w.unsafe_innerHTML for w in rc.find(HTML).widgets if "month-now" in (w.unsafe_innerHTML or "")), "")
 
 
 def click(rc, label: str) -> None:
@@ -102,7 +112,7 @@ def test_a_lever_moved_on_the_page_reaches_the_model_on_reset(dashboard):
     for _ in range(3):
         click(dashboard, "Schritt")
     # The office hands over in month 2: the monitors and the ticker say so.
-    assert html_shown(dashboard, "nur Unterstützung") and html_shown(dashboard, "Übergabe in Monat 2")
+    assert html_shown(dashboard, "nur Unterstützung") and html_shown(dashboard, "Übergabe in Monat 2"), month_shown(dashboard)
     assert html_shown(dashboard, "Monat 2: Das Interkulturelle Büro wechselt zur Rolle")
 
 
@@ -123,10 +133,9 @@ def choose_compare(rc, path: str) -> None:
 
 
 def type_b(rc, text: str) -> None:
-    """Type into B's value field; InputText commits when the field loses focus."""
+    """Type into B's value field (it commits as typed: no Enter, no leaving the field)."""
     field = rc.find(v.TextField, label=f"{texts.tr('compare_value', 'de')}: {texts.tr('type_value', 'de')}").widget
     field.v_model = text
-    field.fire_event("focusout", None)
 
 
 def errors(rc) -> list[str]:

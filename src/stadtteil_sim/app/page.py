@@ -222,7 +222,11 @@ def LeverControl(lever: Lever, value: Any, on_value, lang: str, key_prefix: str 
 def BControl(lever: Lever, value: Any, on_value, on_bad, lang: str):
     """The comparison value in B: the lever's own control (bounded to its range) and, for a
     number, a field to type it; a bad typed value's message goes to ``on_bad`` (None once it is
-    good again), which the page shows in its one message place and refuses to reset with."""
+    good again), which the page shows in its one message place and refuses to reset with.
+
+    The field commits as it is typed: its value reaches the page with every key, while a commit on
+    Enter or leaving the field needs event listeners that reach the browser only after the field is
+    on screen (a value typed at once was lost, and Reset ran without it)."""
     text, set_text = solara.use_state("")
     LeverControl(lever, value, on_value, lang, key_prefix="compare", prefix="B: ")
     if lever.kind in ("int", "float"):
@@ -240,7 +244,7 @@ def BControl(lever: Lever, value: Any, on_value, on_bad, lang: str):
                                 value=entered.strip(), allowed=allowed_range(lever, lang)))
 
         solara.InputText(f"{texts.tr('compare_value', lang)}: {texts.tr('type_value', lang)}", value=text,
-                         on_value=typed, continuous_update=False, classes=["compare-typed"])
+                         on_value=typed, continuous_update=True, classes=["compare-typed"])
 
 
 # --------------------------------------------------------------------------- the district
@@ -418,10 +422,7 @@ def Page():
             error(texts.tr("run_failed", L, error=exc))
 
     builder = solara.lab.use_task(build, dependencies=None, prefer_threaded=True)
-    # A run is being built (a city's takes seconds; the header says so) while the task is pending:
-    # solara's own state, not a flag of ours, which a build fast enough to finish in its thread
-    # before the click that started it had applied its state could leave set (Schritt disabled).
-    building = builder.pending
+    building = builder.pending  # a run is being built (a city's takes seconds; the header says so)
 
     def rebuild(make: Callable[[], WorkshopModel], done: Callable[[WorkshopModel], None]):
         playing.set(False)
@@ -502,14 +503,10 @@ def Page():
 
     solara.Style(CSS)
     # ---------------------------------------------------------------- header: always on screen
+    # The controls come first and never move: a status or a note before them, whose width changes
+    # with the month, the office's mode or a build finishing, shifted them under the pointer (a
+    # click meant for Schritt landed on Start as "wird aufgebaut …" went away).
     with solara.Div(classes=["ws-header"]):
-        if workshop.copies:
-            modes = " ".join(f'<span class="ws-mode">{html.escape((f"{c.label}: " if len(workshop.copies) > 1 else "") + mode_words(c, L))}</span>'
-                             for c in workshop.copies)
-            solara.HTML(tag="div", unsafe_innerHTML=f'<span class="month-now">{html.escape(month_words(workshop, L))}</span> {modes}',
-                        classes=["ws-status"])
-        if building:
-            solara.Text(texts.tr("building", L), classes=["ws-building"])
         disabled = not workshop.copies or building
         solara.Button(texts.tr("reset", L), on_click=reset, color="primary", outlined=True, disabled=building)
         solara.Button(texts.tr("step", L), on_click=step_once, color="primary", disabled=disabled or playing.value)
@@ -519,9 +516,16 @@ def Page():
         with solara.Div(style={"width": "130px"}):
             solara.Select(texts.tr("speed", L), values=speed_words, value=texts.tr(speed.value, L), dense=True,
                           on_value=lambda w: speed.set(list(SPEEDS)[speed_words.index(w)]))
+        solara.ToggleButtonsSingle(value=lang, values=list(texts.LANGS), dense=True)
+        if workshop.copies:
+            modes = " ".join(f'<span class="ws-mode">{html.escape((f"{c.label}: " if len(workshop.copies) > 1 else "") + mode_words(c, L))}</span>'
+                             for c in workshop.copies)
+            solara.HTML(tag="div", unsafe_innerHTML=f'<span class="month-now">{html.escape(month_words(workshop, L))}</span> {modes}',
+                        classes=["ws-status"])
+        if building:
+            solara.Text(texts.tr("building", L), classes=["ws-building"])
         if workshop.copies and not workshop.running:
             solara.Text(texts.tr("run_end", L), style={"font-size": "18px", "font-weight": "bold"})
-        solara.ToggleButtonsSingle(value=lang, values=list(texts.LANGS), dense=True)
     # ---------------------------------------------------------------- the one message place
     kind, text = message.value
     if kind == "error":

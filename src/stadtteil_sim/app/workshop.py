@@ -28,7 +28,6 @@ from stadtteil_sim.config.loading import load_scenario, read_yaml
 from stadtteil_sim.config.schema import Control, Declared, Scenario, bounds, declared
 from stadtteil_sim.experiments.atomic import shareable
 from stadtteil_sim.experiments.ownership import free_name
-from stadtteil_sim.model import burn_in
 from stadtteil_sim.model.city import CityModel
 from stadtteil_sim.model.district import StadtteilModel
 
@@ -286,15 +285,11 @@ class WorkshopModel(mesa.Model):
             self.copies.append(self._copy("B", overrides_b, {self.compare: "value in B"}))
 
     def _copy(self, label: str, overrides: dict[str, Any], labels: dict[str, str]) -> Copy:
-        # Each copy burns in itself: a room builds a run now and then, where reuse saves little, and
-        # a build that finishes within a few milliseconds of its click races the page's state
-        # (the browser test saw Schritt stay disabled in about one run of four with reuse).
-        with burn_in.reuse(False):
-            if self.city_base is not None:
-                city = load_city(self.scenario_file, overrides)
-                return Copy(label, CityModel(city, seed=self.seed_value), overrides)
-            scenario = load_scenario(self.base, overrides, labels=labels)
-            return Copy(label, StadtteilModel(scenario, seed=self.seed_value), overrides)
+        if self.city_base is not None:
+            city = load_city(self.scenario_file, overrides)
+            return Copy(label, CityModel(city, seed=self.seed_value), overrides)
+        scenario = load_scenario(self.base, overrides, labels=labels)
+        return Copy(label, StadtteilModel(scenario, seed=self.seed_value), overrides)
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
