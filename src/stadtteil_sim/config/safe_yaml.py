@@ -26,8 +26,9 @@ class YamlInputError(ValueError):
     which file (the caller names it, and the key that led to it)."""
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` (tags never construct Python objects) that also rejects a key given
+class _StrictLoader(_Parser):
+    """``yaml.SafeLoader`` (tags never construct Python objects; libyaml's parser where PyYAML
+    has it, about ten times faster, with the same safe constructor) that also rejects a key given
     twice in one mapping and keys that are not names (YAML reads ``1:`` or ``on:`` as a number
     or a bool): both would otherwise be dropped or misread without a word."""
 
@@ -113,7 +114,7 @@ def load(text: str) -> Any:
     """Parse YAML text safely (see the module docstring); errors say where, not what the text holds."""
     try:
         _check_shape(text)
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no Python objects
+        return yaml.load(text, Loader=_StrictLoader)  # the safe constructor: no Python objects
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
