@@ -49,6 +49,10 @@ MESA_TARGET = 8.0
 CALIBRATION_TARGET = 3.0  # x the baseline's runs/min per core
 BYTES_PER_RESIDENT_TARGET = 1024
 SCALING_TARGET = 1.8
+# Starsim sis/random at 135,547 agents took this many CPU seconds in this script on 2026-12-02 on an
+# idle machine of this kind (benchmarks/README.md): the absolute targets (city CPU, runs/min against
+# BASELINE_RATE) were read at that speed, and a shared machine's speed varies from day to day.
+REFERENCE_STARSIM_CPU = 3.04  # s
 
 
 # --------------------------------------------------------------------------- the three models
@@ -369,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     if batch:
         print(f"  city batch 2 workers / 1                {two / one:8.2f}x     >= {SCALING_TARGET:g}x    "
               f"{verdict(two / one >= SCALING_TARGET)}")
+    speed = REFERENCE_STARSIM_CPU / cpu[f"Starsim sis/random {STARSIM_SIZES[1]:,}"]
+    print(f"\nthis machine's speed against the reference day's (Starsim {STARSIM_SIZES[1]:,}: "
+          f"{REFERENCE_STARSIM_CPU:g} s CPU on 2026-12-02): {speed:.2f}; at that speed the city run takes "
+          f"{city_cpu * speed:.2f} s CPU and the runs per minute are "
+          + ", ".join(f"{runs_per_min[m] / baseline[m] / speed:.2f}x ({m} months)" for m in CALIBRATION_MONTHS))
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
