@@ -177,13 +177,9 @@ def rss_child(which: str) -> None:
 
 def batch_child(rounds: int, runs_per_variant: int, months: int, scale: float) -> None:
     """Fresh, unpinned process: the same small city experiment with 1 worker, then 2, ``rounds``
-    times interleaved; prints the runs/min of each as JSON."""
+    times interleaved, each as the command an analyst types (``stadtteil-sim batch --workers N``)
+    in a process of its own, timed from its start to its end; prints the runs/min as JSON."""
     import yaml
-
-    from stadtteil_sim.experiments.batch import run_batch
-    from stadtteil_sim.experiments.design import load_experiment
-    from stadtteil_sim.experiments.executors import ExecutorSpec
-    from stadtteil_sim.model import burn_in
 
     spec = yaml.safe_load(CITY_EXPERIMENT.read_text(encoding="utf-8"))
     grid = spec["grid"]
@@ -193,25 +189,25 @@ def batch_child(rounds: int, runs_per_variant: int, months: int, scale: float) -
     spec["reference"] = "plan=rollout pool=200"
     spec["replicates"] = runs_per_variant
     spec["objectives"] = {k.replace(f"@{MONTHS}", f"@{months}"): v for k, v in spec["objectives"].items()}
+    runs = len(grid["plan"]) * len(grid["pool"]) * runs_per_variant
     rates: dict[int, list[float]] = {1: [], 2: []}
     others: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "city_small.yaml"
         path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        design = load_experiment(path)
         for i in range(rounds):
             for workers in (1, 2):
+                # A fresh command each time: both pay the imports (1 worker runs in the command's
+                # own process, 2 in spawned ones) and nothing is burned in yet.
+                command = [sys.executable, "-m", "stadtteil_sim", "batch", str(path), "--workers", str(workers),
+                           "--out", str(Path(tmp) / f"out_{i}_{workers}")]
                 started, load = time.perf_counter(), OtherLoad()
-                # Each batch starts with nothing burned in, as a fresh command would (the pool's
-                # workers are fresh processes; 1 worker runs in this one, which keeps its cache).
-                with burn_in.reuse(True):
-                    summary = run_batch(design, Path(tmp) / f"out_{i}_{workers}", ExecutorSpec("pool", workers=workers),
-                                        progress=False)
+                done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
                 seconds = time.perf_counter() - started
-                assert summary.completed == len(design.tasks) and not summary.failures, summary.failures
-                rates[workers].append(summary.completed / seconds * 60)
+                assert done.returncode == 0 and f"{runs} runs stored" in done.stdout, done.stdout + done.stderr
+                rates[workers].append(runs / seconds * 60)
                 others[workers].append(load.cores())
-    print(json.dumps({"runs": len(design.tasks), "replicates": runs_per_variant, "months": months,
+    print(json.dumps({"runs": runs, "replicates": runs_per_variant, "months": months,
                       "cpus": len(os.sched_getaffinity(0)), "rates": rates, "others": others}))
 
 
@@ -341,8 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         one, two = statistics.median(batch["rates"]["1"]), statistics.median(batch["rates"]["2"])
         print(f"\ncity batch: {batch['runs']} runs of a reduced city_rollout (3 plans x 2 pools x "
               f"{batch['replicates']} replicates, scale 0.25, {batch['months']} months, the city file's handover), "
-              f"in a fresh process not pinned ({batch['cpus']} CPUs), 1 worker = in that process, "
-              f"2 = spawned pool, start-up included")
+              f"not pinned ({batch['cpus']} CPUs); each the command `stadtteil-sim batch --workers N` in a fresh "
+              f"process, timed from its start to its end (imports and the pool's start-up included)")
         print(f"  1 worker  {one:6.1f} runs/min   2 workers {two:6.1f} runs/min   (medians)")
         for i, (a, b) in enumerate(zip(batch["rates"]["1"], batch["rates"]["2"], strict=True)):
             print(f"    repetition {i + 1}: {a:6.1f} / {b:6.1f} runs/min = {b / a:.2f}x; other processes kept "

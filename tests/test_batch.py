@@ -22,7 +22,7 @@ import pytest
 from samples import SMALL, write
 from stadtteil_sim.experiments.batch import run_batch
 from stadtteil_sim.experiments.design import load_experiment, replicate_seed
-from stadtteil_sim.experiments.executors import ExecutorError, ExecutorSpec, execute
+from stadtteil_sim.experiments.executors import ExecutorError, ExecutorSpec, _Groups, execute
 from stadtteil_sim.experiments.ownership import OutputError
 from stadtteil_sim.experiments.store import StoreError, load_results
 
@@ -238,6 +238,32 @@ def test_spawn_process_pool_gives_the_serial_results(serial_batch, tmp_path):
     pd.testing.assert_frame_equal(pooled.series, serial.series)
     # The runs happened in worker processes, not in this one.
     assert os.getpid() not in {int(w.split(":")[-1]) for w in pooled.runs["worker"]}
+
+
+def which_worker(task: tuple[int, int]) -> tuple[tuple[int, int], int]:
+    time.sleep(0.05)
+    return task, os.getpid()
+
+
+def test_the_pool_keeps_a_group_on_the_worker_that_began_it():
+    """The batch's runs of one seed share a burned-in district only within one process."""
+    tasks = [(g, i) for g in range(4) for i in range(3)]
+    ran = dict(execute(which_worker, tasks, ExecutorSpec("pool", workers=2), group=lambda t: t[0]))
+    assert sorted(ran) == tasks  # every task once
+    # The first two groups begin on the two workers and nobody else reaches them before they end.
+    assert len({ran[(0, i)] for i in range(3)}) == 1 and len({ran[(1, i)] for i in range(3)}) == 1
+    assert ran[(0, 0)] != ran[(1, 0)]
+
+
+def test_groups_hand_out_every_task_once_keeping_to_a_group_then_taking_from_the_fullest():
+    groups = _Groups([("a", 1), ("a", 2), ("b", 1), ("b", 2), ("b", 3)], group=lambda t: t[0])
+    assert groups.next_for(None) == ("a", ("a", 1))
+    assert groups.next_for(None) == ("b", ("b", 1))
+    assert groups.next_for("a") == ("a", ("a", 2))
+    # "a" is done and no group is untouched: the last task of the fullest group ("b")
+    assert groups.next_for("a") == ("b", ("b", 3))
+    assert groups.next_for("b") == ("b", ("b", 2))
+    assert groups.next_for("b") == (None, None)
 
 
 def test_dask_local_cluster_with_two_workers_gives_the_serial_results(serial_batch, tmp_path):

@@ -76,6 +76,11 @@ class Progress:
             self._log()
 
 
+def burn_in_group(task) -> tuple[str, int]:
+    """The runs that share a seed and a scenario: the variants of one base's replicate."""
+    return task.base, task.replicate
+
+
 def run_batch(
     experiment: str | Path | Design,
     out: str | Path | None = None,
@@ -95,9 +100,9 @@ def run_batch(
     claim_folder(folder, "batch", force=force, recognise=is_batch_folder)
     store = BatchStore(folder, design)
     done = store.done()
-    # Runs of one base and replicate side by side: each worker then starts most of them from a
-    # burned-in district it keeps (model/burn_in.py); the results do not depend on the order.
-    todo = sorted((t for t in design.tasks if t.run_id not in done), key=lambda t: (t.base, t.replicate))
+    # Runs of one base and replicate side by side, and on one worker: it then starts all but the
+    # first from the burned-in district it keeps (model/burn_in.py); the results depend on neither.
+    todo = sorted((t for t in design.tasks if t.run_id not in done), key=burn_in_group)
     summary = BatchSummary(folder, len(design.tasks), len(design.tasks) - len(todo), 0)
     variant_index = {v.name: i for i, v in enumerate(design.variants)}
     levels = {v.name: v.levels for v in design.variants}
@@ -106,7 +111,7 @@ def run_batch(
     started = time.perf_counter()
     try:
         # closed at once on an interrupt, so the executor stops its workers before we report
-        with closing(execute(run_task, todo, executor or ExecutorSpec())) as outcomes:
+        with closing(execute(run_task, todo, executor or ExecutorSpec(), group=burn_in_group)) as outcomes:
             for outcome in outcomes:
                 if outcome.failure is not None:
                     store.record_failure(outcome.failure)

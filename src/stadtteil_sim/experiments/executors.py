@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -48,8 +49,14 @@ class ExecutorSpec:
         return self.workers or os.cpu_count() or 1
 
 
-def execute(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: ExecutorSpec) -> Iterator[Any]:
-    """Yield ``fn(task)`` for every task, as each completes."""
+def execute(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: ExecutorSpec,
+            group: Callable[[Any], Hashable] | None = None) -> Iterator[Any]:
+    """Yield ``fn(task)`` for every task, as each completes.
+
+    ``group`` names tasks that are cheaper run by one worker one after another (the batch's runs
+    of one seed start from the burned-in district the worker keeps): the pool then gives a
+    group's tasks to the worker that began it, as long as it has no other tasks left to take.
+    """
     tasks = list(tasks)
     if not tasks:
         return
@@ -57,28 +64,66 @@ def execute(fn: Callable[[Any], Any], tasks: Iterable[Any], spec: ExecutorSpec) 
         for task in tasks:
             yield fn(task)
     elif spec.kind == "pool":
-        yield from _pool(fn, tasks, spec)
+        yield from _pool(fn, tasks, spec, group or id)
     elif spec.kind == "dask":
         yield from _dask(fn, tasks, spec)
     else:
         raise ValueError(f"unknown executor kind {spec.kind!r}; allowed: serial, pool, dask")
 
 
-def _pool(fn, tasks, spec: ExecutorSpec):
+class _Groups:
+    """The tasks still to hand out, in their order, by group: a worker keeps to the group it began
+    and, when that is done, begins the next untouched one; with none left, it takes the last task
+    of the group with the most left (that one's worker would have reached it last)."""
+
+    def __init__(self, tasks: list[Any], group: Callable[[Any], Hashable]) -> None:
+        self.left: dict[Hashable, deque] = {}
+        for task in tasks:
+            self.left.setdefault(group(task), deque()).append(task)
+        self.untouched = deque(self.left)
+
+    def next_for(self, current: Hashable | None) -> tuple[Hashable | None, Any]:
+        if current is not None and self.left.get(current):
+            return current, self._take(current, self.left[current].popleft)
+        while self.untouched:
+            key = self.untouched.popleft()
+            if self.left.get(key):
+                return key, self._take(key, self.left[key].popleft)
+        if not self.left:
+            return None, None
+        key = max(self.left, key=lambda k: len(self.left[k]))
+        return key, self._take(key, self.left[key].pop)
+
+    def _take(self, key: Hashable, take: Callable[[], Any]) -> Any:
+        task = take()
+        if not self.left[key]:
+            del self.left[key]
+        return task
+
+
+def _pool(fn, tasks, spec: ExecutorSpec, group: Callable[[Any], Hashable]):
+    # One single-process pool per worker, so that the tasks of a group go to the same process.
     context = multiprocessing.get_context(spec.start_method)
-    workers = min(spec.pool_size(), len(tasks))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
+    workers = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(min(spec.pool_size(), len(tasks)))]
+    groups = _Groups(tasks, group)
+    current: list[Hashable | None] = [None] * len(workers)
+    pending: dict[Any, int] = {}
+
+    def refill(worker: int) -> None:
         # Keep a bounded window in flight: an interrupt then loses little, and results stream.
-        pending = set()
-        queue = iter(tasks)
-        for task in queue:
-            pending.add(pool.submit(fn, task))
-            if len(pending) >= 2 * workers:
-                break
+        while sum(1 for w in pending.values() if w == worker) < 2:
+            current[worker], task = groups.next_for(current[worker])
+            if current[worker] is None:
+                return
+            pending[workers[worker].submit(fn, task)] = worker
+
+    try:
+        for worker in range(len(workers)):
+            refill(worker)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
+                worker = pending.pop(future)
                 try:
                     result = future.result()
                 except BrokenProcessPool as exc:
@@ -86,17 +131,17 @@ def _pool(fn, tasks, spec: ExecutorSpec):
                         f"a worker process died unexpectedly (killed, or out of memory?): {exc}"
                     ) from None
                 yield result
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.add(pool.submit(fn, nxt))
+                refill(worker)
     except BaseException:
         # Ctrl-C, SIGTERM or the caller closing early: the runs in flight are lost anyway, so
         # end the workers now instead of waiting for them (a job scheduler's SIGTERM reaches
         # this process only, and waiting would leave them computing).
-        stop_workers(pool)
+        for pool in workers:
+            stop_workers(pool)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in workers:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:

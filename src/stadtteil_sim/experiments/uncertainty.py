@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
-from scipy.stats import qmc
 
 from stadtteil_sim.config import paths
 from stadtteil_sim.config.city import CityScenario
@@ -101,6 +100,9 @@ def latin_hypercube(uncertainties: Uncertainties, integer: set[str], seed: int) 
     """``conditions`` rows, one column per range, stratified in every column (scipy's
     ``LatinHypercube``, scrambled, from the experiment's root seed): an integer parameter takes
     ``low + floor(u * (high - low + 1))``, so each whole number is equally likely."""
+    # imported here: scipy.stats takes a second to import, and most experiments sample nothing
+    from scipy.stats import qmc
+
     columns = list(uncertainties.ranges)
     generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(LHS_STREAM,)))
     unit = qmc.LatinHypercube(d=len(columns), seed=generator).random(uncertainties.conditions)
