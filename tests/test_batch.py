@@ -8,6 +8,7 @@ a second; the executor tests pay mostly for starting worker processes.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -240,15 +241,23 @@ def test_spawn_process_pool_gives_the_serial_results(serial_batch, tmp_path):
     assert os.getpid() not in {int(w.split(":")[-1]) for w in pooled.runs["worker"]}
 
 
-def which_worker(task: tuple[int, int]) -> tuple[tuple[int, int], int]:
+def which_worker(folder: str, task: tuple[int, int]) -> tuple[tuple[int, int], int]:
+    """Note this process, wait until both workers have begun (so that neither races through the
+    others' groups while the other still starts), then take a moment."""
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while len(os.listdir(folder)) < 2:
+        assert time.monotonic() < deadline, "the second worker never started"
+        time.sleep(0.01)
     time.sleep(0.05)
     return task, os.getpid()
 
 
-def test_the_pool_keeps_a_group_on_the_worker_that_began_it():
+def test_the_pool_keeps_a_group_on_the_worker_that_began_it(tmp_path):
     """The batch's runs of one seed share a burned-in district only within one process."""
     tasks = [(g, i) for g in range(4) for i in range(3)]
-    ran = dict(execute(which_worker, tasks, ExecutorSpec("pool", workers=2), group=lambda t: t[0]))
+    fn = functools.partial(which_worker, str(tmp_path))
+    ran = dict(execute(fn, tasks, ExecutorSpec("pool", workers=2), group=lambda t: t[0]))
     assert sorted(ran) == tasks  # every task once
     # The first two groups begin on the two workers and nobody else reaches them before they end.
     assert len({ran[(0, i)] for i in range(3)}) == 1 and len({ran[(1, i)] for i in range(3)}) == 1
