@@ -16,8 +16,12 @@ SCENARIOS = Path(__file__).parent.parent / "scenarios"
 KS = str(SCENARIOS / "kranichstein_sued.yaml")
 ES = str(SCENARIOS / "eberstadt_sued.yaml")
 PATTERN_SEEDS = range(1, 11)  # the issue: at least 10 seeds, mean
+# For a limit within about a standard error of a 10-seed mean (per-seed spread measured over
+# seeds 1-40, see the tests that use it): 40 seeds halve the standard error, so a change of
+# draws alone no longer flips the test.
+WIDE_SEEDS = range(1, 41)
 
-_cache: dict[tuple, list] = {}
+_cache: dict[tuple, tuple] = {}  # (path, overrides, seed) -> one run's results
 
 
 def _one(job):
@@ -27,15 +31,16 @@ def _one(job):
 
 
 def runs(path: str, overrides: dict | None = None, seeds=PATTERN_SEEDS) -> list:
-    """(timeseries, summary, participation) per seed, computed once per session."""
-    key = (path, tuple(sorted((overrides or {}).items())), tuple(seeds))
-    if key not in _cache:
-        jobs = [(path, key[1], seed) for seed in seeds]
+    """(timeseries, summary, participation) per seed, each run once per session (a wider seed
+    set reuses the runs of a narrower one)."""
+    settings = tuple(sorted((overrides or {}).items()))
+    jobs = [(path, settings, seed) for seed in seeds if (path, settings, seed) not in _cache]
+    if jobs:
         # spawn: forking a process that already runs threads can deadlock.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=context) as pool:
-            _cache[key] = list(pool.map(_one, jobs))
-    return _cache[key]
+            _cache.update(zip(jobs, pool.map(_one, jobs), strict=True))
+    return [_cache[(path, settings, seed)] for seed in seeds]
 
 
 def mean_series(results: list, column: str) -> np.ndarray:

@@ -5,7 +5,7 @@ Nothing measured here is set in the scenario files: every number emerges from th
 
 import pytest
 
-from run_cache import ES, KS, mean_series, mean_summary, runs
+from run_cache import ES, KS, WIDE_SEEDS, mean_series, mean_summary, runs
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,10 @@ def test_associations_founded_since_inclusion_began_mostly_womens():
 
 
 def test_rooms_carry_self_organised_groups():
-    ks = mean_series(runs(KS), "self_organised_groups")[60]
-    es = mean_series(runs(ES), "self_organised_groups")[60]
+    # 40 seeds: Eberstadt-Süd's groups vary by about 2.4-2.9 per seed (seeds 1-40), so over 10
+    # seeds the limit 0.5 x Kranichstein-Süd was about one standard error from the mean.
+    ks = mean_series(runs(KS, seeds=WIDE_SEEDS), "self_organised_groups")[60]
+    es = mean_series(runs(ES, seeds=WIDE_SEEDS), "self_organised_groups")[60]
     assert ks > 10, ks
     assert es < 0.5 * ks, (es, ks)
     assert es > 0, "without rooms self-organisation is harder, not impossible"

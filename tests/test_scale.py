@@ -2,11 +2,11 @@
 there (experiments/city_rollout.yaml). What makes it so: thresholds counted in people (a group's
 core, the members a community needs to send a representative) scale with the population
 (model/population.in_residents); without that, participation at month 36 in Kranichstein-Süd
-fell from about 0.36 at 1:1 to about 0.21 at 0.5. Means over the 10 pattern seeds."""
+fell from about 0.36 at 1:1 to about 0.21 at 0.5. Means over the 10 pattern seeds (40 where a tolerance is tight against the spread between seeds)."""
 
 import pytest
 
-from run_cache import ES, KS, mean_series, mean_summary, runs
+from run_cache import ES, KS, WIDE_SEEDS, mean_series, mean_summary, runs
 from stadtteil_sim.model.population import in_residents
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,9 @@ def test_a_threshold_in_people_is_the_same_number_at_1_to_1_and_scales_with_the_
 
 @pytest.mark.parametrize("path", [KS, ES], ids=["Kranichstein-Süd", "Eberstadt-Süd"])
 def test_half_scale_keeps_the_patterns(path):
-    full, half = runs(path), runs(path, HALF)
+    # 40 seeds: participation at month 36 varies by 0.06-0.08 per seed (seeds 1-40), so the
+    # difference of two 10-seed means had a standard error about as wide as the tolerance.
+    full, half = runs(path, seeds=WIDE_SEEDS), runs(path, HALF, seeds=WIDE_SEEDS)
     for column, month, tolerance in (
         ("migrant_participation_rate", 36, 0.04),
         ("migrant_participation_rate", 84, 0.04),
