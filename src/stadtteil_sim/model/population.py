@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -78,9 +79,15 @@ class Population:
     def migrant(self) -> np.ndarray:
         return self.community != NATIVE
 
+    @cached_property
+    def adult_natives(self) -> np.ndarray:
+        """Rows of adult natives. Community and age band are KEPT when a household moves in, so
+        the rows never change: worked out once, not at each of the month's readings."""
+        return np.flatnonzero((self.age_band != CHILD) & (self.community == NATIVE))
+
     def native_acceptance(self, default: float = 0.0) -> float:
         """Mean acceptance of migrant participation among adult natives (M9)."""
-        values = self.acceptance[(self.age_band != CHILD) & (self.community == NATIVE)]
+        values = self.acceptance[self.adult_natives]
         return float(values.mean()) if values.size else default
 
     def columns(self) -> list[str]:
