@@ -78,7 +78,8 @@ div:has(> b > a[href="https://solara.dev"]) {{ display: none !important; }}
 .ws-picture {{ flex: 1 1 0; min-width: 0; }}
 @media (min-width: 1700px) {{ .ws-side {{ flex-basis: 360px; width: 360px; max-width: 360px; }} }}
 .ws-header .v-input {{ margin-top: 0; padding-top: 0; }}
-.ws-speed {{ width: 130px; padding-top: 12px; }}
+.ws-speed {{ display: flex; align-items: center; gap: 6px; font-size: 17px; }}
+.ws-speed .v-input {{ width: 110px; }}
 .ws-header .v-btn-toggle .v-btn {{ min-width: 40px !important; }}
 .ws-monitors {{ border-collapse: collapse; font-size: 18px; }}
 .ws-monitors td, .ws-monitors th {{ padding: 3px 8px; vertical-align: top; border-bottom: 1px solid #eee; }}
@@ -514,10 +515,11 @@ def Page():
         solara.Button(texts.tr("pause" if playing.value else "play", L), on_click=lambda: playing.set(not playing.value),
                       color="primary", disabled=disabled)
         speed_words = [texts.tr(k, L) for k in SPEEDS]
-        # Room above the select for its floating label ("Tempo"), which the header's tight
-        # inputs would otherwise push out of the top edge.
+        # "Tempo" beside the select, not as its floating label: the header's tight inputs left
+        # that label no room and cut it at the top edge.
         with solara.Div(classes=["ws-speed"]):
-            solara.Select(texts.tr("speed", L), values=speed_words, value=texts.tr(speed.value, L), dense=True,
+            solara.Text(texts.tr("speed", L))
+            solara.Select("", values=speed_words, value=texts.tr(speed.value, L), dense=True,
                           on_value=lambda w: speed.set(list(SPEEDS)[speed_words.index(w)]))
         solara.ToggleButtonsSingle(value=lang, values=list(texts.LANGS), dense=True)
         if workshop.copies:
