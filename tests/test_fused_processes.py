@@ -100,7 +100,7 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
 
 
 def activation_numpy(ctx: MonthContext) -> None:
-    draw = ctx.rng("activation").random((ctx.state.pop.size, 2))
+    draw = ctx.keyed("activation", 2).table(ctx.state.pop.size)
     pop, a = ctx.state.pop, ctx.behaviour.activation
     threshold = pop.threshold + barrier_numpy(ctx)
     p = pull_numpy(ctx)
@@ -125,7 +125,7 @@ def test_activation_as_numpy(model, effort):
 
 # ---------------------------------------------------------------- contact, as numpy did it
 def contact_numpy(ctx: MonthContext) -> None:
-    draw = ctx.rng("ties").random((ctx.state.pop.size, 4))
+    draw = ctx.keyed("ties", 4)  # form_ties reads it where it is needed
     pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
     g = state.groups
     attending = pop.adult & (pop.level >= ATTENDS)
@@ -166,9 +166,8 @@ def test_skipping_draws_leaves_the_later_draws_as_they_were():
 
 # ---------------------------------------------------------------- recognition, as numpy did it
 def recognition_numpy(ctx: MonthContext) -> None:
-    rng = ctx.rng("recognition")
-    draw = rng.random(ctx.state.pop.size)
-    conflict_draw = rng.random(recognition.MAX_CONFLICTS + 1)
+    draw = ctx.keyed("recognition", 1).table(ctx.state.pop.size)[:, 0]
+    conflict_draw = ctx.rng("recognition").random(recognition.MAX_CONFLICTS + 1)
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
     natives = pop.adult & ~pop.migrant
@@ -212,7 +211,7 @@ def test_active_share_as_numpy(model):
 def outreach_numpy(ctx: MonthContext) -> None:
     rng = ctx.rng("outreach")
     noise = rng.random(len(ctx.communities.names))
-    draw = rng.random(ctx.state.pop.size)
+    draw = ctx.keyed("outreach", 1).table(ctx.state.pop.size)[:, 0]
     state, o = ctx.state, ctx.behaviour.outreach
     pop, c = state.pop, ctx.communities
     dm = ctx.scenario.district_management.capacity
@@ -249,7 +248,7 @@ def test_outreach_as_numpy(model, effort):
 
 # ---------------------------------------------------------------- qualification, as numpy did it
 def qualification_numpy(ctx: MonthContext) -> None:
-    draw = ctx.rng("qualification").random((ctx.state.pop.size, 3))
+    draw = ctx.keyed("qualification", 3).table(ctx.state.pop.size)
     if ctx.effort <= 0.0:
         return
     pop = ctx.state.pop

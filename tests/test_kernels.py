@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from stadtteil_sim.model import kernels
+from stadtteil_sim.model.rng import Keyed
 
 
 @pytest.fixture(params=[0, 1, 2])
@@ -109,7 +110,8 @@ def test_group_kernels_match_numpy(residents):
     def choices():
         return rng.integers(-1, r["n_groups"], r["n_communities"])
 
-    draw, join_p, served = rng.random((k.size, 2)), rng.random(r["n_communities"]), rng.random(r["n_communities"])
+    keyed = Keyed(np.uint64(rng.integers(2**63)), 2)
+    draw, join_p, served = keyed.table(k.size), rng.random(r["n_communities"]), rng.random(r["n_communities"])
     main, women, youth = choices(), choices(), choices()
     seeking = adult & (level >= 2) & (group < 0) & (draw[:, 0] < join_p[k])
     choice = main[k]
@@ -121,7 +123,7 @@ def test_group_kernels_match_numpy(residents):
     joins = seeking & (choice >= 0)
     expected = group.copy()
     expected[joins] = choice[joins]
-    kernels.join_groups(group, level, age_band, k, female, draw, join_p, main, women, youth, served)
+    kernels.join_groups(group, level, age_band, k, female, keyed.key, keyed.width, join_p, main, women, youth, served)
     assert (group == expected).all()
 
     usable = rng.random(r["n_groups"]) < 0.7

@@ -69,6 +69,16 @@ def test_random_member_reaches_every_member_about_uniformly():
 
 
 # ---------------------------------------------------------------- form_ties
+class Table:
+    """Uniforms given as an array, read as form_ties reads a keyed table (``at(rows, column)``)."""
+
+    def __init__(self, u: np.ndarray):
+        self.u = u
+
+    def at(self, rows: np.ndarray, column: int) -> np.ndarray:
+        return self.u[rows, column]
+
+
 def test_form_ties_only_between_attendees_never_self_no_duplicates():
     rng = np.random.default_rng(2)
     n, slots = 60, 4
@@ -78,7 +88,7 @@ def test_form_ties_only_between_attendees_never_self_no_duplicates():
     mixing = np.full(n, 0.3)
     for _ in range(40):
         before = ties.partner.copy()
-        form_ties(ties, attendees, circle, mixing, 0.8, rng.random((n, 4)))
+        form_ties(ties, attendees, circle, mixing, 0.8, Table(rng.random((n, 4))))
         assert np.array_equal(ties.partner[~attendees], before[~attendees]), "a non-attendee got a tie"
         new = ties.partner != before
         assert attendees[ties.partner[new]].all(), "tied to a non-attendee"
@@ -93,7 +103,7 @@ def test_form_ties_within_circle_without_mixing():
     attendees = np.ones(n, dtype=bool)
     circle = np.arange(n) % 3
     for _ in range(20):
-        form_ties(ties, attendees, circle, np.zeros(n), 1.0, rng.random((n, 4)))
+        form_ties(ties, attendees, circle, np.zeros(n), 1.0, Table(rng.random((n, 4))))
     alive = ties.alive
     partner_circle = circle[np.where(alive, ties.partner, 0)]
     assert alive.sum() > 0
@@ -106,14 +116,14 @@ def test_form_ties_alone_in_circle_makes_no_self_tie():
     circle = np.array([0, 1, 1])  # 0 and 1 attend but each is alone in its circle
     u = np.zeros((3, 4))
     u[:, 1] = 0.5  # not crossing with mixing 0
-    form_ties(ties, attendees, circle, np.zeros(3), 1.0, u)
+    form_ties(ties, attendees, circle, np.zeros(3), 1.0, Table(u))
     assert not ties.alive.any()
 
 
 def test_form_ties_no_meeting_when_meet_rate_zero():
     rng = np.random.default_rng(4)
     ties = empty_ties(20, 3)
-    form_ties(ties, np.ones(20, dtype=bool), np.zeros(20), np.full(20, 0.5), 0.0, rng.random((20, 4)))
+    form_ties(ties, np.ones(20, dtype=bool), np.zeros(20), np.full(20, 0.5), 0.0, Table(rng.random((20, 4))))
     assert not ties.alive.any()
 
 
@@ -129,7 +139,7 @@ def test_form_ties_replaces_the_weakest_slot():
     # anyone = idx[floor(u3 * 2)] -> u3 = 0.75 picks 1.
     u[0, 3] = 0.75
     mixing[0] = 1.0
-    form_ties(ties, attendees, circle, mixing, 1.0, u)
+    form_ties(ties, attendees, circle, mixing, 1.0, Table(u))
     assert list(ties.partner[0]) == [3, 1, 5]
     assert list(ties.strength[0]) == pytest.approx([0.9, 1.0, 0.5])
 
@@ -142,7 +152,7 @@ def test_form_ties_prefers_an_empty_slot():
     u = np.zeros((4, 4))
     u[0, 3] = 0.75
     mixing = np.array([1.0, 0.0, 0.0, 0.0])
-    form_ties(ties, attendees, np.zeros(4), mixing, 1.0, u)
+    form_ties(ties, attendees, np.zeros(4), mixing, 1.0, Table(u))
     assert list(ties.partner[0]) == [2, 1, 3]
 
 
@@ -153,7 +163,7 @@ def test_form_ties_existing_partner_is_not_added_twice():
     attendees = np.array([True, True, False])
     u = np.zeros((3, 4))
     u[0, 3] = 0.75
-    form_ties(ties, attendees, np.zeros(3), np.array([1.0, 0, 0]), 1.0, u)
+    form_ties(ties, attendees, np.zeros(3), np.array([1.0, 0, 0]), 1.0, Table(u))
     assert list(ties.partner[0]) == [1, -1, -1]
     assert ties.strength[0, 0] == pytest.approx(0.4)
 

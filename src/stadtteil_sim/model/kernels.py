@@ -24,6 +24,7 @@ from stadtteil_sim.model.population import (
     WORKING_GROUP,
     YOUNG_ADULT,
 )
+from stadtteil_sim.model.rng import uniform
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -254,9 +255,9 @@ def pulls(community, identification, trust, active_share, weights, events, inter
 
 
 @jit
-def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args, pull_args) -> None:
-    """Informed adults whose pull reaches their threshold start attending (``draw`` column 0 <
-    up rate), attenders and members far below it stop (column 1 < down rate); whoever attends
+def activate(level, age_band, threshold, key, width, rates, at_threshold, barrier_args, pull_args) -> None:
+    """Informed adults whose pull reaches their threshold start attending (keyed uniform
+    column 0 < up rate), attenders and members far below it stop (column 1 < down rate); whoever attends
     then identifies a little more with the district (in place). ``rates``: up, down, margin;
     ``barrier_args`` is None without barriers (M2 off), else the arguments of :func:`barriers`,
     ``pull_args`` those of :func:`pulls`."""
@@ -282,9 +283,9 @@ def activate(level, age_band, threshold, draw, rates, at_threshold, barrier_args
         p = _pull(p_weights, native, active_share[i], identification[i], trust[i], events[k], interest[k], office[k],
                   group[k])
         reached = p >= limit if at_threshold else p > limit
-        if can_join and reached and draw[i, 0] < rates[0]:
+        if can_join and reached and uniform(key, i, 0, width) < rates[0]:
             level[i] = ATTENDS
-        elif attends and p < limit - rates[2] and draw[i, 1] < rates[1]:
+        elif attends and p < limit - rates[2] and uniform(key, i, 1, width) < rates[1]:
             level[i] = INFORMED
         if level[i] >= ATTENDS:
             identification[i] += 0.005 * (1.0 - identification[i])
@@ -351,9 +352,9 @@ def inform_rates(level, age_band, community, group, german, parent, active_share
 
 
 @jit
-def qualify(level, age_band, community, female, parent, german, resources, experience, trust, identification, draw,
-            courses, course_p, women_weight, german_gain, experience_gain, schools, school_p) -> None:
-    """With ``courses`` (M8): courses for informed adult migrants (``draw`` column 0 <
+def qualify(level, age_band, community, female, parent, german, resources, experience, trust, identification, key,
+            width, courses, course_p, women_weight, german_gain, experience_gain, schools, school_p) -> None:
+    """With ``courses`` (M8): courses for informed adult migrants (keyed uniform column 0 <
     ``course_p``, times ``women_weight`` for women, at most 1) raise German and resources,
     multiplier training for organised migrants (column 1 < ``course_p``) experience; with
     ``schools`` (M10): school projects for informed parents (column 2 < ``school_p``) raise
@@ -363,12 +364,12 @@ def qualify(level, age_band, community, female, parent, german, resources, exper
         informed = level[i] >= INFORMED
         if courses:
             w = women_weight if female[i] else 1.0
-            if age_band[i] != CHILD and migrant and informed and draw[i, 0] < min(1.0, course_p * w):
+            if age_band[i] != CHILD and migrant and informed and uniform(key, i, 0, width) < min(1.0, course_p * w):
                 german[i] += german_gain * (1.0 - german[i])
                 resources[i] += 0.02 * (1.0 - resources[i])
-            if migrant and level[i] >= MEMBER and draw[i, 1] < course_p:
+            if migrant and level[i] >= MEMBER and uniform(key, i, 1, width) < course_p:
                 experience[i] += experience_gain * (1.0 - experience[i])
-        if schools and parent[i] and informed and draw[i, 2] < school_p:
+        if schools and parent[i] and informed and uniform(key, i, 2, width) < school_p:
             trust[i] += 0.03 * (1.0 - trust[i])
             identification[i] += 0.01 * (1.0 - identification[i])
             if female[i] and migrant:
@@ -441,20 +442,20 @@ def attending_members(group: np.ndarray, level: np.ndarray, n_groups: int) -> np
 
 
 @jit
-def join_groups(group, level, age_band, community, female, draw, join_p, main, women, youth, served) -> None:
+def join_groups(group, level, age_band, community, female, key, width, join_p, main, women, youth, served) -> None:
     """Attending adults in no group join, with the probability ``join_p`` of their community
-    (``draw`` column 0), the group their community offers them: migrant women its women's group,
+    (keyed uniform column 0), the group their community offers them: migrant women its women's group,
     or else its main association if that serves them (column 1), young migrant men its youth
     group, everyone else its main association (per community, -1: none); in place."""
     for i in range(group.size):
         k = community[i]
-        if level[i] < ATTENDS or group[i] >= 0 or age_band[i] == CHILD or not draw[i, 0] < join_p[k]:
+        if level[i] < ATTENDS or group[i] >= 0 or age_band[i] == CHILD or not uniform(key, i, 0, width) < join_p[k]:
             continue
         choice = main[k]
         if k != NATIVE and female[i]:
             if women[k] >= 0:
                 choice = women[k]
-            elif draw[i, 1] > served[k]:
+            elif uniform(key, i, 1, width) > served[k]:
                 choice = -1
         if k != NATIVE and age_band[i] == YOUNG_ADULT and not female[i] and youth[k] >= 0:
             choice = youth[k]

@@ -102,19 +102,19 @@ def form_ties(ties: Ties, attendees: np.ndarray, circle: np.ndarray, mixing: np.
     (its group, or else its community), or, with the probability ``mixing`` (per resident), to
     any attendee. The weakest slot is replaced.
 
-    ``u`` is a fixed-shape (n, 4) uniform draw (meet, cross, partner in circle, partner anywhere),
-    so the number of attendees never shifts draws.
+    ``u`` holds each resident's uniforms in 4 columns (meet, cross, partner in circle, partner
+    anywhere), a :class:`~stadtteil_sim.model.rng.Keyed` table read only for the attendees and
+    those who meet, so the number of attendees never shifts anyone's draws.
     """
     idx = np.flatnonzero(attendees)
     if idx.size < 2:
         return
-    # Only those who meet someone this month need a partner picked: the picks of the others were
-    # never used, and each pick depends on its own draws only.
-    who = idx[u[idx, 0] < meet_rate]
+    # Only those who meet someone this month need a partner picked: each pick depends on its own draws only.
+    who = idx[u.at(idx, 0) < meet_rate]
     order, starts, ends = same_key_groups(circle[idx].astype(np.int64), circle[who].astype(np.int64))
-    same = idx[pick_same_group((order, starts, ends), u[who, 2])]
-    anyone = idx[np.minimum((u[who, 3] * idx.size).astype(np.int64), idx.size - 1)]
-    cross = u[who, 1] < mixing[who]
+    same = idx[pick_same_group((order, starts, ends), u.at(who, 2))]
+    anyone = idx[np.minimum((u.at(who, 3) * idx.size).astype(np.int64), idx.size - 1)]
+    cross = u.at(who, 1) < mixing[who]
     chosen = np.where(cross, anyone, same)
     ok = chosen != who
     who, whom = who[ok], chosen[ok]

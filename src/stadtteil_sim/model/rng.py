@@ -36,6 +36,13 @@ class Streams:
     def __call__(self, name: str, month: int) -> np.random.Generator:
         return self._generator((*self._prefix, stream_key(name), month + _MONTH_OFFSET))
 
+    def keyed(self, name: str, month: int, width: int) -> Keyed:
+        """Per-resident uniforms of a process's month, ``width`` columns per resident, each drawn
+        only where it is read (see :class:`Keyed`)."""
+        words = np.array([*self._seed_words, *self._prefix, stream_key("keyed:" + name), month + _MONTH_OFFSET],
+                         dtype=np.int64)
+        return Keyed(np.uint64(seed_sequence_state(words).view(np.uint64)[0]), width)
+
     def setup(self, name: str) -> np.random.Generator:
         """A generator for initialisation (drawn once, before any month)."""
         return self._generator((*self._prefix, stream_key("setup:" + name)))
@@ -121,3 +128,52 @@ def skip(rng: np.random.Generator, draws: int) -> None:
     without drawing them: when a process needs none of a block of its draws, its later draws stay
     the same and the block costs nothing."""
     rng.bit_generator.advance(draws)
+
+
+# ----------------------------------------------------------------------------- keyed uniforms
+# SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
+# OOPSLA; passes BigCrush) read as a counter-based generator: the k-th output of the sequence
+# that starts at ``key``. A stream's per-resident table of uniforms is then a function of (key,
+# row, column), worked out where a process reads it, so the values no process reads are never
+# made, and which are read never changes another resident's (common random numbers, as with
+# fixed-shape draws). Keys are 64 random bits per stream and month, so two streams' counters
+# would have to lie within 2**64 / (rows x columns) of each other to overlap.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: the 53 high bits as a float in [0, 1), as numpy does
+
+
+@numba.njit(cache=True, nogil=True)
+def uniform(key: np.uint64, row: int, column: int, width: int) -> float:
+    """The uniform in [0, 1) of ``row``, ``column`` in a keyed table ``width`` columns wide."""
+    z = key + np.uint64(row * width + column + 1) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * _TO_UNIT
+
+
+@numba.njit(cache=True, nogil=True)
+def _uniforms_at(key: np.uint64, rows: np.ndarray, column: int, width: int) -> np.ndarray:
+    out = np.empty(rows.size)
+    for r in range(rows.size):
+        out[r] = uniform(key, rows[r], column, width)
+    return out
+
+
+class Keyed:
+    """A month's per-resident uniforms of one process, ``width`` columns per resident: compiled
+    passes read ``uniform(keyed.key, row, column, keyed.width)`` for the rows they decide, numpy
+    code ``keyed.at(rows, column)``; ``table(n)`` is the whole table (reference forms in tests)."""
+
+    __slots__ = ("key", "width")
+
+    def __init__(self, key: np.uint64, width: int):
+        self.key, self.width = np.uint64(key), int(width)
+
+    def at(self, rows: np.ndarray, column: int) -> np.ndarray:
+        return _uniforms_at(self.key, np.asarray(rows, dtype=np.int64), column, self.width)
+
+    def table(self, n: int) -> np.ndarray:
+        rows = np.arange(n, dtype=np.int64)
+        return np.column_stack([self.at(rows, c) for c in range(self.width)]).reshape(n, self.width)

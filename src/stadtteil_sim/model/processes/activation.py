@@ -64,10 +64,9 @@ def pull(ctx: MonthContext) -> np.ndarray:
 
 def step(ctx: MonthContext) -> None:
     """Activation: informed residents start or stop attending, by pull against threshold (M2, M5, M6, M13)."""
-    rng = ctx.rng("activation")
-    draw = rng.random((ctx.state.pop.size, 2))
+    draw = ctx.keyed("activation", 2)  # read only for those who can start or stop
     pop, a = ctx.state.pop, ctx.behaviour.activation
     # Exceeding the threshold by default; reaching it (Granovetter's "at least") as a documented
     # choice: with a strict comparison a threshold of 0 never starts a cascade at share 0.
-    kernels.activate(pop.level, pop.age_band, pop.threshold, draw, (a.up_rate, a.down_rate, a.margin),
+    kernels.activate(pop.level, pop.age_band, pop.threshold, draw.key, draw.width, (a.up_rate, a.down_rate, a.margin),
                      a.join_at_threshold, barrier_args(ctx) if ctx.switches.barriers else None, pull_args(ctx))

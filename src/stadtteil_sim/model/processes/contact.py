@@ -16,8 +16,7 @@ from stadtteil_sim.model.processes.context import MonthContext
 
 def step(ctx: MonthContext) -> None:
     """Contact: ties form at shared activities and decay without contact (M5, M11)."""
-    rng = ctx.rng("ties")
-    draw = rng.random((ctx.state.pop.size, 4))
+    draw = ctx.keyed("ties", 4)  # read only for attendees
     pop, t, state = ctx.state.pop, ctx.behaviour.ties, ctx.state
     g = state.groups
     in_rooms = None

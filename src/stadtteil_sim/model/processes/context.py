@@ -14,7 +14,7 @@ from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents
-from stadtteil_sim.model.rng import Streams
+from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import DistrictState
 
 ASSOCIATION_KINDS = ("none", "local", "citywide")
@@ -127,6 +127,10 @@ class MonthContext:
 
     def rng(self, name: str) -> np.random.Generator:
         return self.streams(name, self.state.month)
+
+    def keyed(self, name: str, width: int) -> Keyed:
+        """The month's per-resident uniforms of process ``name``, ``width`` per resident."""
+        return self.streams.keyed(name, self.state.month, width)
 
     @property
     def switches(self):

@@ -48,7 +48,7 @@ def usable(ctx: MonthContext) -> np.ndarray:
 def step(ctx: MonthContext) -> None:
     """Groups: joining, self-organised groups in the rooms, splits, foundings (M7, M11)."""
     rng = ctx.rng("groups")
-    draw = rng.random((ctx.state.pop.size, 2))
+    draw = ctx.keyed("groups", 2)  # read only for attending adults in no group
     community_draw = rng.random((len(ctx.communities.names), 2, 3))
     group_draw = rng.random((GROUP_DRAWS, 2))
     _dissolve(ctx, group_draw)
@@ -113,7 +113,7 @@ def _join(ctx: MonthContext, draw: np.ndarray) -> None:
             formality = g.formality[i] if ctx.switches.barriers else 0.0
             openness[g.community[i]] = (0.5 + 0.5 * g.openness[i]) * (1.0 - 0.5 * formality)
     # Women go to a women's group if there is one; the main association keeps them only if it serves them.
-    kernels.join_groups(pop.group, pop.level, pop.age_band, pop.community, pop.female, draw, a.join_rate * openness,
+    kernels.join_groups(pop.group, pop.level, pop.age_band, pop.community, pop.female, draw.key, draw.width, a.join_rate * openness,
                         main, women, youth, served)
 
 

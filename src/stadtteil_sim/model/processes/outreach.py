@@ -34,7 +34,7 @@ def step(ctx: MonthContext) -> None:
     """Outreach: contact to communities through mediators; residents get informed (M1, M10)."""
     rng = ctx.rng("outreach")
     noise = rng.random(len(ctx.communities.names))
-    draw = rng.random(ctx.state.pop.size)
+    draw = ctx.keyed("outreach", 1)  # read only for the unreached adults
     state, o = ctx.state, ctx.behaviour.outreach
     pop, c = state.pop, ctx.communities
     dm = ctx.scenario.district_management.capacity
@@ -52,5 +52,5 @@ def step(ctx: MonthContext) -> None:
         o.inform_office * ctx.effort, o.inform_management * dm, o.inform_social, o.inform_school * ctx.effort,
         ctx.switches.barriers, ctx.switches.education,
     )
-    newly = rows[draw[rows] < 1.0 - np.exp(-rates)]
+    newly = rows[draw.at(rows, 0) < 1.0 - np.exp(-rates)]
     pop.level[newly] = INFORMED

@@ -15,11 +15,11 @@ def step(ctx: MonthContext) -> None:
     """Qualification: courses and multiplier training; school projects (M8, M10)."""
     if ctx.effort <= 0.0:
         return  # nothing is offered; the month's qualification draws are not needed
-    draw = ctx.rng("qualification").random((ctx.state.pop.size, 3))
+    draw = ctx.keyed("qualification", 3)  # read only for those a course, training or project can reach
     pop = ctx.state.pop
     q = ctx.behaviour.qualification
     intensity = ctx.scenario.instruments.qualification_intensity
     kernels.qualify(pop.level, pop.age_band, pop.community, pop.female, pop.parent, pop.german, pop.resources,
-                    pop.experience, pop.trust, pop.identification, draw, ctx.switches.qualification,
+                    pop.experience, pop.trust, pop.identification, draw.key, draw.width, ctx.switches.qualification,
                     q.course_rate * intensity * ctx.effort, q.women_weight, q.german_gain, q.experience_gain,
                     ctx.switches.education, 0.1 * ctx.effort)

@@ -14,7 +14,6 @@ import numpy as np
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import ATTENDS
 from stadtteil_sim.model.processes.context import MonthContext
-from stadtteil_sim.model.rng import skip
 
 MAX_CONFLICTS = 32  # fixed shape of the conflict draws
 
@@ -26,12 +25,10 @@ def step(ctx: MonthContext) -> None:
     instruments, switches = ctx.scenario.instruments, ctx.switches
     c = ctx.behaviour.conflicts
     training_p = c.pool_training_rate * ctx.effort if switches.recognition else 0.0
-    if training_p > 0.0:
-        draw = rng.random(pop.size)
-        trained = (pop.level >= ATTENDS) & (draw < training_p)
-    else:  # nobody is trained this month: the draws are not needed, the conflicts' stay where they were
-        skip(rng, pop.size)
-        trained = None
+    trained = None
+    if training_p > 0.0:  # read only for attenders
+        attending = np.flatnonzero(pop.level >= ATTENDS)
+        trained = attending[ctx.keyed("recognition", 1).at(attending, 0) < training_p]
     conflict_draw = rng.random(MAX_CONFLICTS + 1)
     work = ctx.effort if switches.recognition else 0.0
     # Without anyone informing natives about the group, its agenda is opaque to them.
@@ -44,7 +41,7 @@ def step(ctx: MonthContext) -> None:
                       r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, loss, r.drift,
                       r.initial)
     if trained is not None:
-        pop.mediator_pool |= trained
+        pop.mediator_pool[trained] = True
     _conflicts(ctx, conflict_draw)
     _open_committees(ctx)
 
