@@ -28,7 +28,8 @@ SMALL = {"run.scale": 0.1, "run.months": 24}
 # Another allowed value for every declared path (the bundled district's values are the first).
 OTHER = {
     "office.start_month": 6, "office.handover_rule": "stable", "office.handover_month": 12,
-    "office.handover_stable_months": 3, "office.link_rule": "stable", "office.link_month": 0,
+    "office.handover_stable_months": 3, "office.handover_max_month": 30, "office.link_rule": "stable",
+    "office.link_month": 0, "office.withdraw_quiet_months": 6,
     "office.link_stable_months": 2, "office.withdraw_month": 48, "office.staff_hours_moderation": 40.0,
     "office.staff_hours_support": 30.0, "office.staff_hours_intervention": 3.0, "office.support_effort": 0.7,
     "run.months": 12, "run.participation_months": [0, 12],

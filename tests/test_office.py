@@ -78,10 +78,10 @@ def test_stable_rule_switches_only_after_enough_stable_months():
     existing_wg(state)
 
     def stable_from_month_3(s):
-        s.wg.stable_months = max(0, s.month - 3)
+        s.wg.self_carried_months = max(0, s.month - 3)
 
     modes = run_modes(p, state, range(0, 20), stable_from_month_3)
-    # stable_months reaches 6 at month 9
+    # self_carried_months reaches 6 at month 9
     assert all(modes[m] == MODERATION for m in range(0, 9))
     assert all(modes[m] == SUPPORT for m in range(9, 20))
     assert state.office.handover_month == 9
@@ -95,9 +95,49 @@ def test_stable_rule_ignores_the_fixed_month():
     assert state.office.handover_month is None
 
 
+def test_stable_rule_hands_over_at_its_latest_month_anyway():
+    """A group that never carries itself (or a link that stalls) does not hold the office forever."""
+    p, state = policy(handover_rule="stable", handover_max_month=30), bare_state()
+    existing_wg(state)
+    modes = run_modes(p, state, range(0, 40))
+    assert all(modes[m] == MODERATION for m in range(0, 30)) and modes[30] == SUPPORT
+    assert state.office.handover_month == 30
+
+
+def test_stable_rule_refuses_a_latest_month_before_the_start():
+    with pytest.raises(ValueError, match="handover_max_month=5 is before start_month=10"):
+        policy(handover_rule="stable", handover_max_month=5, start_month=10)
+
+
+def run_support(p: OfficePolicy, state: DistrictState, months, intervened_in=()) -> dict[int, int]:
+    """Decide and book each month, with an intervention in the months ``intervened_in``."""
+    modes = {}
+    for month in months:
+        state.month = month
+        p.decide(state)
+        modes[month] = state.office.mode
+        p.book_hours(state, intervened=month in intervened_in)
+    return modes
+
+
+def test_quiet_support_withdraws_after_enough_months_without_an_intervention():
+    p, state = policy(handover_month=10, withdraw_quiet_months=6), bare_state()
+    modes = run_support(p, state, range(0, 40), intervened_in={12, 14})
+    # support from month 10; the last intervention in month 14, then 6 quiet months (15-20)
+    assert all(modes[m] == SUPPORT for m in range(10, 21))
+    assert all(modes[m] == WITHDRAWN for m in range(21, 40))
+    assert state.office.withdraw_month == 21
+
+
+def test_quiet_withdrawal_never_fires_while_moderating_and_the_fixed_month_still_counts():
+    p, state = policy(handover_month=30, withdraw_quiet_months=3, withdraw_month=20), bare_state()
+    modes = run_support(p, state, range(0, 25))
+    assert all(modes[m] == MODERATION for m in range(0, 20)) and modes[20] == WITHDRAWN
+
+
 def test_stable_rule_needs_an_existing_working_group():
     p, state = policy(handover_rule="stable", handover_stable_months=2), bare_state()
-    state.wg.stable_months = 50  # counter set, but the group has only one community
+    state.wg.self_carried_months = 50  # counter set, but the group has only one community
     state.wg.formed_month = 0
     state.wg.communities = frozenset({1})
     modes = run_modes(p, state, range(0, 10))
@@ -152,7 +192,7 @@ def test_without_office_role_the_office_never_hands_over(rule):
                   "mechanisms.office_role": False})
     state = bare_state()
     existing_wg(state)
-    state.wg.stable_months = 100
+    state.wg.self_carried_months = 100
     modes = run_modes(p, state, range(0, 100))
     assert set(modes.values()) == {MODERATION}
     assert state.office.handover_month is None

@@ -80,8 +80,10 @@ def test_linking_too_late_gives_a_detached_parallel_structure():
 
 
 def test_stable_rule_hands_over_around_month_36():
+    # 40 seeds: the month varies by about 3-7 between seeds (seeds 1-10: 31-41 in
+    # Kranichstein-Süd, 31-49 in Eberstadt-Süd).
     for path in (KS, ES):
-        month = mean_summary(runs(path, {"office.handover_rule": "stable"}), "handover_month")
+        month = mean_summary(runs(path, {"office.handover_rule": "stable"}, seeds=WIDE_SEEDS), "handover_month")
         assert abs(month - 36) <= 6, month
 
 
@@ -91,9 +93,17 @@ def test_handing_over_too_early_costs_participation():
     assert early < documented, (early, documented)
 
 
-def test_handing_over_late_costs_staff_hours_and_with_dependency_capacity():
+def test_handing_over_late_costs_staff_hours_and_with_dependency_own_capacity():
     late, documented = runs(KS, {"office.handover_month": 72}), runs(KS)
     assert mean_summary(late, "office_staff_hours_total") > mean_summary(documented, "office_staff_hours_total")
-    capacity_late = mean_series(late, "working_group_capacity")[72 + 12]
-    capacity_documented = mean_series(documented, "working_group_capacity")[36 + 12]
-    assert capacity_late < capacity_documented, (capacity_late, capacity_documented)
+
+    # Succession (docs/ODD.md §7.14): by month 72 a group moderated all along has built less of its
+    # own than one that has run itself since month 36; without the dependency assumption the longer
+    # moderation builds more (its meetings are more regular), so the cost is that assumption's.
+    def gap(overrides):
+        late = runs(KS, {"office.handover_month": 72, **overrides})
+        documented = runs(KS, overrides)
+        return mean_series(late, "working_group_capacity")[72] - mean_series(documented, "working_group_capacity")[72]
+
+    with_dependency, without = gap({}), gap({"mechanisms.dependency": False})
+    assert with_dependency < 0 < without, (with_dependency, without)

@@ -441,37 +441,45 @@ def existing_group(overrides: dict) -> StadtteilModel:
 
 
 def run_meetings(model: StadtteilModel, months, moderating: bool) -> list[float]:
-    reliance = []
+    """The group's own capacity after each month's meeting."""
+    capacity = []
     model.state.office.mode = MODERATION if moderating else SUPPORT
     for month in months:
         model.state.month = month
         working_group.step(context(model, effort=1.0 if moderating else 0.3, moderating=moderating))
-        reliance.append(model.state.wg.reliance)
-    return reliance
+        capacity.append(model.state.wg.capacity)
+    return capacity
 
 
-def test_reliance_grows_while_moderating_with_dependency():
-    model = existing_group({})
-    reliance = run_meetings(model, range(1, 13), moderating=True)
-    assert reliance[0] > 0
-    assert all(b > a for a, b in zip(reliance, reliance[1:], strict=False))
-    after = run_meetings(model, range(13, 25), moderating=False)
-    assert all(b < a for a, b in zip([reliance[-1], *after], after, strict=False))
-
-
-def test_no_reliance_without_dependency():
-    model = existing_group({"mechanisms.dependency": False})
-    reliance = run_meetings(model, range(1, 13), moderating=True)
-    assert reliance == [0.0] * 12
-
-
-def test_dependency_crowds_out_own_capacity():
+def test_dependency_slows_the_growth_of_own_capacity_while_moderated():
     on = existing_group({})
     off = existing_group({"mechanisms.dependency": False})
     run_meetings(on, range(1, 13), moderating=True)
     run_meetings(off, range(1, 13), moderating=True)
     assert 0 < on.state.wg.capacity < off.state.wg.capacity
-    assert on.state.wg.own_capacity < off.state.wg.own_capacity
+
+
+def test_what_the_group_built_remains_after_the_handover():
+    """Succession, no penalty: after moderation the capacity built goes on growing, never falls
+    back for having been moderated (only representatives drifting away cost capacity)."""
+    model = existing_group({"behaviour.working_group.rep_dropout": 0.0})
+    built = run_meetings(model, range(1, 13), moderating=True)[-1]
+    after = run_meetings(model, range(13, 25), moderating=False)
+    assert all(b >= a for a, b in zip([built, *after], after, strict=False)) and after[-1] > built
+
+
+def test_self_carried_regularity_leaves_out_the_moderator_and_the_link():
+    """What the 'stable' rule watches: without capacity of its own a moderated group never looks
+    ready, however regular its meetings; with capacity it counts without any link."""
+    model = existing_group({})
+    wg, w = model.state.wg, model.config.behaviour.working_group
+    run_meetings(model, range(1, 4), moderating=True)
+    wg.capacity = 0.0
+    run_meetings(model, range(4, 16), moderating=True)
+    assert wg.regularity > 0.8 and wg.self_carried < w.intervention_below and wg.self_carried_months == 0
+    wg.capacity, wg.link_stage = 0.9, 0
+    run_meetings(model, range(16, 19), moderating=True)
+    assert wg.self_carried >= w.intervention_below and wg.self_carried_months == 3
 
 
 def test_moderation_makes_meetings_regular():
@@ -546,7 +554,7 @@ def test_unlinked_agenda_drift_follows_own_capacity():
     model = existing_group({})
     wg = model.state.wg
     lk = model.config.behaviour.linking
-    wg.capacity, wg.reliance = 0.4, 0.5
+    wg.capacity = 0.2
     start = wg.agenda_overlap
     model.state.month = 1
     linking.step(context(model))

@@ -189,8 +189,14 @@ class Office(Strict):
         show=Control("Übergabe an Unterstützung (Monat)", "Handover to support (month)", hi=120, compare=True, contrast=24),
     )
     handover_stable_months: int = P(
-        6, 1, 120, source="assumption", doc="'stable' rule: months the group must have been stable and linked", role="lever",
-        show=Control("Übergabe nach … stabilen Monaten", "Handover after … stable months", hi=36),
+        9, 1, 120, source="calibrated",
+        doc="'stable' rule: months in a row the group must carry its meetings itself, with the support mode's advice and "
+            "no intervention needed (tuned so the rule hands over at about month 36, as documented)",
+        role="lever", show=Control("Übergabe nach … stabilen Monaten", "Handover after … stable months", hi=36),
+    )
+    handover_max_month: int = P(
+        60, 0, 600, source="assumption", doc="'stable' rule: hand over at this month at the latest (text: the engagement "
+        "was planned for a few years)", role="lever",
     )
     link_rule: Literal["fixed", "stable"] = P(
         "fixed", doc="start linking at a fixed month, or once the group is stable", role="lever",
@@ -205,6 +211,11 @@ class Office(Strict):
         show=Control("Vernetzung nach … stabilen Monaten", "Linking after … stable months", hi=36),
     )
     withdraw_month: int | None = P(None, 0, 600, doc="month the office withdraws completely (none: stays in support)", role="lever")
+    withdraw_quiet_months: int | None = P(
+        None, 1, 600, source="assumption",
+        doc="withdraw completely once support has needed no intervention for this many months in a row (none: no such rule; "
+            "with withdraw_month, whichever comes first)", role="lever",
+    )
     staff_hours_moderation: float = P(80, 0, 1000, source="assumption", doc="office staff hours per month while moderating", role="lever")
     staff_hours_support: float = P(12, 0, 1000, source="assumption", doc="office staff hours per month for advice in support mode", role="lever")
     staff_hours_intervention: float = P(10, 0, 1000, source="assumption", doc="staff hours of one occasional intervention", role="lever")
@@ -216,6 +227,11 @@ class Office(Strict):
             raise ValueError(
                 f"handover_month={self.handover_month} is before start_month={self.start_month}: "
                 "the office cannot hand over before it starts"
+            )
+        if self.handover_rule == "stable" and self.handover_max_month < self.start_month:
+            raise ValueError(
+                f"handover_max_month={self.handover_max_month} is before start_month={self.start_month}: "
+                "the 'stable' rule's latest handover cannot come before the office starts"
             )
         if self.withdraw_month is not None and self.withdraw_month < max(self.start_month, 0):
             raise ValueError(f"withdraw_month={self.withdraw_month} is before start_month={self.start_month}")
@@ -290,7 +306,7 @@ class Mechanisms(Strict):
     rooms: bool = P(True, doc="M11 rooms for civic use host self-organised groups", role="mechanism", show=Control("M11 Räume", "M11 rooms"))
     office_role: bool = P(True, doc="M12 office modes and the handover to support", role="mechanism", show=Control("M12 Rolle des Büros (Übergabe)", "M12 office role (handover)"))
     context: bool = P(True, doc="M13 socio-economic strain lowers time and resources", role="mechanism", show=Control("M13 soziale Belastung", "M13 socio-economic strain"))
-    dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): moderation crowds out the group's own capacity", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
+    dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): while moderated, the group's own leaders develop more slowly", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
 
 
 # --------------------------------------------------------------------------- behaviour (shared, calibratable)
@@ -405,10 +421,9 @@ class Conflicts(Strict):
 class Dependency(Strict):
     strength: float = P(
         0.5, 0, 1, source="literature", role="uncertainty", plausible=(0.0, 1.0),  # nothing constrains it: its whole range
-        doc="how strongly moderation crowds out the group's own norm-building (Kitts 2006)",
+        doc="how much the moderator's convening and chairing slows the growth of the group's own capacity "
+            "(leadership succession; Kitts 2006)",
     )
-    reliance_rate: float = P(0.06, 0, 1, source="calibrated", role="uncertainty", doc="monthly growth of the group's reliance on the moderator")
-    unlearn_rate: float = P(0.02, 0, 1, source="calibrated", role="uncertainty", doc="monthly loss of reliance once the group runs itself")
 
 
 class Context(Strict):

@@ -229,8 +229,6 @@ def is_finite(x) -> bool:
 # by its description in the scenario schema (English), never by its dotted path.
 PARAMETER_WORDS_DE = {
     "behaviour.dependency.strength": "Stärke der Abhängigkeit von der Moderation",
-    "behaviour.dependency.reliance_rate": "Tempo, in dem sich die Gruppe auf die Moderation verlässt",
-    "behaviour.dependency.unlearn_rate": "Tempo, in dem die Gruppe die Abhängigkeit wieder ablegt",
     "behaviour.working_group.capacity_growth": "Zuwachs der eigenen Fähigkeiten der Arbeitsgruppe je Monat",
     "behaviour.working_group.management_regularity": "Regelmäßigkeit der Treffen unter dem Stadtteilmanagement",
     "behaviour.working_group.stable_regularity": "Regelmäßigkeit, ab der die Arbeitsgruppe als stabil gilt",

@@ -180,7 +180,7 @@ INDICATORS: dict[str, Indicator] = _registry(
     Indicator("working_group_coverage", "share", "working group coverage", "Abdeckung durch die Arbeitsgruppe",
               lambda s: _share(s.counts.migrants_in_working_group, s.counts.migrants)),  # of all ages
     Indicator("working_group_capacity", "index", "working group capacity", "Eigene Kapazität der Arbeitsgruppe",
-              lambda s: s.wg.own_capacity if s.wg.exists else 0.0, main=True),
+              lambda s: s.wg.capacity if s.wg.exists else 0.0, main=True),
     Indicator("working_group_regularity", "index", "working group regularity", "Regelmäßigkeit der Arbeitsgruppe",
               lambda s: s.wg.regularity if s.wg.exists else 0.0),
     Indicator("link_stage", "stage", "link to the committees", "Vernetzung mit den Gremien",

@@ -54,11 +54,7 @@ class OfficePolicy:
         if office.mode == MODERATION and self.switches.office_role and self._handover_due(state):
             office.mode = SUPPORT
             office.handover_month = month
-        if (
-            office.mode in (MODERATION, SUPPORT)
-            and self.cfg.withdraw_month is not None
-            and self._since_start(state) >= self.cfg.withdraw_month - self.cfg.start_month
-        ):
+        if office.mode in (MODERATION, SUPPORT) and self._withdrawal_due(state):
             office.mode = WITHDRAWN
             office.withdraw_month = month
         if office.mode != before:
@@ -68,9 +64,20 @@ class OfficePolicy:
     def _handover_due(self, state: DistrictState) -> bool:
         if self.cfg.handover_rule == "fixed":
             return self._since_start(state) >= self.cfg.handover_month - self.cfg.start_month
-        # 'stable': the cycles of communication (regular meetings) and networking (a link with
-        # a voice) have held for N months -- the text's condition for switching roles.
-        return state.wg.exists and state.wg.stable_months >= self.cfg.handover_stable_months
+        # 'stable': the group has carried its meetings itself (its own capacity, district
+        # management and the support mode's advice, no intervention needed) for N months in a row
+        # (processes/working_group.py); at the latest month the office hands over anyway.
+        if self._since_start(state) >= self.cfg.handover_max_month - self.cfg.start_month:
+            return True
+        return state.wg.exists and state.wg.self_carried_months >= self.cfg.handover_stable_months
+
+    def _withdrawal_due(self, state: DistrictState) -> bool:
+        """At the fixed month, or once support has needed no intervention for N months in a row."""
+        cfg = self.cfg
+        if cfg.withdraw_month is not None and self._since_start(state) >= cfg.withdraw_month - cfg.start_month:
+            return True
+        return (cfg.withdraw_quiet_months is not None and state.office.mode == SUPPORT
+                and state.office.quiet_months >= cfg.withdraw_quiet_months)
 
     def _decide_link(self, state: DistrictState) -> None:
         wg = state.wg
@@ -131,6 +138,8 @@ class OfficePolicy:
             office.staff_hours = hours
             office.staff_hours_total += hours
         office.interventions += int(intervened)
+        if office.mode == SUPPORT and state.month >= 0:
+            office.quiet_months = 0 if intervened else office.quiet_months + 1
 
 
 def bookkeeping(ctx: MonthContext) -> None:

@@ -69,13 +69,15 @@ class WorkingGroupState:
 
     formed_month: int | None = None
     regularity: float = 0.0
-    capacity: float = 0.0  # own capacity to organise itself
-    reliance: float = 0.0  # reliance on the moderator (dependency assumption)
+    capacity: float = 0.0  # own capacity to organise itself: what the group has built, and what remains
     agenda_maturity: float = 0.0
     agenda_overlap: float = 0.6  # overlap of its agenda with the committees'
     communities: frozenset = frozenset()
     meeting_stable_months: int = 0  # regular meetings, membership not shrinking
-    stable_months: int = 0  # ... and networked: linked with a voice
+    # What the group secures without the moderator: its own capacity, district management and the
+    # support mode's advice ('stable' handover rule), and the months in a row that needed no intervention.
+    self_carried: float = 0.0
+    self_carried_months: int = 0
     link_decided_month: int | None = None
     link_month: int | None = None  # first month with observers in the committees
     link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part
@@ -84,11 +86,6 @@ class WorkingGroupState:
     @property
     def exists(self) -> bool:
         return self.formed_month is not None and len(self.communities) >= 2
-
-    @property
-    def own_capacity(self) -> float:
-        """What the group can do without a moderator: its capacity net of reliance."""
-        return self.capacity * (1.0 - self.reliance)
 
 
 @dataclass
@@ -128,6 +125,7 @@ class OfficeState:
     staff_hours: float = 0.0
     staff_hours_total: float = 0.0
     interventions: int = 0
+    quiet_months: int = 0  # months in a row of support without an intervention
     covered_languages: frozenset = frozenset()
 
 

@@ -43,7 +43,7 @@ def step(ctx: MonthContext) -> None:
     funds = 1.0 if ctx.scenario.instruments.project_funds_detached else 0.0
     if wg.link_stage == 0:
         # The parallel structure develops its own agenda, the faster the more it runs itself.
-        drift = lk.overlap_drift * (0.5 + wg.own_capacity + funds)
+        drift = lk.overlap_drift * (0.5 + wg.capacity + funds)
         wg.agenda_overlap -= drift * wg.agenda_overlap
         if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
             wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month

@@ -3,9 +3,11 @@
 Communities the office has contacted and that have organised members send representatives
 (the largest and most open first, as it emerges). The group exists once two communities meet.
 Its regularity is secured by the moderator, by district management and by its own capacity;
-its own capacity grows by meeting regularly. Dependency (an assumption, Kitts 2006; Datta
-2005): while the office moderates, own norm-building is crowded out and the group comes to rely
-on the moderator; that reliance has to be unlearned after the handover.
+its own capacity grows by meeting regularly. Dependency as leadership succession (an
+assumption, Kitts 2006; Datta 2005): while the office convenes and chairs, the group's own
+leaders take on less and its capacity grows more slowly; what it has built itself is what
+remains after the handover. No separate penalty: the rest of a late handover's cost is the staff
+hours other districts wait for.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.rng import skip
 from stadtteil_sim.model.state import SUPPORT
 
+ADVICE = 0.5  # [assumption] regularity the support mode's advice adds at full support effort
+
 
 def step(ctx: MonthContext) -> None:
-    """Working group: representatives join or drift away; it meets; own capacity and reliance (M3)."""
+    """Working group: representatives join or drift away; it meets; its own capacity grows (M3)."""
     if not ctx.switches.working_group:
         return  # before any draw: nothing else draws from the working group's stream
     pop = ctx.state.pop
@@ -86,28 +90,25 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     state, pop, w = ctx.state, ctx.state.pop, ctx.behaviour.working_group
     wg = state.wg
     if not wg.exists:
-        wg.stable_months = wg.meeting_stable_months = 0
+        wg.self_carried_months = wg.meeting_stable_months = 0
+        wg.self_carried = 0.0
         return False
-    dep = ctx.behaviour.dependency
-    dependency = dep.strength if ctx.switches.dependency else 0.0
+    dependency = ctx.behaviour.dependency.strength if ctx.switches.dependency else 0.0
     # A thinly staffed moderation (a share of its hours granted: ctx.effort < 1) holds less.
     moderated = w.moderated_regularity * ctx.effort if ctx.moderating else 0.0
-    advice = 0.5 * ctx.effort if state.office.mode == SUPPORT else 0.0
+    advice = ADVICE * ctx.effort if state.office.mode == SUPPORT else 0.0
     # An intervention takes staff hours the city's pool must still have this month (M14).
     affordable = ctx.intervention_hours >= ctx.scenario.office.staff_hours_intervention
     intervened = state.office.mode == SUPPORT and wg.regularity < w.intervention_below and affordable
     if intervened:
         advice += 0.3  # an occasional intervention
     management = ctx.scenario.district_management.capacity * w.management_regularity
-    target = 1.0 - (1.0 - moderated) * (1.0 - management) * (1.0 - wg.own_capacity) * (1.0 - advice)
+    target = 1.0 - (1.0 - moderated) * (1.0 - management) * (1.0 - wg.capacity) * (1.0 - advice)
     wg.regularity = float(np.clip(wg.regularity + 0.3 * (target - wg.regularity) + 0.08 * (noise[0] - 0.5), 0.0, 1.0))
 
+    # Succession: the moderator's convening and chairing leaves the group's leaders less to learn on.
     crowding = 1.0 - dependency * ctx.moderating
     wg.capacity += w.capacity_growth * wg.regularity * (1.0 - wg.capacity) * crowding
-    if ctx.moderating:
-        wg.reliance += dep.reliance_rate * dependency * (1.0 - wg.reliance)
-    else:
-        wg.reliance -= dep.unlearn_rate * wg.reliance
     growth = min(1.0, len(wg.communities) / 6.0)  # the agenda grows as groups join
     wg.agenda_maturity += 0.08 * wg.regularity * max(0.0, growth - wg.agenda_maturity)
 
@@ -120,9 +121,17 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     pop.representative[reps[drop]] = False
 
     count_before = _update_membership(ctx)
-    stable = wg.regularity >= w.stable_regularity and len(wg.communities) >= count_before
-    networked = wg.link_stage >= 2
+    keeps_members = len(wg.communities) >= count_before
+    stable = wg.regularity >= w.stable_regularity and keeps_members
     wg.meeting_stable_months = wg.meeting_stable_months + 1 if stable else 0
-    wg.stable_months = wg.stable_months + 1 if (stable and networked) else 0
+    # What the office watches for the 'stable' handover: the regularity the group would hold
+    # without the moderator, on its own capacity, district management's and the support mode's
+    # advice at full staff; enough when that is a stable cycle. The moderator's own share is left
+    # out, so a group that built no capacity of its own never looks ready, and the link stage does
+    # not enter (a stalled link does not hold the handover up).
+    support_advice = ADVICE * ctx.scenario.office.support_effort
+    wg.self_carried = 1.0 - (1.0 - management) * (1.0 - wg.capacity) * (1.0 - support_advice)
+    carried = wg.self_carried >= w.intervention_below and keeps_members
+    wg.self_carried_months = wg.self_carried_months + 1 if carried else 0
     return intervened
 
