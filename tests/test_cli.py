@@ -183,7 +183,7 @@ def test_params_lists_every_settable_path(tmp_path):
     assert "fixed | stable" in lines["office.handover_rule"]
     # The role column, as the schema declares it, before the source.
     assert " lever       [text] month of the switch" in lines["office.handover_month"]
-    assert " uncertainty [literature] how strongly" in lines["behaviour.dependency.strength"]
+    assert " uncertainty [literature] how much the moderator" in lines["behaviour.dependency.strength"]
     assert lines["mechanisms.outreach"].endswith(" mechanism   M1 outreach through bilingual mediators and city-wide associations")
     assert " input       [text] inhabitants" in lines["district.population"]
 
