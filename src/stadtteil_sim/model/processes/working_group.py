@@ -126,9 +126,10 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     wg.meeting_stable_months = wg.meeting_stable_months + 1 if stable else 0
     # What the office watches for the 'stable' handover: the regularity the group would hold
     # without the moderator, on its own capacity, district management's and the support mode's
-    # advice at full staff; enough when that is a stable cycle. The moderator's own share is left
-    # out, so a group that built no capacity of its own never looks ready, and the link stage does
-    # not enter (a stalled link does not hold the handover up).
+    # advice at full staff; enough when support would need no intervention (at least
+    # intervention_below). The moderator's own share is left out, so a group that built no
+    # capacity of its own never looks ready, and the link stage does not enter (a stalled link
+    # does not hold the handover up).
     support_advice = ADVICE * ctx.scenario.office.support_effort
     wg.self_carried = 1.0 - (1.0 - management) * (1.0 - wg.capacity) * (1.0 - support_advice)
     carried = wg.self_carried >= w.intervention_below and keeps_members
