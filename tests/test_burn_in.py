@@ -31,7 +31,7 @@ OTHER = {
     "office.handover_stable_months": 3, "office.handover_max_month": 30, "office.link_rule": "stable",
     "office.link_month": 0, "office.withdraw_quiet_months": 6,
     "office.link_stable_months": 2, "office.withdraw_month": 48, "office.staff_hours_moderation": 40.0,
-    "office.staff_hours_support": 30.0, "office.staff_hours_intervention": 3.0, "office.support_effort": 0.7,
+    "office.staff_hours_support": 30.0, "office.staff_hours_intervention": 3.0,
     "run.months": 12, "run.participation_months": [0, 12],
 }
 

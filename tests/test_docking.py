@@ -18,6 +18,7 @@ import numpy as np
 
 from stadtteil_sim.config.loading import load_scenario
 from stadtteil_sim.config.schema import Scenario
+from stadtteil_sim.model.carriers import Carriers
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.population import ADULT, ATTENDS, COLUMNS, INFORMED, Population
 from stadtteil_sim.model.processes import activation
@@ -45,8 +46,10 @@ def cascade(thresholds: np.ndarray, join_at_threshold: bool = True) -> list[int]
     attending = [0]
     for _ in range(2 * N):
         share = float((pop.level >= ATTENDS).mean())
+        n_communities = len(model.community_names)
         ctx = MonthContext(model.config, state, model.streams, model.communities, effort=0.0, moderating=False,
-                           active_share=np.full(N, share), in_working_group=np.zeros(len(model.community_names), bool))
+                           advice=0.0, active_share=np.full(N, share),
+                           in_working_group=np.zeros(n_communities, bool), carriers=Carriers.none(n_communities))
         activation.step(ctx)
         attending.append(int((pop.level >= ATTENDS).sum()))
         if attending[-1] == attending[-2]:

@@ -21,7 +21,7 @@ KS = "scenarios/kranichstein_sued.yaml"
 VARIANTS = [
     {},
     {"mechanisms.qualification": False, "mechanisms.recognition": False, "instruments.project_funds_detached": True},
-    {"mechanisms.education": False, "mechanisms.rooms": False},
+    {"mechanisms.education": False, "mechanisms.rooms": False, "mechanisms.self_running": False},
     {"mechanisms.barriers": False, "behaviour.activation.join_at_threshold": True},
     {"mechanisms.visibility": False, "mechanisms.interests": False, "district_management.events_per_year": 12},
 ]
@@ -41,7 +41,9 @@ def contexts(model: StadtteilModel, effort: float = 1.0, event: bool = True) -> 
     pair = []
     for _ in range(2):
         state = copy.deepcopy(model.state)
-        ctx = MonthContext.begin(model.config, state, model.streams, model.communities, effort, effort >= 1.0)
+        # effort 0: a support month (advice only); the carriers act in every month.
+        ctx = MonthContext.begin(model.config, state, model.streams, model.communities, effort, effort >= 1.0,
+                                 advice=1.0 if effort == 0.0 else 0.0)
         ctx.event_this_month = event
         pair.append(ctx)
     return pair[0], pair[1]
@@ -67,7 +69,7 @@ def barrier_numpy(ctx: MonthContext) -> np.ndarray:
     formal = committees.formality * (0.0 if committees.translation else 1.0)
     via_group = ctx.in_working_group * ctx.state.wg.regularity
     formality = formal * (1.0 - 0.7 * via_group)
-    figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
+    figure = np.maximum(c.covered * (ctx.effort > 0.0 or ctx.advice > 0.0), float(instruments.migrant_staff))
     migrant_barrier = (
         b.language * (1.0 - pop.german)
         + b.closure * c.closure[k]
@@ -88,7 +90,8 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     if ctx.switches.visibility:
         visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
     interest = pop.identification * ctx.district_interest()[k]
-    invitation = np.where(pop.migrant, ctx.effort * ctx.state.contact[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
+    reach = ctx.carriers.reach(ctx.effort * ctx.state.contact)  # the office's and the carriers'
+    invitation = np.where(pop.migrant, reach[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
     group = (ctx.in_working_group * wg.regularity)[k]
     return (
         a.weight_social * ctx.active_share
@@ -174,9 +177,10 @@ def recognition_numpy(ctx: MonthContext) -> None:
     bridged = (ctx.tie_mix.count > 0) & ctx.tie_mix.to_migrant
     work = ctx.effort if switches.recognition else 0.0
     a = pop.acceptance
-    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * work
+    informing = 1.0 - (1.0 - work) * (1.0 - ctx.carriers.natives) if switches.recognition else 0.0
+    gain = r.contact_gain * bridged + r.info_gain * instruments.agenda_transparency * informing
     gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
-    reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
+    reach = instruments.agenda_transparency * (1.0 if informing > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
@@ -221,11 +225,11 @@ def outreach_numpy(ctx: MonthContext) -> None:
     state.contact += rate * (1.0 - state.contact)
     state.contact[0] = 1.0
     migrant = pop.migrant
-    contact = state.contact[pop.community]
+    contact = ctx.carriers.reach(ctx.effort * state.contact)[pop.community]  # the office's and the carriers'
     gateway = 1.0 + 2.0 * (pop.group >= 0)
     german_only = pop.german if ctx.switches.barriers else np.ones(pop.size)
     rate_i = (
-        o.inform_office * ctx.effort * contact * gateway * migrant
+        o.inform_office * contact * gateway * migrant
         + o.inform_management * dm * np.where(migrant, german_only, 2.0)
         + o.inform_social * ctx.active_share
     )

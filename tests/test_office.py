@@ -242,12 +242,13 @@ def test_linking_switched_off_is_never_decided():
 
 
 # ---------------------------------------------------------------- effort and hours
-def test_effort_per_mode():
-    p, state = policy(support_effort=0.25), bare_state()
-    expected = {NOT_ACTIVE: 0.0, MODERATION: 1.0, SUPPORT: 0.25, WITHDRAWN: 0.0}
-    for mode, effort in expected.items():
+def test_effort_and_advice_per_mode():
+    # Support is advice (and interventions when triggered), not a share of moderation's instruments.
+    p, state = policy(), bare_state()
+    expected = {NOT_ACTIVE: (0.0, 0.0), MODERATION: (1.0, 0.0), SUPPORT: (0.0, 1.0), WITHDRAWN: (0.0, 0.0)}
+    for mode, (effort, advice) in expected.items():
         state.office.mode = mode
-        assert p.effort(state) == effort
+        assert (p.effort(state), p.advice(state)) == (effort, advice)
         assert p.moderating(state) == (mode == MODERATION)
 
 
@@ -270,7 +271,7 @@ def test_staff_hours_booked_per_mode():
 
 
 def test_a_partial_grant_weakens_the_effort_and_books_only_the_hours_granted():
-    p = policy(staff_hours_moderation=80, staff_hours_support=12, support_effort=0.3)
+    p = policy(staff_hours_moderation=80, staff_hours_support=12)
     state = bare_state()
     state.month, state.office.mode = 5, MODERATION
     p.grant(state, 20.0)
@@ -280,7 +281,9 @@ def test_a_partial_grant_weakens_the_effort_and_books_only_the_hours_granted():
     assert state.office.staff_hours == 20.0
     state.office.mode = SUPPORT
     p.grant(state, 100.0)  # never more than asked for
-    assert state.office.hours_granted == 12.0 and p.effort(state) == 0.3
+    assert state.office.hours_granted == 12.0 and p.advice(state) == 1.0
+    p.grant(state, 6.0)
+    assert p.advice(state) == 0.5
 
 
 def test_a_district_waiting_for_staff_starts_later_and_keeps_its_full_moderation():

@@ -156,9 +156,9 @@ def test_params_the_dashboard_and_specs_read_one_declaration(tmp_path, monkeypat
     assert every.parameters == {p: r for p, r in uncertain.items() if p != "behaviour.dependency.strength"}  # fixed: an override
     assert len(every.parameters) > 70 and "district.migrant_strain_factor" in every.parameters
     named = write(tmp_path / "named.yaml", TINY.replace("behaviour.dependency.strength: [0.0, 1.0]",
-                                                        "behaviour.linking.stage_rate: plausible\n  office.support_effort: [0.1, 0.5]"))
+                                                        "behaviour.linking.stage_rate: plausible\n  office.staff_hours_support: [6, 24]"))
     assert load_spec(named).parameters == {"behaviour.recognition.contact_gain": [0.0, 0.5],
-                                           "behaviour.linking.stage_rate": [0.075, 0.3], "office.support_effort": [0.1, 0.5]}
+                                           "behaviour.linking.stage_rate": [0.075, 0.3], "office.staff_hours_support": [6, 24]}
     # Declaring an input an uncertainty, in the schema only, lets params and every spec follow.
     city = write(tmp_path / "city.yaml", CASES["a declared input"][0])
     with pytest.raises(ScenarioError, match="is an input"):
@@ -289,8 +289,8 @@ CASES = {
         ["tiny.yaml: parameters.district.communities.Turkish.closure: is an input"],
     ),
     "plausible for a lever": (
-        TINY.replace("[0.0, 1.0]", "plausible").replace("behaviour.dependency.strength", "office.support_effort"),
-        ["tiny.yaml: parameters: office.support_effort = plausible: declares no plausible range",
+        TINY.replace("[0.0, 1.0]", "plausible").replace("behaviour.dependency.strength", "office.staff_hours_support"),
+        ["tiny.yaml: parameters: office.staff_hours_support = plausible: declares no plausible range",
          "allowed: 'plausible' for a real-valued uncertainty"],
     ),
     "plausible for an unknown path": (

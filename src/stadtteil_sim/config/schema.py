@@ -219,7 +219,6 @@ class Office(Strict):
     staff_hours_moderation: float = P(80, 0, 1000, source="assumption", doc="office staff hours per month while moderating", role="lever")
     staff_hours_support: float = P(12, 0, 1000, source="assumption", doc="office staff hours per month for advice in support mode", role="lever")
     staff_hours_intervention: float = P(10, 0, 1000, source="assumption", doc="staff hours of one occasional intervention", role="lever")
-    support_effort: float = P(0.3, 0, 1, source="assumption", doc="instrument effort in support mode relative to moderation", role="lever")
 
     @model_validator(mode="after")
     def _timing(self) -> Office:
@@ -307,6 +306,7 @@ class Mechanisms(Strict):
     office_role: bool = P(True, doc="M12 office modes and the handover to support", role="mechanism", show=Control("M12 Rolle des Büros (Übergabe)", "M12 office role (handover)"))
     context: bool = P(True, doc="M13 socio-economic strain lowers time and resources", role="mechanism", show=Control("M13 soziale Belastung", "M13 socio-economic strain"))
     dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): while moderated, the group's own leaders develop more slowly", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
+    self_running: bool = P(True, doc="M12 self-running: the group's leaders, the multipliers and district management invite, inform and recruit as far as their own capacity carries", role="mechanism", show=Control("Selbstlauf: Gruppe, Multiplikatoren, Stadtteilmanagement", "self-running: group, multipliers, district management"))
 
 
 # --------------------------------------------------------------------------- behaviour (shared, calibratable)
@@ -388,6 +388,17 @@ class WorkingGroup(Strict):
     rep_dropout: float = P(0.04, 0, 1, source="assumption", role="uncertainty", doc="monthly chance a representative drifts back when meetings thin out")
     stable_regularity: float = P(0.7, 0, 1, source="assumption", role="uncertainty", doc="regularity counted as a stable cycle")
     intervention_below: float = P(0.55, 0, 1, source="assumption", role="uncertainty", doc="support mode: the office intervenes when regularity falls below")
+    advice: float = P(0.15, 0, 1, source="assumption", role="uncertainty", doc="regularity the support mode's advice adds at full support hours")
+    intervention_lift: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="regularity an occasional intervention adds in its month")
+
+
+class Carriers(Strict):
+    """Who carries the work besides the office (M12 self-running): invite, inform, recruit."""
+
+    leader_reach: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="reach of the group's own leaders (chair, second-line) at full own capacity, relative to the office's full invitation")
+    multiplier_experience: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="committee experience from which an organised migrant acts as a multiplier (M8 trains them)")
+    multiplier_reach: float = P(5.0, 0, 100, source="assumption", role="uncertainty", doc="residents of their community one multiplier reaches, as a share of its adults")
+    management_reach: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="reach of district management to the working group's communities at full capacity")
 
 
 class Linking(Strict):
@@ -442,6 +453,7 @@ class Behaviour(Strict):
     associations: Associations = Field(default_factory=Associations)
     qualification: Qualification = Field(default_factory=Qualification)
     working_group: WorkingGroup = Field(default_factory=WorkingGroup)
+    carriers: Carriers = Field(default_factory=Carriers)
     linking: Linking = Field(default_factory=Linking)
     recognition: Recognition = Field(default_factory=Recognition)
     conflicts: Conflicts = Field(default_factory=Conflicts)

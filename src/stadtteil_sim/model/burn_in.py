@@ -29,7 +29,7 @@ ACTS_FROM_MONTH_0 = (
     "office.start_month", "office.handover_rule", "office.handover_month", "office.handover_stable_months",
     "office.handover_max_month", "office.link_rule", "office.link_month", "office.link_stable_months",
     "office.withdraw_month", "office.withdraw_quiet_months", "office.staff_hours_moderation",
-    "office.staff_hours_support", "office.staff_hours_intervention", "office.support_effort", "run.months",
+    "office.staff_hours_support", "office.staff_hours_intervention", "run.months",
     "run.participation_months",
 )
 CACHE_SIZE = 16  # burned-in districts per process: a 1:1 district of 7,000 residents holds about 2 MB

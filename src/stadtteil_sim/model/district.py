@@ -219,7 +219,8 @@ class StadtteilModel(mesa.Model):
         the staff hours a city's pool has left for an intervention."""
         state, policy = self.state, self.office.policy
         ctx = MonthContext.begin(
-            self.config, state, self.streams, self.communities, policy.effort(state), policy.moderating(state)
+            self.config, state, self.streams, self.communities, policy.effort(state), policy.moderating(state),
+            policy.advice(state),
         )
         ctx.intervention_hours = intervention_hours
         for step in MONTH:

@@ -209,6 +209,8 @@ INDICATORS: dict[str, Indicator] = _registry(
               lambda s: s.counters.conflicts_escalated),
     Indicator("office_staff_hours", "hours", "office staff hours per month", "Stunden des Büros im Monat",
               lambda s: s.state.office.staff_hours),
+    Indicator("office_interventions", "count", "office interventions so far", "Interventionen des Büros bisher",
+              lambda s: s.state.office.interventions),
     Indicator("office_mode", "category", "integration office", "Interkulturelles Büro",
               lambda s: OFFICE_MODE_NAMES[s.state.office.mode]),
 )

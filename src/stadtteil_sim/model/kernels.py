@@ -328,8 +328,9 @@ def meeting_circles(level, age_band, community, group, representative, closure, 
 def inform_rates(level, age_band, community, group, german, parent, active_share, contact, office, management,
                  social, school, german_only, schools):
     """The unreached adults and, per each, the rate at which they get informed this month: the
-    office through its contact to their community (``office``: its effort times rate, threefold
-    for group members; migrants only), district management in German (``management``: migrants
+    office and the carriers through their reach to their community (``contact``: the office's
+    effort times its contact joined with the carriers', model/carriers.py; ``office``: the rate,
+    threefold for group members; migrants only), district management in German (``management``: migrants
     as far as their German carries with ``german_only``), active contacts (``social``) and, with
     ``schools`` (M10), school projects for parents (``school``). Term by term as the numpy form."""
     rows = np.empty(level.size, dtype=np.int64)

@@ -3,8 +3,8 @@
 Like an intervention object: ``decide(state)`` runs at the start of each month and changes the
 office's mode from the rules; ``request(state)`` says how many staff hours that mode needs,
 ``grant(state, hours)`` records what the city's staff pool gave (all of it for a district on its
-own), and ``effort(state)`` how much of each instrument the office delivers this month: the
-mode's effort times the share granted (M14). Both rules can be a fixed month or a condition on
+own), ``effort(state)`` how much of each instrument the office delivers this month (moderation:
+the share granted, M14) and ``advice(state)`` how much the support mode advises. Both rules can be a fixed month or a condition on
 the working group; fixed months count from the month moderation actually began, so a district
 that waited for staff still gets its full moderation. :func:`bookkeeping` is the month's last
 process: the hours the office spent.
@@ -115,14 +115,14 @@ class OfficePolicy:
         office.grant_share = office.hours_granted / office.hours_requested if office.hours_requested > 0 else 1.0
 
     def effort(self, state: DistrictState) -> float:
-        """Share of full instrument effort delivered this month: moderation 1, support less, each
-        times the share of its staff hours granted."""
-        mode = state.office.mode
-        if mode == MODERATION:
-            return 1.0 * state.office.grant_share
-        if mode == SUPPORT:
-            return self.cfg.support_effort * state.office.grant_share
-        return 0.0
+        """Share of full instrument effort delivered this month (outreach, invitation, courses,
+        recognition work): while moderating, the share of its staff hours granted; in support the
+        office only advises and intervenes (:meth:`advice`), and others carry the work (model/carriers.py)."""
+        return state.office.grant_share if state.office.mode == MODERATION else 0.0
+
+    def advice(self, state: DistrictState) -> float:
+        """The support mode's advice this month: the share of its staff hours granted."""
+        return state.office.grant_share if state.office.mode == SUPPORT else 0.0
 
     def moderating(self, state: DistrictState) -> bool:
         return state.office.mode == MODERATION

@@ -85,6 +85,11 @@ class Population:
         the rows never change: worked out once, not at each of the month's readings."""
         return np.flatnonzero((self.age_band != CHILD) & (self.community == NATIVE))
 
+    @cached_property
+    def adults_by_community(self) -> np.ndarray:
+        """Adults per community code (KEPT columns too: worked out once)."""
+        return np.bincount(self.community[self.age_band != CHILD])
+
     def native_acceptance(self, default: float = 0.0) -> float:
         """Mean acceptance of migrant participation among adult natives (M9)."""
         values = self.acceptance[self.adult_natives]

@@ -78,6 +78,7 @@ class WorkingGroupState:
     # support mode's advice ('stable' handover rule), and the months in a row that needed no intervention.
     self_carried: float = 0.0
     self_carried_months: int = 0
+    drifted: int = 0  # representatives who drifted back last month: a drop in functioning (support's trigger)
     link_decided_month: int | None = None
     link_month: int | None = None  # first month with observers in the committees
     link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part

@@ -26,7 +26,8 @@ def barrier_args(ctx: MonthContext) -> tuple:
     # Inside the moderated, translated working group the formal barrier mostly falls away.
     via_group = ctx.in_working_group * wg.regularity
     formality = formal * (1.0 - 0.7 * via_group)
-    figure = np.maximum(c.covered * (ctx.effort > 0.0), float(instruments.migrant_staff))
+    engaged = ctx.effort > 0.0 or ctx.advice > 0.0  # the office's mediators are there while it works here
+    figure = np.maximum(c.covered * engaged, float(instruments.migrant_staff))
     native_barrier = 0.3 * b.formality * committees.formality
     weights = (b.language, b.experience, b.time, native_barrier)
     return (pop.community, pop.german, pop.experience, pop.resources, weights,
@@ -42,9 +43,9 @@ def barrier(ctx: MonthContext) -> np.ndarray:
 
 def pull_args(ctx: MonthContext) -> tuple:
     """The pull as :func:`kernels.pulls` takes it: the residents' columns, the weights of active
-    contacts, interests and the office's invitation, district management's invitation to natives,
-    and per community the weighted terms of visible events and of its working group, its
-    interests served and the office's invitation to it."""
+    contacts, interests and the invitation, district management's invitation to natives, and per
+    community the weighted terms of visible events and of its working group, its interests served
+    and the invitation it gets: the office's (effort times contact) joined with the carriers'."""
     pop, a = ctx.state.pop, ctx.behaviour.activation
     wg = ctx.state.wg
     dm = ctx.scenario.district_management.capacity
@@ -55,7 +56,7 @@ def pull_args(ctx: MonthContext) -> tuple:
         visible = float(ctx.event_this_month) + 0.5 * in_group
     weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)
     return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
-            ctx.district_interest(), ctx.effort * ctx.state.contact, a.weight_group * in_group)
+            ctx.district_interest(), ctx.carriers.reach(ctx.effort * ctx.state.contact), a.weight_group * in_group)
 
 
 def pull(ctx: MonthContext) -> np.ndarray:

@@ -12,12 +12,14 @@ import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
+from stadtteil_sim.model.carriers import Carriers
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents
 from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import DistrictState
 
 ASSOCIATION_KINDS = ("none", "local", "citywide")
+ADVICE_CARE = 0.3  # [assumption] attention a founding or a split gets from the support mode's advice
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ class MonthContext:
     state: DistrictState
     streams: Streams
     communities: CommunityTable
-    effort: float  # office instrument effort this month (1 moderation, <1 support, 0 otherwise)
+    effort: float  # office instrument effort this month: moderation's share of its hours granted, else 0
     moderating: bool
+    advice: float  # the support mode's advice this month: the share of its hours granted, else 0
     active_share: np.ndarray  # per resident, share of contacts attending activities
     in_working_group: np.ndarray  # per community code, represented in the working group
+    # Who invites, informs and recruits besides the office, from the state at the month's start.
+    carriers: Carriers
     # Handed on within the month: set by one process, read by later ones.
     event_this_month: bool = False  # district management's event (M5): activation, contact, recognition
     intervened: bool = False  # the office intervened at the working group's meeting: bookkeeping
@@ -84,11 +89,15 @@ class MonthContext:
     intervention_hours: float = math.inf
 
     @classmethod
-    def begin(cls, scenario, state, streams, communities, effort, moderating) -> MonthContext:
+    def begin(cls, scenario, state, streams, communities, effort, moderating, advice=0.0) -> MonthContext:
         pop = state.pop
         in_wg = np.zeros(len(communities.names), dtype=bool)
         if state.wg.exists:
             in_wg[list(state.wg.communities)] = True
+        n = len(communities.names)
+        adults = np.zeros(n, dtype=np.int64)
+        counted = pop.adults_by_community[:n]
+        adults[: counted.size] = counted
         return cls(
             scenario=scenario,
             state=state,
@@ -96,8 +105,10 @@ class MonthContext:
             communities=communities,
             effort=effort,
             moderating=moderating,
+            advice=advice,
             active_share=kernels.attending_share(state.ties.partner, pop.level),
             in_working_group=in_wg,
+            carriers=Carriers.of(scenario, state, adults, in_wg),
         )
 
     @cached_property
@@ -106,6 +117,12 @@ class MonthContext:
         as they are when first asked for (recognition asks after contact has changed them;
         nothing changes them later in the month, so the indicators reuse it)."""
         return TieMix.of(self.state.ties, self.state.pop.community)
+
+    @property
+    def care(self) -> float:
+        """The office's attention to a group's founding or a split: all of it while moderating; in
+        support its advice, [assumption] a third as much (the same share as before the carriers)."""
+        return self.effort + ADVICE_CARE * self.advice
 
     @cached_property
     def core_size(self) -> int:

@@ -156,7 +156,7 @@ def _after_split(ctx: MonthContext, main: int, draws: np.ndarray) -> None:
         g.activity[main] = min(1.0, g.activity[main] + 0.3)
         g.women_served[main] = min(1.0, g.women_served[main] + 0.2)
         state.log(ASSOCIATION_REACTIVATED, community=name)
-    elif draws[1] < a.exclusion * (1.0 - ctx.effort):
+    elif draws[1] < a.exclusion * (1.0 - ctx.care):
         g.withdrawn_until[main] = state.month + 12
         state.log(ASSOCIATION_WITHDRAWS, community=name)
 
@@ -166,7 +166,7 @@ def _found(ctx: MonthContext, group_draw: np.ndarray) -> None:
     g, a, state, pop = ctx.state.groups, ctx.behaviour.associations, ctx.state, ctx.state.pop
     counts = member_counts(ctx)
     core = None  # each group's summed capacity and members, worked out once a group needs them
-    advice = 0.5 + 0.5 * min(1.0, ctx.effort + 0.5 * ctx.scenario.district_management.capacity)
+    advice = 0.5 + 0.5 * min(1.0, ctx.care + 0.5 * ctx.scenario.district_management.capacity)
     for i in range(len(g)):
         if not g.alive[i] or g.registered[i] or g.kind[i] not in (WOMENS_GROUP, YOUTH_GROUP):
             continue

@@ -48,8 +48,9 @@ def step(ctx: MonthContext) -> None:
 
     # Informing residents: the unreached adults' rates, then the chance at least one reaches them.
     rows, rates = kernels.inform_rates(
-        pop.level, pop.age_band, pop.community, pop.group, pop.german, pop.parent, ctx.active_share, state.contact,
-        o.inform_office * ctx.effort, o.inform_management * dm, o.inform_social, o.inform_school * ctx.effort,
+        pop.level, pop.age_band, pop.community, pop.group, pop.german, pop.parent, ctx.active_share,
+        ctx.carriers.reach(ctx.effort * state.contact),
+        o.inform_office, o.inform_management * dm, o.inform_social, o.inform_school * ctx.effort,
         ctx.switches.barriers, ctx.switches.education,
     )
     newly = rows[draw.at(rows, 0) < 1.0 - np.exp(-rates)]

@@ -31,14 +31,16 @@ def step(ctx: MonthContext) -> None:
         trained = attending[ctx.keyed("recognition", 1).at(attending, 0) < training_p]
     conflict_draw = rng.random(MAX_CONFLICTS + 1)
     work = ctx.effort if switches.recognition else 0.0
-    # Without anyone informing natives about the group, its agenda is opaque to them.
-    reach = instruments.agenda_transparency * (1.0 if work > 0 else 0.3)
+    # Natives hear about the group from the office and, in the self-running phase, from the
+    # group's leaders and district management; with no one informing them its agenda is opaque.
+    informing = 1.0 - (1.0 - work) * (1.0 - ctx.carriers.natives) if switches.recognition else 0.0
+    reach = instruments.agenda_transparency * (1.0 if informing > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
     kernels.recognise(pop.acceptance, pop.age_band, pop.community, pop.level, ctx.tie_mix.to_migrant, r.contact_gain,
-                      r.info_gain * instruments.agenda_transparency * work, r.training_gain * work, loss, r.drift,
+                      r.info_gain * instruments.agenda_transparency * informing, r.training_gain * work, loss, r.drift,
                       r.initial)
     if trained is not None:
         pop.mediator_pool[trained] = True

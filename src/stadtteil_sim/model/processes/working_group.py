@@ -21,8 +21,6 @@ from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.rng import skip
 from stadtteil_sim.model.state import SUPPORT
 
-ADVICE = 0.5  # [assumption] regularity the support mode's advice adds at full support effort
-
 
 def step(ctx: MonthContext) -> None:
     """Working group: representatives join or drift away; it meets; its own capacity grows (M3)."""
@@ -53,8 +51,9 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     members, reps = kernels.organised_counts(pop.level, k, pop.group, pop.representative, n_comm)
     invited = (state.contact >= w.contact_needed) & (members >= ctx.members_needed) & (reps < w.max_reps)
     invited[0] = False
-    # The office invites; district management can, more weakly and without mediators.
-    inviting = min(1.0, ctx.effort + 0.3 * ctx.scenario.district_management.capacity)
+    # The office invites; so do the group's own leaders and the community's multipliers
+    # (model/carriers.py); district management can, more weakly and without mediators.
+    inviting = ctx.carriers.recruiting(ctx.effort, 0.3 * ctx.scenario.district_management.capacity)
     acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
     sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
     if sends.any():
@@ -92,16 +91,20 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     if not wg.exists:
         wg.self_carried_months = wg.meeting_stable_months = 0
         wg.self_carried = 0.0
+        wg.drifted = 0
         return False
     dependency = ctx.behaviour.dependency.strength if ctx.switches.dependency else 0.0
     # A thinly staffed moderation (a share of its hours granted: ctx.effort < 1) holds less.
     moderated = w.moderated_regularity * ctx.effort if ctx.moderating else 0.0
-    advice = ADVICE * ctx.effort if state.office.mode == SUPPORT else 0.0
-    # An intervention takes staff hours the city's pool must still have this month (M14).
+    advice = w.advice * ctx.advice
+    # The trigger: in support, the group's functioning dropped last month: its meetings thinned
+    # below intervention_below, or a representative drifted away; an intervention takes staff
+    # hours the city's pool must still have this month (M14).
+    dropped = wg.regularity < w.intervention_below or wg.drifted > 0
     affordable = ctx.intervention_hours >= ctx.scenario.office.staff_hours_intervention
-    intervened = state.office.mode == SUPPORT and wg.regularity < w.intervention_below and affordable
+    intervened = state.office.mode == SUPPORT and dropped and affordable
     if intervened:
-        advice += 0.3  # an occasional intervention
+        advice += w.intervention_lift
     management = ctx.scenario.district_management.capacity * w.management_regularity
     target = 1.0 - (1.0 - moderated) * (1.0 - management) * (1.0 - wg.capacity) * (1.0 - advice)
     wg.regularity = float(np.clip(wg.regularity + 0.3 * (target - wg.regularity) + 0.08 * (noise[0] - 0.5), 0.0, 1.0))
@@ -118,6 +121,7 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     if reps.size:
         wg.capacity *= 1.0 - 0.5 * drop.sum() / reps.size
     pop.level[reps[drop]] = MEMBER
+    wg.drifted = int(drop.sum())
     pop.representative[reps[drop]] = False
 
     count_before = _update_membership(ctx)
@@ -130,8 +134,7 @@ def _meet(ctx: MonthContext, draw: np.ndarray, noise: np.ndarray) -> bool:
     # intervention_below). The moderator's own share is left out, so a group that built no
     # capacity of its own never looks ready, and the link stage does not enter (a stalled link
     # does not hold the handover up).
-    support_advice = ADVICE * ctx.scenario.office.support_effort
-    wg.self_carried = 1.0 - (1.0 - management) * (1.0 - wg.capacity) * (1.0 - support_advice)
+    wg.self_carried = 1.0 - (1.0 - management) * (1.0 - wg.capacity) * (1.0 - w.advice)
     carried = wg.self_carried >= w.intervention_below and keeps_members
     wg.self_carried_months = wg.self_carried_months + 1 if carried else 0
     return intervened
