@@ -14,7 +14,7 @@ the office's moderation did are carried, as far as their own capacity goes, by
   communities of the working group it keeps functioning.
 
 All of it is read from the month's state; with ``mechanisms.self_running`` off nobody carries.
-Every term is an assumption (docs/ODD.md, 'Carriers').
+Every term is an assumption (docs/ODD.md §7.12, 'Who carries the work').
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from stadtteil_sim.model.state import DistrictState
 class Carriers:
     leaders: float  # the group's leaders' reach to a community they invite (0..1)
     multipliers: np.ndarray  # per community code: its multipliers' reach to its residents (0..1)
-    in_group: np.ndarray  # per community code: leaders, multipliers and district management together
+    community_reach: np.ndarray  # per community code: leaders and district management (its communities in the group), multipliers
     natives: float  # the group's leaders and district management informing natives about the group
 
     def reach(self, office: np.ndarray) -> np.ndarray:
         """Per community, the office's reach (its effort times its contact) joined with the carriers'."""
-        return 1.0 - (1.0 - office) * (1.0 - self.in_group)
+        return 1.0 - (1.0 - office) * (1.0 - self.community_reach)
 
     def recruiting(self, office: float, management: float) -> np.ndarray:
         """Per community, how strongly it is invited to send representatives: the office, the
@@ -50,12 +50,15 @@ class Carriers:
         return cls(0.0, zero, zero, 0.0)
 
     @classmethod
-    def of(cls, scenario: Scenario, state: DistrictState, adults: np.ndarray, in_working_group: np.ndarray) -> Carriers:
-        """``adults``: adults per community code; ``in_working_group``: represented in the group."""
-        n = adults.size
+    def of(cls, scenario: Scenario, state: DistrictState, in_working_group: np.ndarray) -> Carriers:
+        """``in_working_group``: per community code, represented in the group."""
+        n = in_working_group.size
         if not scenario.mechanisms.self_running:
             return cls.none(n)
         c, pop = scenario.behaviour.carriers, state.pop
+        adults = np.zeros(n, dtype=np.int64)  # the last communities may have no adults: no count
+        counted = pop.adults_by_community[:n]
+        adults[: counted.size] = counted
         leaders = c.leader_reach * state.wg.capacity if state.wg.exists else 0.0
         trained = pop.migrant & (pop.level >= MEMBER) & (pop.experience >= c.multiplier_experience)
         count = np.bincount(pop.community[trained], minlength=n)

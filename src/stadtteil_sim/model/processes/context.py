@@ -94,10 +94,6 @@ class MonthContext:
         in_wg = np.zeros(len(communities.names), dtype=bool)
         if state.wg.exists:
             in_wg[list(state.wg.communities)] = True
-        n = len(communities.names)
-        adults = np.zeros(n, dtype=np.int64)
-        counted = pop.adults_by_community[:n]
-        adults[: counted.size] = counted
         return cls(
             scenario=scenario,
             state=state,
@@ -108,7 +104,7 @@ class MonthContext:
             advice=advice,
             active_share=kernels.attending_share(state.ties.partner, pop.level),
             in_working_group=in_wg,
-            carriers=Carriers.of(scenario, state, adults, in_wg),
+            carriers=Carriers.of(scenario, state, in_wg),
         )
 
     @cached_property
