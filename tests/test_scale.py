@@ -1,13 +1,15 @@
 """At half scale (run.scale 0.5) the text's patterns read as at 1:1, so the city experiment may run
 there (experiments/city_rollout.yaml). What makes it so: thresholds counted in people (a group's
 core, the members a community needs to send a representative) scale with the population
-(model/population.in_residents); without that, participation at month 36 in Kranichstein-Süd
-fell from about 0.36 at 1:1 to about 0.21 at 0.5. Means over the 10 pattern seeds (40 where a tolerance is tight against the spread between seeds)."""
+(model/population.in_residents; the organised members a community needs are drawn per community
+where the scale leaves a fraction, in_residents_drawn); without that, participation at month 36
+in Kranichstein-Süd fell from about 0.36 at 1:1 to about 0.21 at 0.5. Means over the 10 pattern seeds (40 where a tolerance is tight against the spread between seeds)."""
 
+import numpy as np
 import pytest
 
 from run_cache import ES, KS, WIDE_SEEDS, mean_series, mean_summary, runs
-from stadtteil_sim.model.population import in_residents
+from stadtteil_sim.model.population import in_residents, in_residents_drawn
 
 pytestmark = pytest.mark.slow
 HALF = {"run.scale": 0.5}
@@ -16,6 +18,14 @@ HALF = {"run.scale": 0.5}
 def test_a_threshold_in_people_is_the_same_number_at_1_to_1_and_scales_with_the_population():
     assert in_residents(5, 1.0) == 5 and in_residents(6, 0.5) == 3 and in_residents(5, 0.5) == 3
     assert in_residents(5, 0.01) == 1  # never below one resident
+
+
+def test_a_threshold_that_falls_between_residents_is_drawn_per_community_and_right_on_average():
+    draws = np.random.default_rng(1).random(20_000)
+    assert (in_residents_drawn(5, 1.0, draws) == 5).all()  # 1:1: the number itself, whatever the draws
+    half = in_residents_drawn(5, 0.5, draws)
+    assert set(np.unique(half)) == {2, 3} and abs(half.mean() - 2.5) < 0.02
+    assert (in_residents_drawn(5, 0.01, draws) == 1).all()
 
 
 @pytest.mark.parametrize("path", [KS, ES], ids=["Kranichstein-Süd", "Eberstadt-Süd"])

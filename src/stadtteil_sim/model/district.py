@@ -91,7 +91,7 @@ class StadtteilModel(mesa.Model):
         self.streams = Streams(self.seed, city_key)
         # A city's office brings its mediators' languages (``office_languages``) to every district.
         self.office_languages = covered_languages(self.config) if office_languages is None else office_languages
-        self.communities = CommunityTable.build(self.config, self.office_languages)
+        self.communities = CommunityTable.build(self.config, self.office_languages, self.streams.setup("thresholds"))
         self.community_names = self.communities.names
         # The district runs before the office starts; month 0's state comes out of that, or out
         # of an earlier run's burn-in where only levers acting from month 0 on differ.

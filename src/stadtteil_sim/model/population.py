@@ -179,6 +179,18 @@ def in_residents(people: int, scale: float) -> int:
     return max(1, math.ceil(people * scale - 1e-9))
 
 
+def in_residents_drawn(people: int, scale: float, draws: np.ndarray) -> np.ndarray:
+    """A threshold in people, in residents, one per entry of ``draws`` (uniforms drawn once per
+    run): ``people · scale`` rounded down or up, up with the chance of its fractional part, at
+    least one. Where ``people · scale`` is not whole (5 organised members at 0.5: 2.5 residents)
+    a fixed rounding moves every community's threshold the same way (⌈2.5⌉ = 3 stands for six
+    people, not five), and a process timed by the threshold runs late at every seed; drawn, the
+    threshold is right on average. At 1:1 (a whole number) it is the number itself, no draw read."""
+    exact = people * scale
+    whole = math.floor(exact + 1e-9)
+    return np.maximum(1, whole + (draws < exact - whole - 1e-9)).astype(np.int64)
+
+
 def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
     d = scenario.district
     scale = scenario.run.scale

@@ -14,7 +14,7 @@ from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.carriers import Carriers
 from stadtteil_sim.model.network import TieMix
-from stadtteil_sim.model.population import in_residents
+from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import DistrictState
 
@@ -34,13 +34,20 @@ class CommunityTable:
     covered: np.ndarray  # a bilingual mediator speaks its language
     association: np.ndarray  # 0 none, 1 local, 2 citywide
     sizes: np.ndarray
+    # Organised members a community needs to send a representative, in residents at the run's
+    # scale (population.in_residents_drawn: drawn once per run where the scale leaves a fraction).
+    members_needed: np.ndarray
 
     @classmethod
-    def build(cls, scenario: Scenario, covered: frozenset[str] | None = None) -> CommunityTable:
+    def build(cls, scenario: Scenario, covered: frozenset[str] | None = None,
+              rng: np.random.Generator | None = None) -> CommunityTable:
         """``covered``: the languages of the office's mediators (a city's office: chosen over all
-        its districts); by default chosen for this district alone."""
+        its districts); by default chosen for this district alone. ``rng``: the run's setup
+        stream for the thresholds in people; without one a fraction rounds up."""
         comms = scenario.district.communities
         covered = covered_languages(scenario) if covered is None else covered
+        draws = np.zeros(len(comms) + 1) if rng is None else rng.random(len(comms) + 1)
+        needed = in_residents_drawn(scenario.behaviour.working_group.members_needed, scenario.run.scale, draws)
         return cls(
             names=("native", *(c.name for c in comms)),
             closure=np.array([0.0] + [c.closure for c in comms]),
@@ -50,6 +57,7 @@ class CommunityTable:
             covered=np.array([True] + [c.language in covered for c in comms]),
             association=np.array([0] + [ASSOCIATION_KINDS.index(c.association) for c in comms]),
             sizes=np.array([0] + [c.size for c in comms]),
+            members_needed=needed,
         )
 
 
@@ -124,11 +132,6 @@ class MonthContext:
     def core_size(self) -> int:
         """Attending members a self-organised group needs, in residents at the run's scale."""
         return in_residents(self.behaviour.associations.core_size, self.scenario.run.scale)
-
-    @cached_property
-    def members_needed(self) -> int:
-        """Organised members a community needs to send a representative, in residents at the run's scale."""
-        return in_residents(self.behaviour.working_group.members_needed, self.scenario.run.scale)
 
     def district_interest(self) -> np.ndarray:
         """Per community, how much district work serves its interests; the office can use city

@@ -49,7 +49,7 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     c = ctx.communities
     n_comm = len(c.names)
     members, reps = kernels.organised_counts(pop.level, k, pop.group, pop.representative, n_comm)
-    invited = (state.contact >= w.contact_needed) & (members >= ctx.members_needed) & (reps < w.max_reps)
+    invited = (state.contact >= w.contact_needed) & (members >= c.members_needed) & (reps < w.max_reps)
     invited[0] = False
     # The office invites; so do the group's own leaders and the community's multipliers
     # (model/carriers.py); district management can, more weakly and without mediators.
