@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 import stadtteil_sim
 
@@ -41,6 +42,18 @@ def runs(path: str, overrides: dict | None = None, seeds=PATTERN_SEEDS) -> list:
         with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=context) as pool:
             _cache.update(zip(jobs, pool.map(_one, jobs), strict=True))
     return [_cache[(path, settings, seed)] for seed in seeds]
+
+
+def series(results: list, column: str) -> np.ndarray:
+    """One row per seed, one column per month."""
+    return np.array([ts[column].to_numpy(dtype=float) for ts, _, _ in results])
+
+
+def paired_ci(differences, level: float = 0.95) -> tuple[float, float]:
+    """The two-sided t interval of a mean of paired differences (the same seed under each policy)."""
+    d = np.asarray(differences, dtype=float)
+    half = stats.t.ppf(0.5 + level / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+    return d.mean() - half, d.mean() + half
 
 
 def mean_series(results: list, column: str) -> np.ndarray:

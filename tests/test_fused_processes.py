@@ -21,7 +21,8 @@ KS = "scenarios/kranichstein_sued.yaml"
 VARIANTS = [
     {},
     {"mechanisms.qualification": False, "mechanisms.recognition": False, "instruments.project_funds_detached": True},
-    {"mechanisms.education": False, "mechanisms.rooms": False, "mechanisms.self_running": False},
+    {"mechanisms.education": False, "mechanisms.rooms": False, "mechanisms.self_running": False,
+     "mechanisms.token_cost": False},
     {"mechanisms.barriers": False, "behaviour.activation.join_at_threshold": True},
     {"mechanisms.visibility": False, "mechanisms.interests": False, "district_management.events_per_year": 12},
 ]
@@ -92,7 +93,9 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     interest = pop.identification * ctx.district_interest()[k]
     reach = ctx.carriers.reach(ctx.effort * ctx.state.contact)  # the office's and the carriers'
     invitation = np.where(pop.migrant, reach[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
-    group = (ctx.in_working_group * wg.regularity)[k]
+    # Token seats speaking for the group weaken its pull (M4).
+    token = ctx.behaviour.linking.token_engagement * wg.token_share if ctx.switches.token_cost else 0.0
+    group = (ctx.in_working_group * wg.regularity)[k] * (1.0 - token)
     return (
         a.weight_social * ctx.active_share
         + a.weight_events * visible
@@ -185,6 +188,8 @@ def recognition_numpy(ctx: MonthContext) -> None:
     if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
+    if switches.token_cost and state.wg.exists:
+        loss += ctx.behaviour.linking.token_recognition_loss * state.wg.token_share
     new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
     pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
     c = ctx.behaviour.conflicts

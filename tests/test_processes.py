@@ -495,8 +495,8 @@ def test_moderation_makes_meetings_regular():
 
 # ================================================================ linking (M4)
 
-def linking_setup(ready: bool) -> StadtteilModel:
-    model = existing_group({"behaviour.linking.delegate_dropout": 0.0})
+def linking_setup(ready: bool, overrides: dict | None = None) -> StadtteilModel:
+    model = existing_group({"behaviour.linking.delegate_dropout": 0.0, **(overrides or {})})
     state, pop = model.state, model.state.pop
     month = 20
     state.month = month
@@ -532,6 +532,56 @@ def test_no_linking_before_the_decision():
     linking.step(context(model))
     assert model.state.wg.link_stage == 0
     assert not (model.state.pop.level == DELEGATE).any()
+
+
+@pytest.mark.parametrize("cost", [True, False])
+def test_token_seats_erode_the_constituents_trust(cost):
+    model = linking_setup(ready=False, overrides={"mechanisms.token_cost": cost})
+    pop, wg = model.state.pop, model.state.wg
+    constituents = pop.migrant & pop.adult & np.isin(pop.community, [1, 2])
+    trust = pop.trust.copy()
+    linking.step(context(model))
+    assert wg.token_share > 0.5  # seats filled by outsiders without contact to the groups
+    assert np.array_equal(pop.trust[~constituents], trust[~constituents])
+    if cost:
+        loss = model.config.behaviour.linking.token_trust_loss * wg.token_share
+        assert np.allclose(pop.trust[constituents], trust[constituents] * (1 - loss))
+        assert linking.token_engagement(context(model)) < 1.0
+    else:
+        assert np.array_equal(pop.trust, trust) and linking.token_engagement(context(model)) == 1.0
+
+
+def test_own_delegates_are_no_token_seats():
+    model = linking_setup(ready=True)
+    linking.step(context(model))
+    assert model.state.wg.token_share == 0.0
+
+
+@pytest.mark.parametrize("persists", [True, False])
+def test_an_unlinked_group_drifting_away_loses_its_willingness_to_link(persists):
+    model = existing_group({"mechanisms.detachment_persists": persists})
+    wg, lk = model.state.wg, model.config.behaviour.linking
+    wg.agenda_overlap = 0.2
+    model.state.month = 1
+    linking.step(context(model))
+    expected = 1 - lk.willingness_loss * (1 - wg.agenda_overlap) if persists else 1.0
+    assert wg.link_willingness == pytest.approx(expected)
+
+
+def test_a_group_unwilling_to_link_sends_no_observers():
+    model = linking_setup(ready=True)
+    model.state.wg.link_willingness = 0.0
+    linking.step(context(model))
+    assert model.state.wg.link_stage == 0 and not (model.state.pop.level == DELEGATE).any()
+
+
+@pytest.mark.parametrize("effort", [0.0, 1.0])
+def test_linked_willingness_is_restored_by_deliberate_work(effort):
+    model = linking_setup(ready=True, overrides={"district_management.capacity": 0.0})
+    wg, lk = model.state.wg, model.config.behaviour.linking
+    wg.link_stage, wg.link_willingness = 1, 0.4
+    linking.step(context(model, effort=effort, moderating=effort > 0))
+    assert wg.link_willingness == pytest.approx(0.4 + lk.willingness_repair * effort * 0.6)
 
 
 def overlap_after(funds: bool, months: int = 6) -> float:

@@ -8,26 +8,14 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import stadtteil_sim
-from run_cache import ES, KS, SCENARIOS, runs
+from run_cache import ES, KS, SCENARIOS, paired_ci, runs, series
 
 pytestmark = pytest.mark.slow
 
 DOCUMENTED_WITH_WITHDRAWAL = {"office.handover_month": 36, "office.link_month": 18, "office.withdraw_month": 60}
 EARLY_WITH_WITHDRAWAL = {"office.handover_month": 12, "office.link_month": 18, "office.withdraw_month": 24}
-
-
-def series(results, column):
-    return np.array([ts[column].to_numpy(dtype=float) for ts, _, _ in results])
-
-
-def paired_ci(differences, level=0.95):
-    """The two-sided t interval of a mean of paired differences."""
-    d = np.asarray(differences, dtype=float)
-    half = stats.t.ppf(0.5 + level / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-    return d.mean() - half, d.mean() + half
 
 
 @pytest.mark.parametrize("path", [KS, ES], ids=["Kranichstein-Süd", "Eberstadt-Süd"])

@@ -307,6 +307,8 @@ class Mechanisms(Strict):
     context: bool = P(True, doc="M13 socio-economic strain lowers time and resources", role="mechanism", show=Control("M13 soziale Belastung", "M13 socio-economic strain"))
     dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): while moderated, the group's own leaders develop more slowly", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
     self_running: bool = P(True, doc="M12 self-running: the group's leaders, the multipliers and district management invite, inform and recruit as far as their own capacity carries", role="mechanism", show=Control("Selbstlauf: Gruppe, Multiplikatoren, Stadtteilmanagement", "self-running: group, multipliers, district management"))
+    token_cost: bool = P(True, doc="M4 token seats cost trust: delegates without contact to the groups they stand for erode their constituents' trust and engagement, teach the committees less of the migrant agenda and cost the group natives' recognition", role="mechanism", show=Control("Alibi-Sitze kosten Vertrauen", "token seats cost trust"))
+    detachment_persists: bool = P(True, doc="M4 a detached parallel structure stays detached: a group whose agenda has drifted away is less willing to link and less recognised by the committees until deliberate work repairs it", role="mechanism", show=Control("Verselbständigung hält an", "detachment persists"))
 
 
 # --------------------------------------------------------------------------- behaviour (shared, calibratable)
@@ -410,6 +412,12 @@ class Linking(Strict):
     delegate_readiness_months: int = P(6, 0, 60, source="assumption", role="uncertainty", doc="months the group must have met before it can choose its own delegates")
     proposal_rate: float = P(0.5, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a delegate with a voice carries a proposal")
     delegate_dropout: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly chance a delegate whose proposals are ignored gives up")
+    token_trust_loss: float = P(0.02, 0, 1, source="assumption", role="uncertainty", doc="monthly share of their trust the constituents lose while all seats are token seats (scaled by the token share)")
+    token_engagement: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="share of the working group's pull on its communities lost while all seats are token seats")
+    token_recognition_loss: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="natives' monthly loss of recognition of the working group as an equal actor while all seats are token seats")
+    willingness_loss: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly share of its willingness to link an unlinked group loses, scaled by how far its agenda has drifted from the committees'")
+    willingness_repair: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly share of the lost willingness restored once linked, at full staff of the office or district management")
+    detached_recognition: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="share of the committees' uptake a group that has lost all willingness to link forfeits (less recognised as a partner)")
 
 
 class Recognition(Strict):

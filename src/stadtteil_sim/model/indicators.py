@@ -149,6 +149,14 @@ def self_organised_groups(state: DistrictState, core_size: int) -> int:
     )
 
 
+def constituents_trust(s: Snapshot) -> float:
+    """Mean trust of the adults of the communities in the working group (those its delegates
+    stand for); 0 while no community is in it."""
+    pop = s.pop
+    constituents = pop.migrant & pop.adult & s.in_wg[pop.community]
+    return float(pop.trust[constituents].mean()) if constituents.any() else 0.0
+
+
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
     values = kernels.adult_values(s.tie_mix.bridging, s.pop.age_band, s.tie_mix.count)
@@ -196,10 +204,14 @@ INDICATORS: dict[str, Indicator] = _registry(
               lambda s: token_index(s.state, s.in_wg), main=True, chart="quality", colour=(214, 120, 20)),
     Indicator("detachment_index", "index", "detachment index", "Verselbständigungs-Index",
               lambda s: detachment_index(s.state, s.bridging), main=True, chart="quality", colour=(148, 60, 160)),
+    Indicator("link_willingness", "index", "willingness to link", "Bereitschaft zur Vernetzung",
+              lambda s: s.wg.link_willingness if s.wg.exists else 0.0),
     Indicator("proposals_adopted_share", "share", "proposals taken up", "Aufgegriffene Vorschläge",
               lambda s: s.state.committee.adopted_share),
     Indicator("native_recognition", "index", "native recognition", "Anerkennung durch Einheimische",
               lambda s: s.pop.native_acceptance(), main=True),
+    Indicator("constituents_trust", "index", "constituents' trust", "Vertrauen der vertretenen Communities",
+              constituents_trust),
     Indicator("bridging_tie_share", "share", "bridging ties", "Kontakte über die eigene Community hinaus",
               bridging_tie_share),
     Indicator("conflicts_arising", "count", "conflicts arising", "Konflikte", lambda s: s.counters.conflicts),

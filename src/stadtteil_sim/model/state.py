@@ -83,6 +83,11 @@ class WorkingGroupState:
     link_month: int | None = None  # first month with observers in the committees
     link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part
     months_at_stage: int = 0
+    # Seats held by delegates without contact to the groups they stand for, as a share of the
+    # seats filled (token representation, set by linking each month), and the group's willingness
+    # to link (1 = fully willing; a detached parallel structure loses it).
+    token_share: float = 0.0
+    link_willingness: float = 1.0
 
     @property
     def exists(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from stadtteil_sim.model import kernels
+from stadtteil_sim.model.processes import linking
 from stadtteil_sim.model.processes.context import MonthContext
 
 
@@ -56,7 +57,8 @@ def pull_args(ctx: MonthContext) -> tuple:
         visible = float(ctx.event_this_month) + 0.5 * in_group
     weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)
     return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
-            ctx.district_interest(), ctx.carriers.reach(ctx.effort * ctx.state.contact), a.weight_group * in_group)
+            ctx.district_interest(), ctx.carriers.reach(ctx.effort * ctx.state.contact),
+            a.weight_group * in_group * linking.token_engagement(ctx))
 
 
 def pull(ctx: MonthContext) -> np.ndarray:

@@ -6,6 +6,13 @@ its agenda still overlaps with the committees'. Seats the group cannot fill with
 representatives (formal meetings demand German) go to migrants with language skills but without
 contact to the groups: token ("Alibi") representation. An unlinked group's agenda drifts away
 from the committees' (detachment of the parallel structure), faster with detached project funds.
+
+Both failures have consequences (docs/ODD.md §7.4). Token seats carry proposals the constituents
+do not own: their trust erodes, the working group pulls its communities less (activation), the
+committees learn less of the migrant agenda, and natives recognise the group less as an equal
+actor (recognition). A group whose agenda has drifted away loses its willingness to link: it
+sends observers, advances and is taken up less, and the committees learn less from it, until
+deliberate work by the office or district management restores it.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ def step(ctx: MonthContext) -> None:
     """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
     state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
     if not wg.exists:
+        wg.token_share = 0.0
         return  # before any draw: nothing after draws from this month's linking stream
     rng = ctx.rng("linking")
     seat_draw = rng.random((MAX_SEATS, 3))
@@ -45,7 +53,14 @@ def step(ctx: MonthContext) -> None:
         # The parallel structure develops its own agenda, the faster the more it runs itself.
         drift = lk.overlap_drift * (0.5 + wg.capacity + funds)
         wg.agenda_overlap -= drift * wg.agenda_overlap
-        if wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]:
+        wg.token_share = 0.0
+        if ctx.switches.detachment_persists:
+            # A parallel structure going its own way grows less willing to link.
+            wg.link_willingness -= lk.willingness_loss * (1.0 - wg.agenda_overlap) * wg.link_willingness
+        # Whether it sends its observers once linking is decided is the group's choice (always, while willing).
+        willing = stage_draw < wg.link_willingness
+        if (wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]
+                and willing):
             wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
             state.log(OBSERVERS_SENT)
         else:
@@ -56,6 +71,11 @@ def step(ctx: MonthContext) -> None:
     _advance_stage(ctx, stage_draw)
     _fill_seats(ctx, rng)
     _proposals(ctx, seat_draw)
+    _token_costs(ctx)
+    if ctx.switches.detachment_persists:
+        # Undoing the detachment takes deliberate work: the office's, or district management's.
+        work = min(1.0, ctx.care + 0.5 * ctx.scenario.district_management.capacity)
+        wg.link_willingness += lk.willingness_repair * work * (1.0 - wg.link_willingness)
 
 
 def _advance_stage(ctx: MonthContext, draw: float) -> None:
@@ -63,7 +83,7 @@ def _advance_stage(ctx: MonthContext, draw: float) -> None:
     if wg.link_stage >= 3 or wg.months_at_stage < 3:
         return
     # The group is opened at the pace at which it stabilises, and only as far as it wants to be.
-    if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap:
+    if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap * wg.link_willingness:
         wg.link_stage += 1
         wg.months_at_stage = 0
         ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
@@ -117,17 +137,41 @@ def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
     # Committees take up proposals as far as they are open and natives accept the group, and
     # as far as the delegate speaks for groups behind them (legitimacy).
     receptive = 0.3 + 0.7 * (0.5 * committee.openness + 0.5 * native_recognition)
-    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus
+    # A group that lost its willingness to link is taken less seriously as a partner.
+    partner = 1.0 - lk.detached_recognition * (1.0 - wg.link_willingness)
+    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus * partner
     adopted = proposed & (draw[: delegates.size, 1] < adopt_p)
     committee.record(int(proposed.sum()), int(adopted.sum()))
     # Efficacy: delegates whose proposals are taken up stay engaged; a seat without influence wears.
     e = pop.efficacy[delegates]
     e = np.where(adopted, e + 0.2 * (1 - e), np.where(proposed, e - 0.1 * e, e - 0.02 * e))
     pop.efficacy[delegates] = e
-    wg.agenda_overlap += lk.overlap_gain * (wg.link_stage / 3.0) * (1.0 - wg.agenda_overlap)
+    # Token seats: delegates without contact to the groups they stand for (contact 0..1).
+    wg.token_share = float(((1.0 - ties) * ~own).mean()) if delegates.size else 0.0
+    # The committees learn the migrant agenda from delegates who carry it, from a willing group.
+    learning = (1.0 - wg.token_share if ctx.switches.token_cost else 1.0) * wg.link_willingness
+    wg.agenda_overlap += lk.overlap_gain * (wg.link_stage / 3.0) * (1.0 - wg.agenda_overlap) * learning
     wg.agenda_overlap = min(1.0, wg.agenda_overlap + 0.02 * adopted.sum())
     # A seat gives status even without influence: delegates no group holds to account stay longer.
     accountable = np.where(own, 1.0, 0.3)
     quits = draw[: delegates.size, 2] < lk.delegate_dropout * (1.0 - e) * accountable
     leaving = delegates[quits]
     pop.level[leaving] = np.where(pop.representative[leaving], WORKING_GROUP, np.where(pop.group[leaving] >= 0, MEMBER, INFORMED))
+
+
+def _token_costs(ctx: MonthContext) -> None:
+    """Token seats carry proposals the constituents do not own: the trust of the adults of the
+    working group's communities erodes with the share of token seats."""
+    wg, pop = ctx.state.wg, ctx.state.pop
+    if not ctx.switches.token_cost or wg.token_share <= 0.0:
+        return
+    constituents = pop.migrant & pop.adult & ctx.in_working_group[pop.community]
+    pop.trust[constituents] -= ctx.behaviour.linking.token_trust_loss * wg.token_share * pop.trust[constituents]
+
+
+def token_engagement(ctx: MonthContext) -> float:
+    """The share of the working group's pull on its communities left while token seats speak for
+    them (1 without token seats or with the mechanism off): read by activation."""
+    if not ctx.switches.token_cost:
+        return 1.0
+    return 1.0 - ctx.behaviour.linking.token_engagement * ctx.state.wg.token_share
