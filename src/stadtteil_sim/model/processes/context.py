@@ -16,7 +16,7 @@ from stadtteil_sim.model.carriers import Carriers
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
-from stadtteil_sim.model.state import DistrictState
+from stadtteil_sim.model.state import MAIN_ASSOCIATION, DistrictState
 
 ASSOCIATION_KINDS = ("none", "local", "citywide")
 ADVICE_CARE = 0.3  # [assumption] attention a founding or a split gets from the support mode's advice
@@ -30,7 +30,7 @@ class CommunityTable:
     closure: np.ndarray
     orientation: np.ndarray
     german_mean: np.ndarray
-    openness: np.ndarray  # main association as integration pilot (1) or identity guardian (0)
+    openness: np.ndarray  # the scenario's association openness: pilot (1) or guardian (0) where its organisation starts
     covered: np.ndarray  # a bilingual mediator speaks its language
     association: np.ndarray  # 0 none, 1 local, 2 citywide
     sizes: np.ndarray
@@ -132,6 +132,17 @@ class MonthContext:
     def core_size(self) -> int:
         """Attending members a self-organised group needs, in residents at the run's scale."""
         return in_residents(self.behaviour.associations.core_size, self.scenario.run.scale)
+
+    def community_openness(self) -> np.ndarray:
+        """Per community, how far its organisation acts as an integration pilot (1) rather than an
+        identity guardian (0): its main association's openness as it stands (M15: it moves with
+        what the organisation experiences); the scenario's value where it has none."""
+        openness = self.communities.openness.copy()
+        g = self.state.groups
+        for i in range(len(g)):
+            if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]:
+                openness[g.community[i]] = g.openness[i]
+        return openness
 
     def district_interest(self) -> np.ndarray:
         """Per community, how much district work serves its interests; the office can use city

@@ -54,7 +54,7 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     # The office invites; so do the group's own leaders and the community's multipliers
     # (model/carriers.py); district management can, more weakly and without mediators.
     inviting = ctx.carriers.recruiting(ctx.effort, 0.3 * ctx.scenario.district_management.capacity)
-    acceptance = (1.0 - c.closure) * (0.25 + 0.75 * c.openness) * ctx.district_interest()
+    acceptance = (1.0 - c.closure) * (0.25 + 0.75 * ctx.community_openness()) * ctx.district_interest()
     sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
     if sends.any():
         organised = pop.migrant & (pop.level >= INFORMED) & (pop.level < WORKING_GROUP) & (pop.group >= 0)
