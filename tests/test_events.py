@@ -28,6 +28,9 @@ STORED = {
     "delegates_with_voice": ({}, "the working group now has delegates with a voice in the committees"),
     "full_part": ({}, "the working group now has a full part of the committees"),
     "token_seats": ({"n": 2}, "2 migrant(s) without ties to the groups take committee seats"),
+    "leadership_changes": ({"community": "Afghan"}, "a new generation takes over the leadership of the Afghan association"),
+    "becomes_pilot": ({"community": "Afghan"}, "the Afghan association turns into an integration pilot"),
+    "becomes_guardian": ({"community": "Turkish"}, "the Turkish association withdraws to guarding its group's identity"),
 }
 
 
@@ -67,6 +70,9 @@ GERMAN = {
     "delegates_with_voice": "Die Arbeitsgruppe hat jetzt Delegierte mit Stimme in den Gremien",
     "full_part": "Die Arbeitsgruppe ist jetzt voller Teil der Gremien",
     "token_seats": "2 Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien",
+    "leadership_changes": "Ein Generationswechsel an der Spitze des Vereins der afghanischen Community",
+    "becomes_pilot": "Der Verein der afghanischen Community wird zum Integrationslotsen",
+    "becomes_guardian": "Der Verein der türkischen Community zieht sich auf die Wahrung der Gruppenidentität zurück",
 }
 
 

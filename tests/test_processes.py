@@ -24,13 +24,14 @@ from stadtteil_sim.model.processes import (
     groups,
     linking,
     management,
+    organisations,
     outreach,
     qualification,
     recognition,
     working_group,
 )
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
-from stadtteil_sim.model.state import MODERATION, SUPPORT, WOMENS_GROUP
+from stadtteil_sim.model.state import MAIN_ASSOCIATION, MODERATION, SUPPORT, WOMENS_GROUP
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 
@@ -731,3 +732,60 @@ def test_no_turnover_without_the_context_mechanism():
     before = model.state.pop.threshold.copy()
     turnover.step(context(model))
     assert np.array_equal(model.state.pop.threshold, before)
+
+
+# ================================================================ organisations (M15)
+def main_associations(model: StadtteilModel) -> list[int]:
+    g = model.state.groups
+    return [i for i in range(len(g)) if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]]
+
+
+@pytest.mark.parametrize("change", [True, False])
+def test_a_new_generation_opens_the_association_and_brings_a_second_line_leader(change):
+    model = small_model({"behaviour.organisations.generation_rate": 1.0, "mechanisms.generational_change": change,
+                         "mechanisms.role_moves": False})
+    g, pop, o = model.state.groups, model.state.pop, model.config.behaviour.organisations
+    mains = main_associations(model)
+    before, experience = list(g.openness), pop.experience.copy()
+    organisations.step(context(model))
+    for i in mains:
+        if change:
+            assert g.leader_generation[i] == 2
+            assert g.openness[i] == pytest.approx(before[i] + o.generation_openness * (1 - before[i]))
+        else:
+            assert g.leader_generation[i] == 1 and g.openness[i] == before[i]
+    raised = np.flatnonzero(pop.experience > experience)
+    if change:  # one new leader per association with adult members, among its members
+        assert raised.size and (pop.experience[raised] >= model.config.behaviour.carriers.multiplier_experience).all()
+        assert set(pop.group[raised]) <= set(mains) and (pop.level[raised] >= INFORMED).all()
+    else:
+        assert raised.size == 0
+
+
+def role_step(overrides: dict, in_group: bool, contact: float) -> tuple[float, float]:
+    """One month of the role moving for community 1's association, the group existing."""
+    model = existing_group({"mechanisms.generational_change": False, **overrides})
+    state = model.state
+    if not in_group:
+        state.wg.communities = frozenset({2, 3})
+    state.contact[1] = contact
+    i = next(i for i in main_associations(model) if state.groups.community[i] == 1)
+    before = state.groups.openness[i]
+    organisations.step(context(model))
+    return before, state.groups.openness[i]
+
+
+def test_inclusion_opens_passing_over_and_detached_funds_close_the_administration_opens():
+    before, included = role_step({}, in_group=True, contact=1.0)
+    assert included > before
+    _, left_aside = role_step({}, in_group=False, contact=1.0)  # reached, but not in the group: no move
+    assert left_aside == before
+    _, passed_over = role_step({}, in_group=False, contact=0.0)
+    assert passed_over < before
+    _, funded_apart = role_step({"instruments.project_funds_detached": True}, in_group=True, contact=1.0)
+    assert funded_apart < included
+    _, opened = role_step({"instruments.intercultural_opening": 1.0}, in_group=False, contact=1.0)
+    assert opened > before
+    _, fixed = role_step({"mechanisms.role_moves": False, "instruments.project_funds_detached": True}, in_group=False,
+                         contact=0.0)
+    assert fixed == before

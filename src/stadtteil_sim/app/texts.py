@@ -148,6 +148,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Kreis: Hauptverein · Raute: Frauengruppe · Dreieck: Jugendgruppe · Größe: Mitglieder · grau: aufgelöst",
         "en": "circle: main association · diamond: women's group · triangle: youth group · size: members · grey: dissolved",
     },
+    "network_legend_roles": {
+        "de": "Ring grün: Integrationslotse · Ring rot: Identitätswächter · ②: neue Generation an der Spitze",
+        "en": "green ring: integration pilot · red ring: identity guardian · ②: a new generation leads",
+    },
 }
 
 OFFICE_MODES = {
@@ -219,6 +223,9 @@ MONITOR_NOTES = {
 
 # What each kind of event means for the room (model/events.py declares the kinds), shown under it.
 EVENT_NOTES = {
+    "leadership_changes": {"de": "die neue Führung ist offener für die Stadtteilarbeit", "en": "the new leaders are more open to district work"},
+    "becomes_pilot": {"de": "anerkannt und einbezogen öffnet sich der Verein", "en": "recognised and included, the association opens up"},
+    "becomes_guardian": {"de": "übergangen oder mit getrennten Projektmitteln schließt er sich", "en": "passed over, or funded apart, it closes up"},
     "office_switches": {"de": "das Büro ändert seine Rolle", "en": "the office changes its role"},
     "group_dissolves": {"de": "zu wenige machen noch mit", "en": "too few still take part"},
     "group_forms_in_rooms": {"de": "neue Gruppe, trifft sich in den Räumen", "en": "a new group meeting in the rooms"},

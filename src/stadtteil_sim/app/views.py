@@ -25,6 +25,7 @@ from stadtteil_sim.model.city import CityModel
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.indicators import INDICATORS, Indicator
 from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
+from stadtteil_sim.model.processes.organisations import PILOT
 from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
     MODERATION,
@@ -50,6 +51,7 @@ INK = (40, 40, 40)
 GRID = (225, 225, 225)
 HANDOVER_COLOUR = (200, 30, 30)
 LINK_COLOUR = (30, 140, 60)
+PILOT_COLOUR, GUARDIAN_COLOUR = (40, 160, 70), (190, 60, 50)  # M15: an association's role as it stands
 
 
 def community_colour(k: int) -> tuple[int, int, int]:
@@ -395,8 +397,15 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
         else:
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=outline, width=SS)
         if kind == MAIN_ASSOCIATION:
+            if groups.alive[i]:  # M15: pilot or guardian as it stands, and a new generation at its head
+                ring = PILOT_COLOUR if groups.openness[i] >= PILOT else GUARDIAN_COLOUR
+                draw.ellipse((x - r - 3 * SS, y - r - 3 * SS, x + r + 3 * SS, y + r + 3 * SS), outline=ring, width=2 * SS)
+            if groups.leader_generation[i] == 2:  # a badge: a new generation leads it
+                bx, by, br = x + 0.75 * r, y - 0.75 * r, 6 * SS
+                draw.ellipse((bx - br, by - br, bx + br, by + br), fill="white", outline=INK, width=SS)
+                draw.text((bx, by), "2", fill=INK, font=font(9 * SS), anchor="mm")
             label = texts.community(names[k], lang)
-            draw.text((x, y + r + 3 * SS), label[:16], fill=INK, font=font(10 * SS), anchor="ma")
+            draw.text((x, y + r + 5 * SS), label[:16], fill=INK, font=font(10 * SS), anchor="ma")
         elif kind == NATIVE_ASSOCIATION:
             draw.text((x, y + r + 3 * SS), texts.tr("node_native_assoc", lang), fill=INK, font=font(10 * SS), anchor="ma")
     _box(draw, committee, texts.tr("node_committees", lang), (230, 245, 232), LINK_COLOUR, 1)
@@ -408,6 +417,7 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
     if title:
         draw.text((8 * SS, H - 40 * SS), title, fill=INK, font=font(13 * SS))
     draw.text((8 * SS, H - 20 * SS), texts.tr("network_legend", lang), fill=(100, 100, 100), font=font(9 * SS))
+    draw.text((8 * SS, H - 9 * SS), texts.tr("network_legend_roles", lang), fill=(100, 100, 100), font=font(9 * SS))
     return image.reduce(SS)
 
 

@@ -256,6 +256,10 @@ class Instruments(Strict):
         True, doc="natives take part in festivals as actors, not only as audience (M9)", role="lever",
         show=Control("Einheimische gestalten Feste mit", "Natives co-design festivals"),
     )
+    intercultural_opening: float = P(
+        0.0, 0, 1, source="assumption", doc="the city administration's intercultural opening: how far it takes migrant organisations as partners (M15; second text)", role="lever",
+        show=Control("Interkulturelle Öffnung der Verwaltung", "Intercultural opening of the administration"),
+    )
     migrant_staff: bool = P(
         False, doc="professional staff with a migrant background in district management (M2)", role="lever",
         show=Control("Fachkräfte mit Migrationshintergrund", "Staff with a migrant background"),
@@ -308,6 +312,8 @@ class Mechanisms(Strict):
     dependency: bool = P(True, doc="assumption (Kitts 2006, Datta 2005): while moderated, the group's own leaders develop more slowly", role="mechanism", show=Control("Abhängigkeit von der Moderation", "dependency on the moderator"))
     self_running: bool = P(True, doc="M12 self-running: the group's leaders, the multipliers and district management invite, inform and recruit as far as their own capacity carries", role="mechanism", show=Control("Selbstlauf: Gruppe, Multiplikatoren, Stadtteilmanagement", "self-running: group, multipliers, district management"))
     token_cost: bool = P(True, doc="M4 token seats cost trust: delegates without contact to the groups they stand for erode their constituents' trust and engagement, teach the committees less of the migrant agenda and cost the group natives' recognition", role="mechanism", show=Control("Alibi-Sitze kosten Vertrauen", "token seats cost trust"))
+    generational_change: bool = P(True, doc="M15 generational change in the migrant organisations' leadership: the new leaders are more open to district work and bring a second-line leader", role="mechanism", show=Control("M15 Generationswechsel in den Vereinen", "M15 generational change in the associations"))
+    role_moves: bool = P(True, doc="M15 pilot or guardian moves: recognition and inclusion open an organisation, being passed over and detached project funds close it, the administration's intercultural opening opens it", role="mechanism", show=Control("M15 Lotse oder Wächter: Rolle bewegt sich", "M15 pilot or guardian: the role moves"))
     detachment_persists: bool = P(True, doc="M4 a detached parallel structure stays detached: a group whose agenda has drifted away is less willing to link and less recognised by the committees until deliberate work repairs it", role="mechanism", show=Control("Verselbständigung hält an", "detachment persists"))
 
 
@@ -403,6 +409,16 @@ class Carriers(Strict):
     management_reach: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="reach of district management to the working group's communities at full capacity")
 
 
+class Organisations(Strict):
+    """The migrant organisations (M15): leadership generations, pilot or guardian as a state."""
+
+    generation_rate: float = P(1 / 120, 0, 1, source="assumption", role="uncertainty", doc="monthly chance that a generation grown up here takes over an association's leadership (once; the text: the change has reached the leadership)")
+    generation_openness: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="share of the way to full openness an association moves when the new generation takes over")
+    role_gain: float = P(0.02, 0, 1, source="assumption", role="uncertainty", doc="monthly opening of an association whose community is in the working group, at full recognition (natives' and the committees')")
+    role_loss: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly closing of an association passed over by district work, or funded apart from it")
+    opening_gain: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly opening of every association at a full intercultural opening of the administration")
+
+
 class Linking(Strict):
     stage_rate: float = P(0.15, 0, 1, source="assumption", role="uncertainty", doc="monthly chance to advance a link stage when the group can carry it")
     stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra=meta(source="calibrated", role="uncertainty"))
@@ -463,6 +479,7 @@ class Behaviour(Strict):
     working_group: WorkingGroup = Field(default_factory=WorkingGroup)
     carriers: Carriers = Field(default_factory=Carriers)
     linking: Linking = Field(default_factory=Linking)
+    organisations: Organisations = Field(default_factory=Organisations)
     recognition: Recognition = Field(default_factory=Recognition)
     conflicts: Conflicts = Field(default_factory=Conflicts)
     dependency: Dependency = Field(default_factory=Dependency)

@@ -60,6 +60,7 @@ class Association(mesa.Agent):
     in_rooms = property(lambda self: bool(self._get("in_rooms")))
     activity = property(lambda self: float(self._get("activity")))
     openness = property(lambda self: float(self._get("openness")))
+    leader_generation = property(lambda self: int(self._get("leader_generation")))
 
     @property
     def members(self) -> int:

@@ -99,6 +99,18 @@ FULL_PART = Event(
     "full_part", "the working group now has a full part of the committees",
     "Die Arbeitsgruppe ist jetzt voller Teil der Gremien",
 )
+LEADERSHIP_CHANGES = Event(
+    "leadership_changes", "a new generation takes over the leadership of the {community} association",
+    "Ein Generationswechsel an der Spitze des Vereins {community:dat}",
+)
+BECOMES_PILOT = Event(
+    "becomes_pilot", "the {community} association turns into an integration pilot",
+    "Der Verein {community:dat} wird zum Integrationslotsen",
+)
+BECOMES_GUARDIAN = Event(
+    "becomes_guardian", "the {community} association withdraws to guarding its group's identity",
+    "Der Verein {community:dat} zieht sich auf die Wahrung der Gruppenidentität zurück",
+)
 TOKEN_SEATS = Event(
     "token_seats", "{n:d} migrant(s) without ties to the groups take committee seats",
     "{n} Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien",

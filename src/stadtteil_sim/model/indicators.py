@@ -22,7 +22,13 @@ from stadtteil_sim.model import kernels
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
-from stadtteil_sim.model.state import OFFICE_MODE_NAMES, WOMENS_GROUP, YOUTH_GROUP, DistrictState
+from stadtteil_sim.model.state import (
+    MAIN_ASSOCIATION,
+    OFFICE_MODE_NAMES,
+    WOMENS_GROUP,
+    YOUTH_GROUP,
+    DistrictState,
+)
 
 # The sustainability ratio divides by at least this participation at handover, so a run where
 # hardly anyone took part at handover does not produce an exploding ratio.
@@ -157,6 +163,24 @@ def constituents_trust(s: Snapshot) -> float:
     return float(pop.trust[constituents].mean()) if constituents.any() else 0.0
 
 
+def _main_associations(s: Snapshot) -> list[int]:
+    g = s.state.groups
+    return [i for i in range(len(g)) if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]]
+
+
+def organisation_openness(s: Snapshot) -> float:
+    """Mean openness of the migrant main associations: integration pilot (1) or guardian of
+    group identity (0) (M15); 0 without any."""
+    mains = _main_associations(s)
+    return float(np.mean([s.state.groups.openness[i] for i in mains])) if mains else 0.0
+
+
+def second_generation_leaderships(s: Snapshot) -> float:
+    """Share of the migrant main associations led by a generation grown up here (M15)."""
+    mains = _main_associations(s)
+    return float(np.mean([s.state.groups.leader_generation[i] == 2 for i in mains])) if mains else 0.0
+
+
 def bridging_tie_share(s: Snapshot) -> float:
     """Over adults with at least one living tie."""
     values = kernels.adult_values(s.tie_mix.bridging, s.pop.age_band, s.tie_mix.count)
@@ -212,6 +236,10 @@ INDICATORS: dict[str, Indicator] = _registry(
               lambda s: s.pop.native_acceptance(), main=True),
     Indicator("constituents_trust", "index", "constituents' trust", "Vertrauen der vertretenen Communities",
               constituents_trust),
+    Indicator("organisation_openness", "index", "organisations as integration pilots", "Vereine als Integrationslotsen",
+              organisation_openness),
+    Indicator("second_generation_leaderships", "share", "associations led by a new generation",
+              "Vereine mit neuer Generation an der Spitze", second_generation_leaderships),
     Indicator("bridging_tie_share", "share", "bridging ties", "Kontakte über die eigene Community hinaus",
               bridging_tie_share),
     Indicator("conflicts_arising", "count", "conflicts arising", "Konflikte", lambda s: s.counters.conflicts),

@@ -26,6 +26,7 @@ from stadtteil_sim.model.processes import (
     groups,
     linking,
     management,
+    organisations,
     outreach,
     qualification,
     recognition,
@@ -47,6 +48,7 @@ MONTH: tuple[Process, ...] = (
     linking.step,
     contact.step,
     recognition.step,
+    organisations.step,
     office.bookkeeping,
 )
 

@@ -40,9 +40,11 @@ class Groups:
     founded: list[int | None] = field(default_factory=list)  # month registered during the run
     split_from: list[int] = field(default_factory=list)
     withdrawn_until: list[int] = field(default_factory=list)
+    # M15: the generation leading it (1: the founders', 2: one grown up here, after the change).
+    leader_generation: list[int] = field(default_factory=list)
 
     def add(self, *, kind, community, month, registered=False, citywide=False, in_rooms=False, activity=0.6,
-            openness=0.5, formality=0.3, women_served=0.5, split_from=-1) -> int:
+            openness=0.5, formality=0.3, women_served=0.5, split_from=-1, leader_generation=1) -> int:
         self.kind.append(kind)
         self.community.append(community)
         self.alive.append(True)
@@ -57,6 +59,7 @@ class Groups:
         self.founded.append(None)
         self.split_from.append(split_from)
         self.withdrawn_until.append(-10**6)
+        self.leader_generation.append(leader_generation)
         return len(self.kind) - 1
 
     def __len__(self) -> int:
