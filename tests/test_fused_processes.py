@@ -90,18 +90,22 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     visible = 0.0
     if ctx.switches.visibility:
         visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
+        if ctx.switches.organisation_kinds:
+            o = ctx.behaviour.organisations
+            rooms = ctx.scenario.district.rooms and ctx.switches.rooms
+            visible = visible + o.initiative_activities * (1.0 if rooms else o.initiative_without_rooms) * ctx.initiatives_active()[k]
     interest = pop.identification * ctx.district_interest()[k]
     reach = ctx.carriers.reach(ctx.effort * ctx.state.contact)  # the office's and the carriers'
     invitation = np.where(pop.migrant, reach[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
     # Token seats speaking for the group weaken its pull (M4).
     token = ctx.behaviour.linking.token_engagement * wg.token_share if ctx.switches.token_cost else 0.0
-    group = (ctx.in_working_group * wg.regularity)[k] * (1.0 - token)
+    group = a.weight_group * (ctx.in_working_group * wg.regularity)[k] * (1.0 - token)
     return (
         a.weight_social * ctx.active_share
         + a.weight_events * visible
         + a.weight_interest * interest
         + a.weight_office * invitation
-        + a.weight_group * group
+        + group
     )
 
 

@@ -789,3 +789,35 @@ def test_inclusion_opens_passing_over_and_detached_funds_close_the_administratio
     _, fixed = role_step({"mechanisms.role_moves": False, "instruments.project_funds_detached": True}, in_group=False,
                          contact=0.0)
     assert fixed == before
+
+
+def test_a_professional_body_sends_experience_and_opens_its_networks_to_the_office():
+    def built(kind):
+        return StadtteilModel(load_scenario(two_communities(), {
+            "behaviour.burn_in_months": 0, "behaviour.working_group.rep_rate": 1.0,
+            "district.communities.A.association": kind}))
+
+    model, plain = built("professional"), built("citywide")
+    for m in (model, plain):
+        state, pop = m.state, m.state.pop
+        state.contact[:] = 1.0
+        for k in (1, 2):  # organised, informed members in each community
+            who = np.flatnonzero(pop.adult & (pop.community == k))[:10]
+            pop.level[who], pop.group[who] = INFORMED, 0
+        state.month = 1
+        working_group.step(context(m))
+    reps = np.flatnonzero(model.state.pop.representative & (model.state.pop.community == 1))
+    floor = model.config.behaviour.organisations.professional_experience
+    assert reps.size and (model.state.pop.experience[reps] >= floor).all()
+    assert outreach.community_access(context(model))[1] > outreach.community_access(context(plain))[1]
+
+
+def test_an_initiative_offers_activities_to_its_community_more_with_rooms():
+    model = small_model()
+    ctx = context(model)
+    active = ctx.initiatives_active()
+    local = [k for k, kind in enumerate(ctx.communities.association) if kind == 1]
+    assert active[local].all() and not active[0]
+    with_rooms = activation.initiative_activities(ctx)
+    no_rooms = activation.initiative_activities(context(small_model({"district.rooms": False})))
+    assert with_rooms > no_rooms > 0

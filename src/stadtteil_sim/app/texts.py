@@ -145,8 +145,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "node_management": {"de": "Stadtteilwerkstatt", "en": "District management"},
     "node_native_assoc": {"de": "Nachbarschaftsverein", "en": "Neighbourhood assoc."},
     "network_legend": {
-        "de": "Kreis: Hauptverein · Raute: Frauengruppe · Dreieck: Jugendgruppe · Größe: Mitglieder · grau: aufgelöst",
-        "en": "circle: main association · diamond: women's group · triangle: youth group · size: members · grey: dissolved",
+        "de": "Raute: Frauengruppe · Dreieck: Jugendgruppe · Größe: Mitglieder · grau: aufgelöst",
+        "en": "diamond: women's group · triangle: youth group · size: members · grey: dissolved",
+    },
+    "network_legend_kinds": {
+        "de": "Sechseck: ehrenamtliche Initiative im Stadtteil · Kreis: stadtweiter Verein · Quadrat: Fachverband (bundesweit)",
+        "en": "hexagon: volunteer initiative in the district · circle: city-wide association · square: professional body (national)",
     },
     "network_legend_roles": {
         "de": "Ring grün: Integrationslotse · Ring rot: Identitätswächter · ②: neue Generation an der Spitze",

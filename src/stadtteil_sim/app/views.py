@@ -25,6 +25,7 @@ from stadtteil_sim.model.city import CityModel
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.indicators import INDICATORS, Indicator
 from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
+from stadtteil_sim.model.processes.context import INITIATIVE, PROFESSIONAL_BODY
 from stadtteil_sim.model.processes.organisations import PILOT
 from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
@@ -337,6 +338,7 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
     image = Image.new("RGB", (W, H), "white")
     draw = ImageDraw.Draw(image)
     members = np.bincount(pop.group[pop.group >= 0], minlength=len(groups))
+    organisation = model.communities.association
     committee = (W * 0.5, H * 0.08)
     working = (W * 0.5, H * 0.3)
     office = (W * 0.2, H * 0.19)
@@ -357,7 +359,7 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
         grow = 1.0 + 0.2 * n
         x = working[0] - 0.4 * W * grow * math.cos(a)
         y = working[1] + 0.5 * H * grow * math.sin(a)
-        positions[i] = (min(max(x, 0.04 * W), 0.96 * W), min(max(y, 0.36 * H), 0.86 * H))
+        positions[i] = (min(max(x, 0.04 * W), 0.96 * W), min(max(y, 0.36 * H), 0.82 * H))
     # Edges first, nodes on top.
     in_wg = set(wg.communities) if wg.exists else set()
     for i, (x, y) in positions.items():
@@ -394,6 +396,10 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
             draw.polygon([(x, y - r), (x + r, y), (x, y + r), (x - r, y)], fill=colour, outline=outline, width=SS)
         elif kind == YOUTH_GROUP:
             draw.polygon([(x, y - r), (x + r, y + r * 0.8), (x - r, y + r * 0.8)], fill=colour, outline=outline, width=SS)
+        elif kind == MAIN_ASSOCIATION and organisation[k] == PROFESSIONAL_BODY:  # M15: the kinds
+            draw.rectangle((x - r, y - r, x + r, y + r), fill=colour, outline=outline, width=SS)
+        elif kind == MAIN_ASSOCIATION and organisation[k] == INITIATIVE:
+            draw.regular_polygon((x, y, r), 6, fill=colour, outline=outline, width=SS)
         else:
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=outline, width=SS)
         if kind == MAIN_ASSOCIATION:
@@ -415,9 +421,9 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
     _box(draw, office, office_label, (253, 236, 236), HANDOVER_COLOUR, 1, dashed=mode not in (MODERATION,))
     _box(draw, management, texts.tr("node_management", lang), (236, 236, 252), (120, 120, 200), 1)
     if title:
-        draw.text((8 * SS, H - 40 * SS), title, fill=INK, font=font(13 * SS))
-    draw.text((8 * SS, H - 20 * SS), texts.tr("network_legend", lang), fill=(100, 100, 100), font=font(9 * SS))
-    draw.text((8 * SS, H - 9 * SS), texts.tr("network_legend_roles", lang), fill=(100, 100, 100), font=font(9 * SS))
+        draw.text((8 * SS, H - 54 * SS), title, fill=INK, font=font(13 * SS))
+    for row, key in enumerate(("network_legend_kinds", "network_legend", "network_legend_roles")):
+        draw.text((8 * SS, H - (37 - 12 * row) * SS), texts.tr(key, lang), fill=(100, 100, 100), font=font(9 * SS))
     return image.reduce(SS)
 
 

@@ -104,8 +104,10 @@ class Community(Strict):
     )
     language: str = Field(min_length=1, description="language a bilingual mediator must speak to reach it")
     closure: float = P(0.2, 0, 1, source="assumption", doc="closure tendency of the community (IfS 2004 in the text)")
-    association: Literal["local", "citywide", "none"] = Field(
-        "local", description="seat of its main association: in the district, in the city centre, or none"
+    association: Literal["local", "citywide", "professional", "none"] = Field(
+        "local", description="its main organisation (M15): a volunteer initiative in the district (local), a city-wide "
+        "association seated in the city centre (citywide), a professional body with national coordination acting city-wide "
+        "(professional), or none",
     )
     association_openness: float = P(
         0.5, 0, 1, source="assumption", doc="main association as integration pilot (1) or identity guardian (0)"
@@ -313,6 +315,7 @@ class Mechanisms(Strict):
     self_running: bool = P(True, doc="M12 self-running: the group's leaders, the multipliers and district management invite, inform and recruit as far as their own capacity carries", role="mechanism", show=Control("Selbstlauf: Gruppe, Multiplikatoren, Stadtteilmanagement", "self-running: group, multipliers, district management"))
     token_cost: bool = P(True, doc="M4 token seats cost trust: delegates without contact to the groups they stand for erode their constituents' trust and engagement, teach the committees less of the migrant agenda and cost the group natives' recognition", role="mechanism", show=Control("Alibi-Sitze kosten Vertrauen", "token seats cost trust"))
     generational_change: bool = P(True, doc="M15 generational change in the migrant organisations' leadership: the new leaders are more open to district work and bring a second-line leader", role="mechanism", show=Control("M15 Generationswechsel in den Vereinen", "M15 generational change in the associations"))
+    organisation_kinds: bool = P(True, doc="M15 kinds of organisations: a professional body lends contacts and experience to outreach and recruitment, a volunteer initiative brings its members into activities", role="mechanism", show=Control("M15 Arten von Migrantenorganisationen", "M15 kinds of migrant organisations"))
     role_moves: bool = P(True, doc="M15 pilot or guardian moves: recognition and inclusion open an organisation, being passed over and detached project funds close it, the administration's intercultural opening opens it", role="mechanism", show=Control("M15 Lotse oder Wächter: Rolle bewegt sich", "M15 pilot or guardian: the role moves"))
     detachment_persists: bool = P(True, doc="M4 a detached parallel structure stays detached: a group whose agenda has drifted away is less willing to link and less recognised by the committees until deliberate work repairs it", role="mechanism", show=Control("Verselbständigung hält an", "detachment persists"))
 
@@ -416,6 +419,11 @@ class Organisations(Strict):
     generation_openness: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="share of the way to full openness an association moves when the new generation takes over")
     role_gain: float = P(0.02, 0, 1, source="assumption", role="uncertainty", doc="monthly opening of an association whose community is in the working group, at full recognition (natives' and the committees')")
     role_loss: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly closing of an association passed over by district work, or funded apart from it")
+    professional_access: float = P(0.8, 0, 1, source="assumption", role="uncertainty", doc="speed of the office's contact to a community through its professional body (its staff and networks), relative to a local one (M1; a city-wide association: outreach.citywide_access_factor)")
+    professional_experience: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="committee experience a professional body's representative brings to the working group at least (M3)")
+    professional_contacts: float = P(0.2, 0, 1, source="assumption", role="uncertainty", doc="invitation to other communities a professional body in the working group lends it through its contacts (M3)")
+    initiative_activities: float = P(0.2, 0, 3, source="assumption", role="uncertainty", doc="visible activities a volunteer initiative in the district offers its community, in units of a district event (M5)")
+    initiative_without_rooms: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="share of its activities a volunteer initiative can offer where the district has no rooms for civic use (M11)")
     opening_gain: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="monthly opening of every association at a full intercultural opening of the administration")
 
 

@@ -34,10 +34,8 @@ from stadtteil_sim.config.city import CityScenario, load_city
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model.district import _FROM_SCENARIO, StadtteilModel, resolve_seed
 from stadtteil_sim.model.indicators import CITY_INDICATORS
-from stadtteil_sim.model.processes.context import ASSOCIATION_KINDS, covered_languages
+from stadtteil_sim.model.processes.context import covered_languages
 from stadtteil_sim.model.state import NOT_ACTIVE
-
-CITYWIDE = ASSOCIATION_KINDS.index("citywide")
 
 
 def allocate(requests: Sequence[float], pool: float | None, rule: str, weakness: Sequence[float] | None = None) -> list[float]:
@@ -175,13 +173,13 @@ class CityModel(mesa.Model):
         shared: dict[str, float] = {}
         for d in districts:
             for k, name in enumerate(d.community_names[1:], start=1):
-                if d.communities.association[k] == CITYWIDE:
+                if d.communities.seated_in_centre[k]:
                     shared[name] = max(shared.get(name, 0.0), float(d.state.contact[k]))
         for d in districts:
             starting = d.state.office.started_month == d.state.month
             carry = d.config.behaviour.outreach.carried_contact
             for k, name in enumerate(d.community_names[1:], start=1):
-                floor = shared.get(name, 0.0) if d.communities.association[k] == CITYWIDE else 0.0
+                floor = shared.get(name, 0.0) if d.communities.seated_in_centre[k] else 0.0
                 if starting:
                     elsewhere = max((float(o.state.contact[j]) for o in districts if o is not d
                                      for j, other in enumerate(o.community_names) if other == name), default=0.0)

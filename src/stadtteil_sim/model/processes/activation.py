@@ -55,10 +55,21 @@ def pull_args(ctx: MonthContext) -> tuple:
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys; and the working group's groups active in the district.
         visible = float(ctx.event_this_month) + 0.5 * in_group
+        if ctx.switches.organisation_kinds:  # M15: a volunteer initiative's own activities in the district
+            visible = visible + initiative_activities(ctx) * ctx.initiatives_active()
     weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)
     return (pop.community, pop.identification, pop.trust, ctx.active_share, weights, a.weight_events * visible,
             ctx.district_interest(), ctx.carriers.reach(ctx.effort * ctx.state.contact),
             a.weight_group * in_group * linking.token_engagement(ctx))
+
+
+def initiative_activities(ctx: MonthContext) -> float:
+    """What a volunteer initiative's activities add to its community's visible events (M15), in
+    units of a district event: it has no seat in the centre, so it needs the district's rooms for
+    civic use (M11); without them it offers only a share of it."""
+    o = ctx.behaviour.organisations
+    rooms = ctx.scenario.district.rooms and ctx.switches.rooms
+    return o.initiative_activities * (1.0 if rooms else o.initiative_without_rooms)
 
 
 def pull(ctx: MonthContext) -> np.ndarray:

@@ -18,7 +18,10 @@ from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import MAIN_ASSOCIATION, DistrictState
 
-ASSOCIATION_KINDS = ("none", "local", "citywide")
+# A community's main organisation (M15): none; a volunteer initiative in the district; a city-wide
+# association seated in the city centre; a professional body with national coordination.
+ASSOCIATION_KINDS = ("none", "local", "citywide", "professional")
+NO_ORGANISATION, INITIATIVE, CITYWIDE_ASSOCIATION, PROFESSIONAL_BODY = range(4)
 ADVICE_CARE = 0.3  # [assumption] attention a founding or a split gets from the support mode's advice
 
 
@@ -32,11 +35,17 @@ class CommunityTable:
     german_mean: np.ndarray
     openness: np.ndarray  # the scenario's association openness: pilot (1) or guardian (0) where its organisation starts
     covered: np.ndarray  # a bilingual mediator speaks its language
-    association: np.ndarray  # 0 none, 1 local, 2 citywide
+    association: np.ndarray  # ASSOCIATION_KINDS: 0 none, 1 local initiative, 2 city-wide association, 3 professional body
     sizes: np.ndarray
     # Organised members a community needs to send a representative, in residents at the run's
     # scale (population.in_residents_drawn: drawn once per run where the scale leaves a fraction).
     members_needed: np.ndarray
+
+    @property
+    def seated_in_centre(self) -> np.ndarray:
+        """Per community, an organisation acting city-wide (a city-wide association or a professional
+        body): one contact to it, through the same organisation, in every district (M14)."""
+        return (self.association == CITYWIDE_ASSOCIATION) | (self.association == PROFESSIONAL_BODY)
 
     @classmethod
     def build(cls, scenario: Scenario, covered: frozenset[str] | None = None,
@@ -132,6 +141,18 @@ class MonthContext:
     def core_size(self) -> int:
         """Attending members a self-organised group needs, in residents at the run's scale."""
         return in_residents(self.behaviour.associations.core_size, self.scenario.run.scale)
+
+    def initiatives_active(self) -> np.ndarray:
+        """Per community, whether its volunteer initiative in the district is there to bring its
+        members into activities (M15): alive and not withdrawn."""
+        active = np.zeros(len(self.communities.names), dtype=bool)
+        g, month = self.state.groups, self.state.month
+        for i in range(len(g)):
+            k = g.community[i]
+            if (g.kind[i] == MAIN_ASSOCIATION and g.alive[i] and g.withdrawn_until[i] < month
+                    and self.communities.association[k] == INITIATIVE):
+                active[k] = True
+        return active
 
     def community_openness(self) -> np.ndarray:
         """Per community, how far its organisation acts as an integration pilot (1) rather than an

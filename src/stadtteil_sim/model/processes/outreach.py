@@ -12,7 +12,12 @@ import numpy as np
 
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.population import INFORMED
-from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.processes.context import (
+    CITYWIDE_ASSOCIATION,
+    INITIATIVE,
+    PROFESSIONAL_BODY,
+    MonthContext,
+)
 
 
 def community_access(ctx: MonthContext) -> np.ndarray:
@@ -24,8 +29,11 @@ def community_access(ctx: MonthContext) -> np.ndarray:
     # Without a mediator for its language, the office gets through as far as German carries.
     uncovered = o.uncovered_language_factor + (1.0 - o.uncovered_language_factor) * c.german_mean**2
     language = np.where(c.covered, 1.0, uncovered)
+    # M15: a professional body opens its networks to the office; without the kinds it is one more city-wide association.
+    professional = ctx.behaviour.organisations.professional_access if ctx.switches.organisation_kinds else o.citywide_access_factor
     association = np.select(
-        [c.association == 1, c.association == 2], [1.0, o.citywide_access_factor], o.no_association_factor
+        [c.association == INITIATIVE, c.association == CITYWIDE_ASSOCIATION, c.association == PROFESSIONAL_BODY],
+        [1.0, o.citywide_access_factor, professional], o.no_association_factor,
     )
     return language * association
 

@@ -17,7 +17,7 @@ import numpy as np
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import COMMUNITY_JOINS, COMMUNITY_LEAVES, WORKING_GROUP_FORMS
 from stadtteil_sim.model.population import INFORMED, MEMBER, WORKING_GROUP
-from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.processes.context import PROFESSIONAL_BODY, MonthContext
 from stadtteil_sim.model.rng import skip
 from stadtteil_sim.model.state import SUPPORT
 
@@ -54,6 +54,10 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
     # The office invites; so do the group's own leaders and the community's multipliers
     # (model/carriers.py); district management can, more weakly and without mediators.
     inviting = ctx.carriers.recruiting(ctx.effort, 0.3 * ctx.scenario.district_management.capacity)
+    professional = (c.association == PROFESSIONAL_BODY) & ctx.switches.organisation_kinds
+    if (professional & ctx.in_working_group).any():
+        # M15: a professional body in the group lends its contacts to the invitation.
+        inviting = 1.0 - (1.0 - inviting) * (1.0 - ctx.behaviour.organisations.professional_contacts)
     acceptance = (1.0 - c.closure) * (0.25 + 0.75 * ctx.community_openness()) * ctx.district_interest()
     sends = invited & (community_draw < w.rep_rate * inviting * acceptance)
     if sends.any():
@@ -64,6 +68,9 @@ def _recruit(ctx: MonthContext, draw: np.ndarray, community_draw: np.ndarray) ->
             chosen = candidates[np.argmax(capability)]
             pop.level[chosen] = WORKING_GROUP
             pop.representative[chosen] = True
+            if professional[community]:  # M15: it sends someone with its committee experience
+                experience = ctx.behaviour.organisations.professional_experience
+                pop.experience[chosen] = max(pop.experience[chosen], experience)
     _update_membership(ctx)
     if state.wg.formed_month is None and len(state.wg.communities) >= 2:
         state.wg.formed_month = state.month
