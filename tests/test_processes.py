@@ -821,3 +821,17 @@ def test_an_initiative_offers_activities_to_its_community_more_with_rooms():
     with_rooms = activation.initiative_activities(ctx)
     no_rooms = activation.initiative_activities(context(small_model({"district.rooms": False})))
     assert with_rooms > no_rooms > 0
+
+
+@pytest.mark.parametrize("translation", [True, False])
+def test_attending_migrants_in_no_group_join_the_native_association_as_far_as_its_meetings_let_them(translation):
+    model = small_model({"committees.translation": translation, "committees.formality": 0.0,
+                         "behaviour.associations.native_join_rate": 1.0, "behaviour.associations.join_rate": 0.0})
+    pop, g = model.state.pop, model.state.groups
+    native = g.kind.index(3)  # the native neighbourhood association
+    attending = np.flatnonzero(pop.migrant & pop.adult)[:40]
+    pop.level[attending], pop.group[attending] = ATTENDS, -1
+    pop.german[attending] = 0.0  # without translation nobody without German can follow
+    groups.step(context(model))
+    joined = pop.group[attending] == native
+    assert joined.all() if translation else not joined.any()

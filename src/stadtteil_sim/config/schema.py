@@ -315,6 +315,7 @@ class Mechanisms(Strict):
     self_running: bool = P(True, doc="M12 self-running: the group's leaders, the multipliers and district management invite, inform and recruit as far as their own capacity carries", role="mechanism", show=Control("Selbstlauf: Gruppe, Multiplikatoren, Stadtteilmanagement", "self-running: group, multipliers, district management"))
     token_cost: bool = P(True, doc="M4 token seats cost trust: delegates without contact to the groups they stand for erode their constituents' trust and engagement, teach the committees less of the migrant agenda and cost the group natives' recognition", role="mechanism", show=Control("Alibi-Sitze kosten Vertrauen", "token seats cost trust"))
     generational_change: bool = P(True, doc="M15 generational change in the migrant organisations' leadership: the new leaders are more open to district work and bring a second-line leader", role="mechanism", show=Control("M15 Generationswechsel in den Vereinen", "M15 generational change in the associations"))
+    native_association_open: bool = P(True, doc="M2 migrants can join the native neighbourhood association, deterred by its formality and missing translation", role="mechanism", show=Control("M2 Nachbarschaftsverein offen für Migrant/innen", "M2 neighbourhood association open to migrants"))
     organisation_kinds: bool = P(True, doc="M15 kinds of organisations: a professional body lends contacts and experience to outreach and recruitment, a volunteer initiative brings its members into activities", role="mechanism", show=Control("M15 Arten von Migrantenorganisationen", "M15 kinds of migrant organisations"))
     role_moves: bool = P(True, doc="M15 pilot or guardian moves: recognition and inclusion open an organisation, being passed over and detached project funds close it, the administration's intercultural opening opens it", role="mechanism", show=Control("M15 Lotse oder Wächter: Rolle bewegt sich", "M15 pilot or guardian: the role moves"))
     detachment_persists: bool = P(True, doc="M4 a detached parallel structure stays detached: a group whose agenda has drifted away is less willing to link and less recognised by the committees until deliberate work repairs it", role="mechanism", show=Control("Verselbständigung hält an", "detachment persists"))
@@ -379,6 +380,7 @@ class Associations(Strict):
     founding_capacity: float = P(0.42, 0, 1, source="calibrated", role="uncertainty", doc="capacity of the group's core needed to found an association")
     founding_rate: float = P(0.035, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a capable group registers as an association")
     youth_rate_factor: float = P(0.25, 0, 1, source="calibrated", role="uncertainty", doc="youth groups form less often than women's groups")
+    native_join_rate: float = P(0.02, 0, 1, source="assumption", role="uncertainty", doc="monthly chance an attending migrant in no group joins the native neighbourhood association, were its meetings informal and translated (M2)")
 
 
 class Qualification(Strict):

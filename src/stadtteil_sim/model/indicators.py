@@ -24,6 +24,7 @@ from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import (
     MAIN_ASSOCIATION,
+    NATIVE_ASSOCIATION,
     OFFICE_MODE_NAMES,
     WOMENS_GROUP,
     YOUTH_GROUP,
@@ -163,6 +164,14 @@ def constituents_trust(s: Snapshot) -> float:
     return float(pop.trust[constituents].mean()) if constituents.any() else 0.0
 
 
+def migrants_in_native_association(s: Snapshot) -> float:
+    """Share of adult migrants who are members of a native neighbourhood association (M2)."""
+    g, pop = s.state.groups, s.pop
+    native = np.array([kind == NATIVE_ASSOCIATION for kind in g.kind] + [False])  # index -1: no group
+    adults = pop.migrant & pop.adult
+    return _share(int((adults & native[pop.group]).sum()), int(adults.sum()))
+
+
 def _main_associations(s: Snapshot) -> list[int]:
     g = s.state.groups
     return [i for i in range(len(g)) if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]]
@@ -236,6 +245,8 @@ INDICATORS: dict[str, Indicator] = _registry(
               lambda s: s.pop.native_acceptance(), main=True),
     Indicator("constituents_trust", "index", "constituents' trust", "Vertrauen der vertretenen Communities",
               constituents_trust),
+    Indicator("migrants_in_native_association", "share", "migrants in the neighbourhood association",
+              "Migrant/innen im Nachbarschaftsverein", migrants_in_native_association),
     Indicator("organisation_openness", "index", "organisations as integration pilots", "Vereine als Integrationslotsen",
               organisation_openness),
     Indicator("second_generation_leaderships", "share", "associations led by a new generation",

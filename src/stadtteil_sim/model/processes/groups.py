@@ -21,7 +21,7 @@ from stadtteil_sim.model.events import (
     GROUP_REGISTERS,
     GROUP_SPLITS,
 )
-from stadtteil_sim.model.population import NATIVE
+from stadtteil_sim.model.population import ATTENDS, NATIVE
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.state import (
     GROUP_KIND_NAMES,
@@ -53,6 +53,7 @@ def step(ctx: MonthContext) -> None:
     group_draw = rng.random((GROUP_DRAWS, 2))
     _dissolve(ctx, group_draw)
     _join(ctx, draw)
+    _join_native_association(ctx)
     for kind in (WOMENS_GROUP, YOUTH_GROUP):
         _form(ctx, kind, community_draw[:, kind - 1, :])
     _found(ctx, group_draw)
@@ -115,6 +116,25 @@ def _join(ctx: MonthContext, draw: np.ndarray) -> None:
     # Women go to a women's group if there is one; the main association keeps them only if it serves them.
     kernels.join_groups(pop.group, pop.level, pop.age_band, pop.community, pop.female, draw.key, draw.width, a.join_rate * openness,
                         main, women, youth, served)
+
+
+def _join_native_association(ctx: MonthContext) -> None:
+    """Attending migrants in no group may join the native neighbourhood association (M2): its
+    formalistic meetings put them off, and without translation only as far as their German
+    carries them (the text: "formalistische Sitzungen", missing translation). Members meet
+    natives there (contact, M5)."""
+    if not ctx.switches.native_association_open:
+        return  # before any draw: the stream is read by nothing else
+    pop, g = ctx.state.pop, ctx.state.groups
+    native = next((i for i in range(len(g)) if g.kind[i] == NATIVE_ASSOCIATION and g.alive[i]), -1)
+    if native < 0:
+        return
+    rows = np.flatnonzero(pop.migrant & pop.adult & (pop.level >= ATTENDS) & (pop.group < 0))
+    formality = g.formality[native] if ctx.switches.barriers else 0.0
+    language = 1.0 if ctx.scenario.committees.translation or not ctx.switches.barriers else pop.german[rows]
+    p = ctx.behaviour.associations.native_join_rate * (1.0 - formality) * language
+    joining = rows[ctx.keyed("native_association", 1).at(rows, 0) < p]
+    pop.group[joining] = native
 
 
 def _form(ctx: MonthContext, kind: int, draws: np.ndarray) -> None:
