@@ -273,7 +273,7 @@ def _check_citywide_associations(city: CityScenario, sources: list, label: str) 
     seen: dict[str, tuple[str, dict]] = {}
     for district, (_, _, src) in zip(city.districts, sources, strict=True):
         for c in district.district.communities:
-            if c.association not in ("citywide", "professional"):
+            if not c.acts_citywide:
                 continue
             described = {key: getattr(c, key) for key in ASSOCIATION_KEYS}
             if c.name not in seen:

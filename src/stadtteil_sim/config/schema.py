@@ -122,6 +122,12 @@ class Community(Strict):
     german_mean: float = P(0.35, 0, 1, source="assumption", doc="mean German proficiency of adults")
     committee_experience_mean: float = P(0.2, 0, 1, source="assumption", doc="mean experience with committee work and democratic participation")
 
+    @property
+    def acts_citywide(self) -> bool:
+        """Its organisation acts city-wide, seated in the centre (a city-wide association or a
+        professional body): one organisation, and one contact to it, in every district (M1, M14)."""
+        return self.association in ("citywide", "professional")
+
 
 class District(Strict):
     name: str = Field("Kranichstein-Süd", min_length=1)

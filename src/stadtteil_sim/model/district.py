@@ -190,7 +190,7 @@ class StadtteilModel(mesa.Model):
             if c.association == "none":
                 continue
             g = state.groups.add(kind=MAIN_ASSOCIATION, community=k, month=state.month, registered=True,
-                                 citywide=c.association in ("citywide", "professional"), openness=c.association_openness,
+                                 citywide=c.acts_citywide, openness=c.association_openness,
                                  formality=c.association_formality, women_served=c.women_interests_served)
             share = 0.1 if c.association == "local" else 0.05
             pop.group[(pop.community == k) & pop.adult & (draw < share)] = g

@@ -23,7 +23,6 @@ from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import (
-    MAIN_ASSOCIATION,
     NATIVE_ASSOCIATION,
     OFFICE_MODE_NAMES,
     WOMENS_GROUP,
@@ -172,21 +171,16 @@ def migrants_in_native_association(s: Snapshot) -> float:
     return _share(int((adults & native[pop.group]).sum()), int(adults.sum()))
 
 
-def _main_associations(s: Snapshot) -> list[int]:
-    g = s.state.groups
-    return [i for i in range(len(g)) if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]]
-
-
 def organisation_openness(s: Snapshot) -> float:
     """Mean openness of the migrant main associations: integration pilot (1) or guardian of
     group identity (0) (M15); 0 without any."""
-    mains = _main_associations(s)
+    mains = s.state.groups.main_associations()
     return float(np.mean([s.state.groups.openness[i] for i in mains])) if mains else 0.0
 
 
 def second_generation_leaderships(s: Snapshot) -> float:
     """Share of the migrant main associations led by a generation grown up here (M15)."""
-    mains = _main_associations(s)
+    mains = s.state.groups.main_associations()
     return float(np.mean([s.state.groups.leader_generation[i] == 2 for i in mains])) if mains else 0.0
 
 

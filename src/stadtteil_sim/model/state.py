@@ -65,6 +65,10 @@ class Groups:
     def __len__(self) -> int:
         return len(self.kind)
 
+    def main_associations(self) -> list[int]:
+        """The alive migrant main associations (the organisations of M15), in row order."""
+        return [i for i in range(len(self.kind)) if self.kind[i] == MAIN_ASSOCIATION and self.alive[i]]
+
 
 @dataclass
 class WorkingGroupState:

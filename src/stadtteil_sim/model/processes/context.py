@@ -16,12 +16,12 @@ from stadtteil_sim.model.carriers import Carriers
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
-from stadtteil_sim.model.state import MAIN_ASSOCIATION, DistrictState
+from stadtteil_sim.model.state import DistrictState
 
 # A community's main organisation (M15): none; a volunteer initiative in the district; a city-wide
 # association seated in the city centre; a professional body with national coordination.
 ASSOCIATION_KINDS = ("none", "local", "citywide", "professional")
-NO_ORGANISATION, INITIATIVE, CITYWIDE_ASSOCIATION, PROFESSIONAL_BODY = range(4)
+INITIATIVE, CITYWIDE_ASSOCIATION, PROFESSIONAL_BODY = (ASSOCIATION_KINDS.index(k) for k in ("local", "citywide", "professional"))
 ADVICE_CARE = 0.3  # [assumption] attention a founding or a split gets from the support mode's advice
 
 
@@ -40,12 +40,7 @@ class CommunityTable:
     # Organised members a community needs to send a representative, in residents at the run's
     # scale (population.in_residents_drawn: drawn once per run where the scale leaves a fraction).
     members_needed: np.ndarray
-
-    @property
-    def seated_in_centre(self) -> np.ndarray:
-        """Per community, an organisation acting city-wide (a city-wide association or a professional
-        body): one contact to it, through the same organisation, in every district (M14)."""
-        return (self.association == CITYWIDE_ASSOCIATION) | (self.association == PROFESSIONAL_BODY)
+    seated_in_centre: np.ndarray  # its organisation acts city-wide (Community.acts_citywide): one contact in every district (M14)
 
     @classmethod
     def build(cls, scenario: Scenario, covered: frozenset[str] | None = None,
@@ -67,6 +62,7 @@ class CommunityTable:
             association=np.array([0] + [ASSOCIATION_KINDS.index(c.association) for c in comms]),
             sizes=np.array([0] + [c.size for c in comms]),
             members_needed=needed,
+            seated_in_centre=np.array([False] + [c.acts_citywide for c in comms]),
         )
 
 
@@ -146,13 +142,10 @@ class MonthContext:
         """Per community, whether its volunteer initiative in the district is there to bring its
         members into activities (M15): alive and not withdrawn."""
         active = np.zeros(len(self.communities.names), dtype=bool)
-        g, month = self.state.groups, self.state.month
-        for i in range(len(g)):
-            k = g.community[i]
-            if (g.kind[i] == MAIN_ASSOCIATION and g.alive[i] and g.withdrawn_until[i] < month
-                    and self.communities.association[k] == INITIATIVE):
-                active[k] = True
-        return active
+        g = self.state.groups
+        for i in g.main_associations():
+            active[g.community[i]] |= g.withdrawn_until[i] < self.state.month
+        return active & (self.communities.association == INITIATIVE)
 
     def community_openness(self) -> np.ndarray:
         """Per community, how far its organisation acts as an integration pilot (1) rather than an
@@ -160,9 +153,8 @@ class MonthContext:
         what the organisation experiences); the scenario's value where it has none."""
         openness = self.communities.openness.copy()
         g = self.state.groups
-        for i in range(len(g)):
-            if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]:
-                openness[g.community[i]] = g.openness[i]
+        for i in g.main_associations():
+            openness[g.community[i]] = g.openness[i]
         return openness
 
     def district_interest(self) -> np.ndarray:

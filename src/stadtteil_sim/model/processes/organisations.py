@@ -25,7 +25,6 @@ from stadtteil_sim.model.events import BECOMES_GUARDIAN, BECOMES_PILOT, LEADERSH
 from stadtteil_sim.model.population import INFORMED, YOUNG_ADULT
 from stadtteil_sim.model.processes.context import MonthContext
 from stadtteil_sim.model.processes.groups import GROUP_DRAWS
-from stadtteil_sim.model.state import MAIN_ASSOCIATION
 
 PILOT = 0.5  # openness above which an association counts as an integration pilot (the ticker's change of role)
 
@@ -34,7 +33,7 @@ def step(ctx: MonthContext) -> None:
     """Organisations: leadership generations, pilot or guardian (M15)."""
     draw = ctx.rng("organisations").random(GROUP_DRAWS)
     g = ctx.state.groups
-    mains = [i for i in range(len(g)) if g.kind[i] == MAIN_ASSOCIATION and g.alive[i]]
+    mains = g.main_associations()
     if ctx.switches.generational_change:
         rate = ctx.behaviour.organisations.generation_rate
         for i in mains:
