@@ -150,7 +150,7 @@ def test_office_agent_mode_follows_policy():
         m.step()
         modes.append(m.office.mode)
     assert modes == ["moderation"] * 3 + ["support"] * 3
-    assert m.working_group.state is m.state.wg and m.committee.state is m.state.committee
+    assert m.working_group.state is m.state.wg and all(c.state is s for c, s in zip(m.committees, m.state.committees, strict=True))
 
 
 def test_year_follows_month():

@@ -210,7 +210,7 @@ def test_recognition_as_numpy(model, effort):
     recognition.step(ours)
     recognition_numpy(numpy_form)
     assert_same_state(ours, numpy_form)
-    assert ours.state.committee == numpy_form.state.committee
+    assert ours.state.committees == numpy_form.state.committees
     assert ours.state.counters == numpy_form.state.counters
 
 

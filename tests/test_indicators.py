@@ -31,6 +31,7 @@ from stadtteil_sim.model.population import (
     WORKING_GROUP,
 )
 from stadtteil_sim.model.state import (
+    STADTTEILRUNDE,
     CommitteeState,
     Counters,
     DistrictState,
@@ -74,11 +75,12 @@ def test_token_index_of_a_delegate_without_contact_to_the_groups():
     model = small_model()
     unconnected_delegate(model)
     state = model.state
-    state.wg.link_stage = 1  # observers: no voice yet, only contact counts
+    stadtteilrunde = state.committees[STADTTEILRUNDE]
+    stadtteilrunde.link_stage = 1  # observers: no voice yet, only contact counts
     assert token_index(state, in_wg(model, {1, 2})) == pytest.approx(0.7)
-    state.wg.link_stage = 2  # a voice, no proposals taken up
+    stadtteilrunde.link_stage = 2  # a voice, no proposals taken up
     assert token_index(state, in_wg(model, {1, 2})) == pytest.approx(1.0)
-    state.committee.record(proposed=4, adopted=4)
+    stadtteilrunde.record(proposed=4, adopted=4)
     assert token_index(state, in_wg(model, {1, 2})) == pytest.approx(0.7)
 
 
@@ -86,7 +88,7 @@ def test_token_index_falls_with_ties_to_organised_members():
     model = small_model()
     state, pop = model.state, model.state.pop
     d = unconnected_delegate(model)
-    state.wg.link_stage = 1
+    state.committees[STADTTEILRUNDE].link_stage = 1
     k = int(pop.community[d])
     organised = np.flatnonzero((pop.community == k) & pop.adult & (np.arange(pop.size) != d))[:2]
     pop.level[organised] = MEMBER
@@ -102,10 +104,15 @@ def test_token_index_falls_with_ties_to_organised_members():
 
 
 # ---------------------------------------------------------------- detachment index
+def set_overlap(state, overlap: float) -> None:
+    for committee in state.committees:
+        committee.agenda_overlap = overlap
+
+
 def test_detachment_index_is_zero_without_a_working_group():
     model = small_model()
     state = model.state
-    state.wg.agenda_overlap = 0.0
+    set_overlap(state, 0.0)
     state.pop.representative[np.flatnonzero(state.pop.migrant)[:3]] = True
     bridging = bridging_share(state.ties, state.pop.community)
     assert detachment_index(state, bridging) == 0.0
@@ -117,7 +124,7 @@ def test_detachment_index_from_overlap_and_bridging():
     model = small_model()
     state, pop = model.state, model.state.pop
     state.wg.formed_month, state.wg.communities = 0, frozenset({1, 2})
-    state.wg.agenda_overlap = 0.6
+    set_overlap(state, 0.6)
     reps = np.flatnonzero(pop.migrant & pop.adult)[:2]
     pop.representative[reps] = True
     pop.level[reps] = WORKING_GROUP
@@ -125,7 +132,7 @@ def test_detachment_index_from_overlap_and_bridging():
     assert detachment_index(state, bridging) == pytest.approx(0.4)
     bridging[reps] = [1.0, 0.5]
     assert detachment_index(state, bridging) == pytest.approx(0.4 * 0.25)
-    state.wg.agenda_overlap = 1.0
+    set_overlap(state, 1.0)
     assert detachment_index(state, bridging) == pytest.approx(0.0)
 
 
@@ -177,7 +184,7 @@ def test_participation_rates_count_adults_only():
 def bare_state(handover: int | None) -> DistrictState:
     state = DistrictState(
         pop=None, ties=None, groups=Groups(), contact=np.zeros(2), wg=WorkingGroupState(),
-        committee=CommitteeState(), office=OfficeState(handover_month=handover, staff_hours_total=123.0),
+        committees=[CommitteeState()], office=OfficeState(handover_month=handover, staff_hours_total=123.0),
         counters=Counters(), month=0,
     )
     return state

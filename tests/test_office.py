@@ -35,7 +35,7 @@ def bare_state() -> DistrictState:
     """The office only reads its own state, the month and the working group."""
     return DistrictState(
         pop=None, ties=None, groups=Groups(), contact=np.zeros(2), wg=WorkingGroupState(),
-        committee=CommitteeState(), office=OfficeState(), counters=Counters(), month=0,
+        committees=[CommitteeState()], office=OfficeState(), counters=Counters(), month=0,
     )
 
 

@@ -478,7 +478,8 @@ def test_self_carried_regularity_leaves_out_the_moderator_and_the_link():
     wg.capacity = 0.0
     run_meetings(model, range(4, 16), moderating=True)
     assert wg.regularity > 0.8 and wg.self_carried < w.intervention_below and wg.self_carried_months == 0
-    wg.capacity, wg.link_stage = 0.9, 0
+    wg.capacity = 0.9
+    assert model.state.link_stage == 0
     run_meetings(model, range(16, 19), moderating=True)
     assert wg.self_carried >= w.intervention_below and wg.self_carried_months == 3
 
@@ -515,11 +516,12 @@ def linking_setup(ready: bool, overrides: dict | None = None) -> StadtteilModel:
 @pytest.mark.parametrize("ready", [False, True])
 def test_seats_go_to_representatives_only_when_the_group_is_ready(ready):
     model = linking_setup(ready)
-    pop, wg = model.state.pop, model.state.wg
+    pop = model.state.pop
     linking.step(context(model))
-    assert wg.link_stage == 1 and wg.link_month == 20
+    for i, (committee, cfg) in enumerate(zip(model.state.committees, model.config.committees.each(), strict=True)):
+        assert committee.link_stage == 1 and committee.link_month == 20
+        assert ((pop.level == DELEGATE) & (pop.seat == i)).sum() == cfg.seats_per_stage[0]
     delegates = np.flatnonzero(pop.level == DELEGATE)
-    assert delegates.size == model.config.committees.seats_per_stage[0]
     if ready:
         assert pop.representative[delegates].all()
     else:
@@ -531,7 +533,7 @@ def test_no_linking_before_the_decision():
     model = linking_setup(ready=True)
     model.state.wg.link_decided_month = None
     linking.step(context(model))
-    assert model.state.wg.link_stage == 0
+    assert model.state.link_stage == 0
     assert not (model.state.pop.level == DELEGATE).any()
 
 
@@ -562,10 +564,11 @@ def test_own_delegates_are_no_token_seats():
 def test_an_unlinked_group_drifting_away_loses_its_willingness_to_link(persists):
     model = existing_group({"mechanisms.detachment_persists": persists})
     wg, lk = model.state.wg, model.config.behaviour.linking
-    wg.agenda_overlap = 0.2
+    for committee in model.state.committees:
+        committee.agenda_overlap = 0.2
     model.state.month = 1
     linking.step(context(model))
-    expected = 1 - lk.willingness_loss * (1 - wg.agenda_overlap) if persists else 1.0
+    expected = 1 - lk.willingness_loss * (1 - model.state.agenda_overlap) if persists else 1.0
     assert wg.link_willingness == pytest.approx(expected)
 
 
@@ -573,28 +576,28 @@ def test_a_group_unwilling_to_link_sends_no_observers():
     model = linking_setup(ready=True)
     model.state.wg.link_willingness = 0.0
     linking.step(context(model))
-    assert model.state.wg.link_stage == 0 and not (model.state.pop.level == DELEGATE).any()
+    assert model.state.link_stage == 0 and not (model.state.pop.level == DELEGATE).any()
 
 
 @pytest.mark.parametrize("effort", [0.0, 1.0])
 def test_linked_willingness_is_restored_by_deliberate_work(effort):
     model = linking_setup(ready=True, overrides={"district_management.capacity": 0.0})
     wg, lk = model.state.wg, model.config.behaviour.linking
-    wg.link_stage, wg.link_willingness = 1, 0.4
+    model.state.committees[0].link_stage, wg.link_willingness = 1, 0.4
     linking.step(context(model, effort=effort, moderating=effort > 0))
     assert wg.link_willingness == pytest.approx(0.4 + lk.willingness_repair * effort * 0.6)
 
 
 def overlap_after(funds: bool, months: int = 6) -> float:
     model = existing_group({"instruments.project_funds_detached": funds})
-    wg = model.state.wg
-    start = wg.agenda_overlap
+    state = model.state
+    start = state.agenda_overlap
     for month in range(1, months + 1):
-        model.state.month = month
+        state.month = month
         linking.step(context(model))
-    assert wg.link_stage == 0
-    assert wg.agenda_overlap < start
-    return wg.agenda_overlap
+    assert state.link_stage == 0
+    assert state.agenda_overlap < start
+    return state.agenda_overlap
 
 
 def test_detached_project_funds_make_the_agenda_drift_faster():
@@ -606,10 +609,11 @@ def test_unlinked_agenda_drift_follows_own_capacity():
     wg = model.state.wg
     lk = model.config.behaviour.linking
     wg.capacity = 0.2
-    start = wg.agenda_overlap
+    start = [c.agenda_overlap for c in model.state.committees]
     model.state.month = 1
     linking.step(context(model))
-    assert wg.agenda_overlap == pytest.approx(start * (1 - lk.overlap_drift * (0.5 + 0.2)))
+    for committee, before in zip(model.state.committees, start, strict=True):
+        assert committee.agenda_overlap == pytest.approx(before * (1 - lk.overlap_drift * (0.5 + 0.2)))
 
 
 # ================================================================ qualification (M8, M10), recognition (M9)

@@ -139,7 +139,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "school": {"de": "Schule/Kita", "en": "School/nursery"},
     "natives": {"de": "Einheimische", "en": "Natives"},
     # network view
-    "node_committees": {"de": "Stadtteilrunde", "en": "District committee"},
     "node_working_group": {"de": "Migrantenarbeitsgruppe", "en": "Migrant working group"},
     "node_office": {"de": "Interk. Büro", "en": "Integration office"},
     "node_management": {"de": "Stadtteilwerkstatt", "en": "District management"},
@@ -384,6 +383,17 @@ def event_note(line: str, lang: str) -> str:
     split = events.split(line)
     found = events.match(split[1]) if split else None
     return EVENT_NOTES.get(found[0].key, {}).get(lang, "") if found else ""
+
+
+# The committees' names (state.COMMITTEE_NAMES) as the dashboard shows them.
+COMMITTEE_WORDS = {
+    "Stadtteilrunde": {"de": "Stadtteilrunde", "en": "District committee"},
+}
+
+
+def committee(name: str, lang: str) -> str:
+    """A committee's name on the network view."""
+    return COMMITTEE_WORDS[name][lang]
 
 
 def community(name: str, lang: str) -> str:

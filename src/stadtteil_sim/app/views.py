@@ -339,7 +339,8 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
     draw = ImageDraw.Draw(image)
     members = np.bincount(pop.group[pop.group >= 0], minlength=len(groups))
     organisation = model.communities.association
-    committee = (W * 0.5, H * 0.08)
+    spread = len(state.committees) - 1
+    committees = [(W * (0.5 + 0.3 * (i - spread / 2)), H * 0.08) for i in range(len(state.committees))]
     working = (W * 0.5, H * 0.3)
     office = (W * 0.2, H * 0.19)
     management = (W * 0.8, H * 0.19)
@@ -374,12 +375,13 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
             i = next((i for i in positions if groups.community[i] == k), None)
             if i is not None:
                 draw.line((*positions[i], *working), fill=community_colour(k), width=3 * SS)
-    if wg.exists and wg.link_stage > 0:
-        width = {1: 2, 2: 5, 3: 9}[wg.link_stage] * SS
-        if wg.link_stage == 1:
-            _dashed(draw, [working, committee], LINK_COLOUR, width, 8 * SS, 6 * SS)
-        else:
-            draw.line((*working, *committee), fill=LINK_COLOUR, width=width)
+    for committee, at in zip(state.committees, committees, strict=True):
+        if wg.exists and committee.link_stage > 0:
+            width = {1: 2, 2: 5, 3: 9}[committee.link_stage] * SS
+            if committee.link_stage == 1:
+                _dashed(draw, [working, at], LINK_COLOUR, width, 8 * SS, 6 * SS)
+            else:
+                draw.line((*working, *at), fill=LINK_COLOUR, width=width)
     mode = state.office.mode
     if mode == MODERATION:
         draw.line((*office, *working), fill=HANDOVER_COLOUR, width=6 * SS)
@@ -414,7 +416,8 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
             draw.text((x, y + r + 5 * SS), label[:16], fill=INK, font=font(10 * SS), anchor="ma")
         elif kind == NATIVE_ASSOCIATION:
             draw.text((x, y + r + 3 * SS), texts.tr("node_native_assoc", lang), fill=INK, font=font(10 * SS), anchor="ma")
-    _box(draw, committee, texts.tr("node_committees", lang), (230, 245, 232), LINK_COLOUR, 1)
+    for committee, at in zip(state.committees, committees, strict=True):
+        _box(draw, at, texts.committee(committee.name, lang), (230, 245, 232), LINK_COLOUR, 1)
     _box(draw, working, texts.tr("node_working_group", lang), (255, 255, 255) if not wg.exists else (240, 240, 255),
          (60, 60, 160), 1, dashed=not wg.exists)
     office_label = f"{texts.tr('node_office', lang)}: {texts.office_mode(_mode_name(mode), lang)}"
@@ -509,7 +512,7 @@ def chart_image(chart: str, copies: list[tuple[str, StadtteilModel]], lang: str)
     draw.rectangle((left, top, left + pw, top + ph), outline=(150, 150, 150), width=SS)
     for c, (label, model) in enumerate(copies):
         marks = ((model.state.office.handover_month, HANDOVER_COLOUR, "mark_handover"),
-                 (model.state.wg.link_month, LINK_COLOUR, "mark_link"))
+                 (model.state.link_month, LINK_COLOUR, "mark_link"))
         for month, colour, key in marks:
             if month is None or month > months:
                 continue

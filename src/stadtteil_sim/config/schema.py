@@ -300,6 +300,10 @@ class Committees(Strict):
     political_will: float = P(0.8, 0, 1, source="text", role="uncertainty", doc="political will to take responsibility for participation (M13)")
     seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full", json_schema_extra=meta(role="lever"))
 
+    def each(self) -> tuple[Committees, ...]:
+        """The committees the working group links to, in the order of ``state.COMMITTEE_NAMES``."""
+        return (self,)
+
 
 class Mechanisms(Strict):
     """Switches for the mechanisms M1-M13 of MODEL.md and the dependency assumption."""

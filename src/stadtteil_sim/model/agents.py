@@ -77,12 +77,16 @@ class WorkingGroup(mesa.Agent):
 
 
 class DistrictCommittee(mesa.Agent):
-    """Stadtteilrunde and citizens' working groups: link stages, seats and proposals (M4,
-    ``processes.linking.step``)."""
+    """A committee the working group links to (the Stadtteilrunde, the citizens' working groups):
+    link stages, seats and proposals (M4, ``processes.linking.step``)."""
+
+    def __init__(self, model: mesa.Model, index: int):
+        super().__init__(model)
+        self.index = index
 
     @property
     def state(self):
-        return self.model.state.committee
+        return self.model.state.committees[self.index]
 
 
 class DistrictManagement(mesa.Agent):

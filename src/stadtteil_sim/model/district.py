@@ -31,6 +31,7 @@ from stadtteil_sim.model.population import build_population
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
 from stadtteil_sim.model.rng import Streams
 from stadtteil_sim.model.state import (
+    COMMITTEE_NAMES,
     MAIN_ASSOCIATION,
     NATIVE_ASSOCIATION,
     CommitteeState,
@@ -107,7 +108,7 @@ class StadtteilModel(mesa.Model):
         self.office = IntegrationOffice(self)
         self.management = DistrictManagement(self)
         self.working_group = WorkingGroup(self)
-        self.committee = DistrictCommittee(self)
+        self.committees = [DistrictCommittee(self, i) for i in range(len(self.state.committees))]
 
         if burned is None:
             for month in range(-self.config.behaviour.burn_in_months, 0):
@@ -168,7 +169,8 @@ class StadtteilModel(mesa.Model):
             groups=Groups(),
             contact=np.zeros(len(self.communities.names)),
             wg=WorkingGroupState(),
-            committee=CommitteeState(openness=sc.committees.openness),
+            committees=[CommitteeState(name=name, openness=c.openness)
+                        for name, c in zip(COMMITTEE_NAMES, sc.committees.each(), strict=True)],
             office=OfficeState(covered_languages=self.office_languages),
             counters=Counters(),
             month=-sc.behaviour.burn_in_months,

@@ -28,6 +28,7 @@ from stadtteil_sim.model.state import (
     WOMENS_GROUP,
     YOUTH_GROUP,
     DistrictState,
+    adopted_share,
 )
 
 # The sustainability ratio divides by at least this participation at handover, so a run where
@@ -128,7 +129,7 @@ def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
     if not delegates.any():
         return 0.0
     no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community, np.flatnonzero(delegates)).mean()
-    no_influence = 1.0 - state.committee.adopted_share if state.wg.link_stage >= 2 else 0.0
+    no_influence = 1.0 - state.voiced_adopted_share() if state.link_stage >= 2 else 0.0
     return float(0.7 * no_contact + 0.3 * no_influence)
 
 
@@ -140,7 +141,7 @@ def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:
         return 0.0
     reps = state.pop.representative
     reps_bridging = float(bridging[reps].mean()) if reps.any() else 0.0
-    return float((1.0 - wg.agenda_overlap) * (1.0 - reps_bridging))
+    return float((1.0 - state.agenda_overlap) * (1.0 - reps_bridging))
 
 
 def self_organised_groups(state: DistrictState, core_size: int) -> int:
@@ -219,7 +220,7 @@ INDICATORS: dict[str, Indicator] = _registry(
     Indicator("working_group_regularity", "index", "working group regularity", "Regelmäßigkeit der Arbeitsgruppe",
               lambda s: s.wg.regularity if s.wg.exists else 0.0),
     Indicator("link_stage", "stage", "link to the committees", "Vernetzung mit den Gremien",
-              lambda s: s.wg.link_stage),
+              lambda s: s.state.link_stage),
     Indicator("associations_founded", "count", "associations founded", "Vereinsgründungen",
               lambda s: s.counters.associations_founded, main=True),
     Indicator("womens_associations_founded", "count", "women's associations founded", "Gründungen von Frauenvereinen",
@@ -234,7 +235,7 @@ INDICATORS: dict[str, Indicator] = _registry(
     Indicator("link_willingness", "index", "willingness to link", "Bereitschaft zur Vernetzung",
               lambda s: s.wg.link_willingness if s.wg.exists else 0.0),
     Indicator("proposals_adopted_share", "share", "proposals taken up", "Aufgegriffene Vorschläge",
-              lambda s: s.state.committee.adopted_share),
+              lambda s: adopted_share(s.state.committees)),
     Indicator("native_recognition", "index", "native recognition", "Anerkennung durch Einheimische",
               lambda s: s.pop.native_acceptance(), main=True),
     Indicator("constituents_trust", "index", "constituents' trust", "Vertrauen der vertretenen Communities",
@@ -399,7 +400,7 @@ def summarise(timeseries: pd.DataFrame, state: DistrictState, scenario: Scenario
     to the level at handover, NaN when the run ends first or there is no handover)."""
     rate = timeseries.set_index("month")["migrant_participation_rate"]
     handover = state.office.handover_month
-    link = state.wg.link_month
+    link = state.link_month
 
     def at(month: int | None) -> float:
         return float(rate.loc[month]) if month is not None and month in rate.index else math.nan

@@ -66,6 +66,8 @@ class Population:
     mediator_pool: np.ndarray = column("bool: trained in conflict mediation (M9)", RESET, (bool, False))
     efficacy: np.ndarray = column("delegates' sense of influence, 0..1", RESET, (np.float64, 0.5))
     representative: np.ndarray = column("bool: represents a community in the working group", RESET, (bool, False))
+    seat: np.ndarray = column("int8: the committee a delegate sits in (state.COMMITTEE_NAMES), -1 = none", RESET,
+                              (np.int8, -1))
 
     @property
     def size(self) -> int:

@@ -17,6 +17,10 @@ from stadtteil_sim.model.population import Population
 MAIN_ASSOCIATION, WOMENS_GROUP, YOUTH_GROUP, NATIVE_ASSOCIATION = range(4)
 GROUP_KIND_NAMES = ("main association", "women's group", "youth group", "native association")
 
+# The committees the working group links to (M4), in the order linking visits them.
+STADTTEILRUNDE = 0
+COMMITTEE_NAMES = ("Stadtteilrunde",)
+
 # Office modes (M12).
 NOT_ACTIVE, MODERATION, SUPPORT, WITHDRAWN = range(4)
 OFFICE_MODE_NAMES = ("not active", "moderation", "support", "withdrawn")
@@ -78,7 +82,6 @@ class WorkingGroupState:
     regularity: float = 0.0
     capacity: float = 0.0  # own capacity to organise itself: what the group has built, and what remains
     agenda_maturity: float = 0.0
-    agenda_overlap: float = 0.6  # overlap of its agenda with the committees'
     communities: frozenset = frozenset()
     meeting_stable_months: int = 0  # regular meetings, membership not shrinking
     # What the group secures without the moderator: its own capacity, district management and the
@@ -87,12 +90,9 @@ class WorkingGroupState:
     self_carried_months: int = 0
     drifted: int = 0  # representatives who drifted back last month: a drop in functioning (support's trigger)
     link_decided_month: int | None = None
-    link_month: int | None = None  # first month with observers in the committees
-    link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part
-    months_at_stage: int = 0
     # Seats held by delegates without contact to the groups they stand for, as a share of the
-    # seats filled (token representation, set by linking each month), and the group's willingness
-    # to link (1 = fully willing; a detached parallel structure loses it).
+    # seats filled in all committees (token representation, set by linking each month), and the
+    # group's willingness to link (1 = fully willing; a detached parallel structure loses it).
     token_share: float = 0.0
     link_willingness: float = 1.0
 
@@ -103,11 +103,21 @@ class WorkingGroupState:
 
 @dataclass
 class CommitteeState:
-    """Stadtteilrunde and citizens' working groups: openness and the fate of proposals."""
+    """One committee the working group links to: its openness, the group's link to it (stage,
+    agenda overlap, token seats) and the fate of the proposals brought in."""
 
     WINDOW = 24  # months over which the share of proposals taken up is measured
 
+    name: str = COMMITTEE_NAMES[STADTTEILRUNDE]
     openness: float = 0.4
+    link_month: int | None = None  # first month with observers in it
+    link_stage: int = 0  # 0 none, 1 observers, 2 delegates with a voice, 3 full part
+    months_at_stage: int = 0
+    agenda_overlap: float = 0.6  # overlap of the working group's agenda with the committee's
+    # Its delegates counted last month, and how many seats' worth of them had no contact to the
+    # groups they stand for (token representation: a delegate with half the contact counts 0.5).
+    delegates: int = 0
+    token_seats: float = 0.0
     proposals: list[int] = field(default_factory=list)  # per month, last WINDOW months
     adopted: list[int] = field(default_factory=list)
     total_proposals: int = 0
@@ -121,8 +131,24 @@ class CommitteeState:
 
     @property
     def adopted_share(self) -> float:
-        p = sum(self.proposals)
-        return sum(self.adopted) / p if p else 0.0
+        return adopted_share([self])
+
+    @property
+    def token_share(self) -> float:
+        return token_share([self])
+
+
+def token_share(committees) -> float:
+    """Share of the seats in ``committees`` held by delegates without contact to the groups."""
+    delegates = sum(c.delegates for c in committees)
+    return sum(c.token_seats for c in committees) / delegates if delegates else 0.0
+
+
+def adopted_share(committees) -> float:
+    """Share of the proposals brought into ``committees`` over the last WINDOW months that were
+    taken up (0 without proposals)."""
+    proposed = sum(sum(c.proposals) for c in committees)
+    return sum(sum(c.adopted) for c in committees) / proposed if proposed else 0.0
 
 
 @dataclass
@@ -162,10 +188,31 @@ class DistrictState:
     groups: Groups
     contact: np.ndarray  # office contact to each community (index = community code), 0..1
     wg: WorkingGroupState
-    committee: CommitteeState
+    committees: list[CommitteeState]  # in COMMITTEE_NAMES order
     office: OfficeState
     counters: Counters
     month: int = 0
+
+    @property
+    def link_stage(self) -> int:
+        """The furthest stage the working group has reached in any committee."""
+        return max(c.link_stage for c in self.committees)
+
+    @property
+    def link_month(self) -> int | None:
+        """The first month with observers in any committee."""
+        months = [c.link_month for c in self.committees if c.link_month is not None]
+        return min(months) if months else None
+
+    @property
+    def agenda_overlap(self) -> float:
+        """Mean overlap of the working group's agenda with the committees'."""
+        return sum(c.agenda_overlap for c in self.committees) / len(self.committees)
+
+    def voiced_adopted_share(self) -> float:
+        """Share of proposals taken up in the committees where the group's delegates have a voice
+        (0 where they have none)."""
+        return adopted_share([c for c in self.committees if c.link_stage >= 2])
 
     def log(self, event: Event, **fields) -> None:
         """Log a declared event (``model/events.py``) from month 0 on, in its English words."""

@@ -23,6 +23,7 @@ from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.state import CommitteeState, token_share
 
 MAX_SEATS = 16  # fixed shape of the per-seat draws
 
@@ -44,33 +45,24 @@ def step(ctx: MonthContext) -> None:
     state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
     if not wg.exists:
         wg.token_share = 0.0
+        for committee in state.committees:
+            committee.delegates, committee.token_seats = 0, 0.0
         return  # before any draw: nothing after draws from this month's linking stream
     rng = ctx.rng("linking")
-    seat_draw = rng.random((MAX_SEATS, 3))
-    stage_draw = rng.random()
+    draws = [(rng.random((MAX_SEATS, 3)), rng.random()) for _ in state.committees]
     funds = 1.0 if ctx.scenario.instruments.project_funds_detached else 0.0
-    if wg.link_stage == 0:
-        # The parallel structure develops its own agenda, the faster the more it runs itself.
-        drift = lk.overlap_drift * (0.5 + wg.capacity + funds)
-        wg.agenda_overlap -= drift * wg.agenda_overlap
-        wg.token_share = 0.0
-        if ctx.switches.detachment_persists:
-            # A parallel structure going its own way grows less willing to link.
-            wg.link_willingness -= lk.willingness_loss * (1.0 - wg.agenda_overlap) * wg.link_willingness
-        # Whether it sends its observers once linking is decided is the group's choice (always, while willing).
-        willing = stage_draw < wg.link_willingness
-        if (wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]
-                and willing):
-            wg.link_stage, wg.months_at_stage, wg.link_month = 1, 0, state.month
-            state.log(OBSERVERS_SENT)
-        else:
-            return
-    else:
-        wg.months_at_stage += 1
-        wg.agenda_overlap -= 0.5 * lk.overlap_drift * funds * wg.agenda_overlap
-    _advance_stage(ctx, stage_draw)
-    _fill_seats(ctx, rng)
-    _proposals(ctx, seat_draw)
+    for committee in state.committees:
+        if committee.link_stage == 0:
+            # The parallel structure develops its own agenda, the faster the more it runs itself.
+            committee.agenda_overlap -= lk.overlap_drift * (0.5 + wg.capacity + funds) * committee.agenda_overlap
+            committee.delegates, committee.token_seats = 0, 0.0
+    if ctx.switches.detachment_persists and state.link_stage == 0:
+        # A parallel structure going its own way, linked to no committee, grows less willing to link.
+        wg.link_willingness -= lk.willingness_loss * (1.0 - state.agenda_overlap) * wg.link_willingness
+    linked = [_link(ctx, i, committee, rng, *draws[i], funds) for i, committee in enumerate(state.committees)]
+    wg.token_share = token_share(state.committees)
+    if not any(linked):
+        return
     _token_costs(ctx)
     if ctx.switches.detachment_persists:
         # Undoing the detachment takes deliberate work: the office's, or district management's.
@@ -78,25 +70,49 @@ def step(ctx: MonthContext) -> None:
         wg.link_willingness += lk.willingness_repair * work * (1.0 - wg.link_willingness)
 
 
-def _advance_stage(ctx: MonthContext, draw: float) -> None:
+def _link(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.random.Generator,
+          seat_draw: np.ndarray, stage_draw: float, funds: float) -> bool:
+    """One committee's month: observers sent once linking is decided, stages, seats, proposals
+    and the agenda's overlap. False while the group is not linked to it."""
+    state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
+    if committee.link_stage == 0:
+        # Whether it sends its observers once linking is decided is the group's choice (always, while willing).
+        willing = stage_draw < wg.link_willingness
+        if (wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]
+                and willing):
+            committee.link_stage, committee.months_at_stage, committee.link_month = 1, 0, state.month
+            state.log(OBSERVERS_SENT)
+        else:
+            return False
+    else:
+        committee.months_at_stage += 1
+        committee.agenda_overlap -= 0.5 * lk.overlap_drift * funds * committee.agenda_overlap
+    _advance_stage(ctx, committee, stage_draw)
+    _fill_seats(ctx, index, committee, rng)
+    _proposals(ctx, index, committee, seat_draw)
+    return True
+
+
+def _advance_stage(ctx: MonthContext, committee: CommitteeState, draw: float) -> None:
     wg, lk = ctx.state.wg, ctx.behaviour.linking
-    if wg.link_stage >= 3 or wg.months_at_stage < 3:
+    if committee.link_stage >= 3 or committee.months_at_stage < 3:
         return
     # The group is opened at the pace at which it stabilises, and only as far as it wants to be.
-    if wg.capacity >= lk.stage_capacity[wg.link_stage] and draw < lk.stage_rate * wg.agenda_overlap * wg.link_willingness:
-        wg.link_stage += 1
-        wg.months_at_stage = 0
-        ctx.state.log(DELEGATES_WITH_VOICE if wg.link_stage == 2 else FULL_PART)
+    if (wg.capacity >= lk.stage_capacity[committee.link_stage]
+            and draw < lk.stage_rate * committee.agenda_overlap * wg.link_willingness):
+        committee.link_stage += 1
+        committee.months_at_stage = 0
+        ctx.state.log(DELEGATES_WITH_VOICE if committee.link_stage == 2 else FULL_PART)
 
 
-def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
+def _fill_seats(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.random.Generator) -> None:
     pop, lk = ctx.state.pop, ctx.behaviour.linking
-    seats = ctx.scenario.committees.seats_per_stage[ctx.state.wg.link_stage - 1]
-    need = seats - int((pop.level == DELEGATE).sum())
+    seats = ctx.scenario.committees.each()[index].seats_per_stage[committee.link_stage - 1]
+    need = seats - int(((pop.level == DELEGATE) & (pop.seat == index)).sum())
     if need <= 0:
         return
-    # The stream's last draws, only drawn when seats are filled, and only for the rows up to the
-    # last migrant's: only migrants (representatives among them) are picked.
+    # The stream's last draws for this committee, only drawn when seats are filled, and only for
+    # the rows up to the last migrant's: only migrants (representatives among them) are picked.
     draw = rng.random(kernels.last_migrant_row(pop.community, pop.representative) + 1)
     able = pop.german >= lk.committee_german
     # Only a group that has met for a while, and meets regularly, can choose its own delegates.
@@ -107,6 +123,7 @@ def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
     anchored = constituency_ties(ctx, own)
     own = own[np.argsort(-(anchored + pop.german[own] + pop.experience[own]) - 0.1 * draw[own], kind="stable")][:need]
     pop.level[own] = DELEGATE
+    pop.seat[own] = index
     need -= own.size
     if need > 0:
         # Seats the group cannot fill go to individually integrated migrants: token representation.
@@ -118,22 +135,22 @@ def _fill_seats(ctx: MonthContext, rng: np.random.Generator) -> None:
         ties = constituency_ties(ctx, outsiders)
         outsiders = outsiders[np.argsort(ties + 0.2 * draw[outsiders], kind="stable")][:need]
         pop.level[outsiders] = DELEGATE
+        pop.seat[outsiders] = index
         pop.efficacy[outsiders] = 0.5
         if outsiders.size:
             ctx.state.log(TOKEN_SEATS, n=outsiders.size)
 
 
-def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
-    state, pop, lk, wg = ctx.state, ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
+def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, draw: np.ndarray) -> None:
+    pop, lk, wg = ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
     native_recognition = pop.native_acceptance()
-    delegates = np.flatnonzero(pop.level == DELEGATE)[:MAX_SEATS]
+    delegates = np.flatnonzero((pop.level == DELEGATE) & (pop.seat == index))[:MAX_SEATS]
     ties = constituency_ties(ctx, delegates)
     own = pop.representative[delegates]
-    voice = wg.link_stage >= 2
+    voice = committee.link_stage >= 2
     rate = lk.proposal_rate * wg.agenda_maturity * np.where(own, 1.0, 0.3) * voice
     proposed = draw[: delegates.size, 0] < rate
-    committee = state.committee
-    stage_bonus = 1.2 if wg.link_stage == 3 else 1.0
+    stage_bonus = 1.2 if committee.link_stage == 3 else 1.0
     # Committees take up proposals as far as they are open and natives accept the group, and
     # as far as the delegate speaks for groups behind them (legitimacy).
     receptive = 0.3 + 0.7 * (0.5 * committee.openness + 0.5 * native_recognition)
@@ -147,16 +164,17 @@ def _proposals(ctx: MonthContext, draw: np.ndarray) -> None:
     e = np.where(adopted, e + 0.2 * (1 - e), np.where(proposed, e - 0.1 * e, e - 0.02 * e))
     pop.efficacy[delegates] = e
     # Token seats: delegates without contact to the groups they stand for (contact 0..1).
-    wg.token_share = float(((1.0 - ties) * ~own).mean()) if delegates.size else 0.0
-    # The committees learn the migrant agenda from delegates who carry it, from a willing group.
-    learning = (1.0 - wg.token_share if ctx.switches.token_cost else 1.0) * wg.link_willingness
-    wg.agenda_overlap += lk.overlap_gain * (wg.link_stage / 3.0) * (1.0 - wg.agenda_overlap) * learning
-    wg.agenda_overlap = min(1.0, wg.agenda_overlap + 0.02 * adopted.sum())
+    committee.delegates, committee.token_seats = delegates.size, float(((1.0 - ties) * ~own).sum())
+    # The committee learns the migrant agenda from delegates who carry it, from a willing group.
+    learning = (1.0 - committee.token_share if ctx.switches.token_cost else 1.0) * wg.link_willingness
+    committee.agenda_overlap += lk.overlap_gain * (committee.link_stage / 3.0) * (1.0 - committee.agenda_overlap) * learning
+    committee.agenda_overlap = min(1.0, committee.agenda_overlap + 0.02 * adopted.sum())
     # A seat gives status even without influence: delegates no group holds to account stay longer.
     accountable = np.where(own, 1.0, 0.3)
     quits = draw[: delegates.size, 2] < lk.delegate_dropout * (1.0 - e) * accountable
     leaving = delegates[quits]
     pop.level[leaving] = np.where(pop.representative[leaving], WORKING_GROUP, np.where(pop.group[leaving] >= 0, MEMBER, INFORMED))
+    pop.seat[leaving] = -1
 
 
 def _token_costs(ctx: MonthContext) -> None:

@@ -59,8 +59,8 @@ def _new_generation(ctx: MonthContext, i: int) -> None:
 
 def _move_roles(ctx: MonthContext, mains: list[int]) -> None:
     state, g, o = ctx.state, ctx.state.groups, ctx.behaviour.organisations
-    wg, committee = state.wg, state.committee
-    uptake = committee.adopted_share if wg.link_stage >= 2 else 0.0
+    wg = state.wg
+    uptake = state.voiced_adopted_share()
     recognised = 0.5 * state.pop.native_acceptance() + 0.5 * uptake
     funds = float(ctx.scenario.instruments.project_funds_detached)
     opening = o.opening_gain * ctx.scenario.instruments.intercultural_opening

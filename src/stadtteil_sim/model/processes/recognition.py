@@ -90,8 +90,9 @@ def _poisson_inverse(lam: float, u: float) -> int:
 
 
 def _open_committees(ctx: MonthContext) -> None:
-    """Intercultural opening follows native acceptance, as far as political will carries it."""
-    pop, committee = ctx.state.pop, ctx.state.committee
-    accept = pop.native_acceptance(default=0.5)
+    """Intercultural opening follows native acceptance, as far as political will carries it; no
+    committee closes below half its initial openness."""
+    accept = ctx.state.pop.native_acceptance(default=0.5)
     target = ctx.scenario.committees.political_will * accept if ctx.switches.context else accept
-    committee.openness += 0.05 * (max(ctx.scenario.committees.openness * 0.5, target) - committee.openness)
+    for committee, cfg in zip(ctx.state.committees, ctx.scenario.committees.each(), strict=True):
+        committee.openness += 0.05 * (max(cfg.openness * 0.5, target) - committee.openness)
