@@ -20,7 +20,7 @@ from stadtteil_sim.model.agents import (
 from stadtteil_sim.model.district import StadtteilModel
 from stadtteil_sim.model.indicators import INDICATORS
 from stadtteil_sim.model.population import LEVEL_NAMES, MEMBER
-from stadtteil_sim.model.state import GROUP_KIND_NAMES, WOMENS_GROUP
+from stadtteil_sim.model.state import COMMITTEE_NAMES, GROUP_KIND_NAMES, WOMENS_GROUP
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 
@@ -89,8 +89,9 @@ def test_agentset_has_one_agent_per_resident(default_model):
     assert len(migrants) == int(m.state.pop.migrant.sum())
     levels = residents.get("level")
     assert list(levels) == list(m.state.pop.level)
-    for cls in (IntegrationOffice, DistrictManagement, WorkingGroup, DistrictCommittee):
+    for cls in (IntegrationOffice, DistrictManagement, WorkingGroup):
         assert len(m.agents_by_type[cls]) == 1
+    assert len(m.agents_by_type[DistrictCommittee]) == len(COMMITTEE_NAMES)  # Stadtteilrunde, Bürgerarbeitsgruppen
     assert len(m.agents_by_type[Association]) == len(m.state.groups)
 
 

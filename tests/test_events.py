@@ -7,7 +7,7 @@ import pytest
 
 from stadtteil_sim.app import texts
 from stadtteil_sim.model import events
-from stadtteil_sim.model.state import GROUP_KIND_NAMES, OFFICE_MODE_NAMES
+from stadtteil_sim.model.state import COMMITTEE_NAMES, GROUP_KIND_NAMES, OFFICE_MODE_NAMES
 
 # One sample per event, as runs store it: the English must not change (events.txt, RunResult.events).
 STORED = {
@@ -24,9 +24,10 @@ STORED = {
     "working_group_forms": ({}, "the migrant working group meets for the first time"),
     "community_joins": ({"community": "Turkish-Alevite"}, "the Turkish-Alevite community joins the working group"),
     "community_leaves": ({"community": "Martian"}, "the Martian community leaves the working group"),
-    "observers_sent": ({}, "the working group sends observers to the Stadtteilrunde"),
-    "delegates_with_voice": ({}, "the working group now has delegates with a voice in the committees"),
-    "full_part": ({}, "the working group now has a full part of the committees"),
+    "observers_sent": ({"committee": "Stadtteilrunde"}, "the working group sends observers to the Stadtteilrunde"),
+    "delegates_with_voice": ({"committee": "committees"},  # as stored before there were two committees
+                             "the working group now has delegates with a voice in the committees"),
+    "full_part": ({"committee": "Bürgerarbeitsgruppen"}, "the working group now has a full part of the Bürgerarbeitsgruppen"),
     "token_seats": ({"n": 2}, "2 migrant(s) without ties to the groups take committee seats"),
     "leadership_changes": ({"community": "Afghan"}, "a new generation takes over the leadership of the Afghan association"),
     "becomes_pilot": ({"community": "Afghan"}, "the Afghan association turns into an integration pilot"),
@@ -68,7 +69,7 @@ GERMAN = {
     "community_leaves": "Die Community »Martian« verlässt die Arbeitsgruppe",
     "observers_sent": "Die Arbeitsgruppe schickt Beobachter/innen in die Stadtteilrunde",
     "delegates_with_voice": "Die Arbeitsgruppe hat jetzt Delegierte mit Stimme in den Gremien",
-    "full_part": "Die Arbeitsgruppe ist jetzt voller Teil der Gremien",
+    "full_part": "Die Arbeitsgruppe ist jetzt voller Teil der Bürgerarbeitsgruppen",
     "token_seats": "2 Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien",
     "leadership_changes": "Ein Generationswechsel an der Spitze des Vereins der afghanischen Community",
     "becomes_pilot": "Der Verein der afghanischen Community wird zum Integrationslotsen",
@@ -91,6 +92,9 @@ def test_every_kind_and_mode_has_german_words():
     for mode in OFFICE_MODE_NAMES:
         german = texts.event_text(events.line(1, events.OFFICE_SWITCHES.text(mode=mode)), "de")
         assert mode not in german and german.startswith("Monat 1: Das Interkulturelle Büro wechselt ")
+    for name in COMMITTEE_NAMES:
+        german = texts.event_text(events.line(1, events.OBSERVERS_SENT.text(committee=name)), "de")
+        assert german == f"Monat 1: Die Arbeitsgruppe schickt Beobachter/innen in die {name}"
 
 
 def test_a_line_no_event_declares_is_shown_as_logged():

@@ -31,7 +31,14 @@ from stadtteil_sim.model.processes import (
     working_group,
 )
 from stadtteil_sim.model.processes.context import CommunityTable, MonthContext, covered_languages
-from stadtteil_sim.model.state import MAIN_ASSOCIATION, MODERATION, SUPPORT, WOMENS_GROUP
+from stadtteil_sim.model.state import (
+    BUERGERARBEITSGRUPPEN,
+    MAIN_ASSOCIATION,
+    MODERATION,
+    STADTTEILRUNDE,
+    SUPPORT,
+    WOMENS_GROUP,
+)
 
 KS = Path(__file__).resolve().parent.parent / "scenarios" / "kranichstein_sued.yaml"
 
@@ -527,6 +534,25 @@ def test_seats_go_to_representatives_only_when_the_group_is_ready(ready):
     else:
         assert not pop.representative[delegates].any()  # token representation
         assert (pop.group[delegates] < 0).all()
+
+
+def test_the_less_formal_committee_needs_less_german_of_its_delegates():
+    """The Stadtteilrunde's formal meetings (0.7) need more German than the working group's
+    representatives have (0.45 < 0.8 x 0.7): its seats go to outsiders; the citizens' working
+    groups (0.4: 0.32 needed) take the group's own representatives."""
+    model = linking_setup(ready=True)
+    pop = model.state.pop
+    pop.german[pop.representative] = 0.45
+    linking.step(context(model))
+    stadtteilrunde, buergerarbeitsgruppen = (
+        np.flatnonzero((pop.level == DELEGATE) & (pop.seat == i)) for i in (STADTTEILRUNDE, BUERGERARBEITSGRUPPEN))
+    assert stadtteilrunde.size and not pop.representative[stadtteilrunde].any()
+    assert buergerarbeitsgruppen.size and pop.representative[buergerarbeitsgruppen].all()
+    committees = model.state.committees
+    assert committees[STADTTEILRUNDE].token_share > 0.5 and committees[BUERGERARBEITSGRUPPEN].token_share == 0.0
+    # The group's token share is over all its seats.
+    seats = stadtteilrunde.size + buergerarbeitsgruppen.size
+    assert model.state.wg.token_share == pytest.approx(committees[STADTTEILRUNDE].token_share * stadtteilrunde.size / seats)
 
 
 def test_no_linking_before_the_decision():

@@ -213,8 +213,10 @@ MONITOR_NOTES = {
     "native_participation_rate": {"de": "Anteil der Einheimischen, die teilnehmen", "en": "share of natives taking part"},
     "communities_in_working_group": {"de": "Herkunftsgruppen in der Migrantenarbeitsgruppe",
                                      "en": "communities in the migrant working group"},
-    "link_stage": {"de": "wie weit die Arbeitsgruppe in den Gremien sitzt",
-                   "en": "how far the working group sits in the committees"},
+    "link_stage_stadtteilrunde": {"de": "wie weit die Arbeitsgruppe in der Stadtteilrunde sitzt",
+                                  "en": "how far the working group sits in the district committee"},
+    "link_stage_buergerarbeitsgruppen": {"de": "wie weit sie in den thematischen Bürgerarbeitsgruppen sitzt",
+                                         "en": "how far it sits in the thematic citizens' working groups"},
     "associations_founded": {"de": "seit Beginn gegründet; in Klammern: Frauenvereine",
                              "en": "founded since the start; in brackets: women's"},
     "self_organised_groups": {"de": "Frauen- und Jugendgruppen, die ohne Moderation tragen",
@@ -387,7 +389,16 @@ def event_note(line: str, lang: str) -> str:
 
 # The committees' names (state.COMMITTEE_NAMES) as the dashboard shows them.
 COMMITTEE_WORDS = {
-    "Stadtteilrunde": {"de": "Stadtteilrunde", "en": "District committee"},
+    "Stadtteilrunde": {"de": "Stadtteilrunde", "en": "Stadtteilrunde"},
+    "Bürgerarbeitsgruppen": {"de": "Bürgerarbeitsgruppen", "en": "Citizens' working groups"},
+}
+# A committee with its article, by case (an event's {committee:acc}); "committees": runs stored
+# before there were two committees.
+_COMMITTEE_DE = {
+    "Stadtteilrunde": {"acc": "die Stadtteilrunde", "dat": "der Stadtteilrunde", "gen": "der Stadtteilrunde"},
+    "Bürgerarbeitsgruppen": {"acc": "die Bürgerarbeitsgruppen", "dat": "den Bürgerarbeitsgruppen",
+                             "gen": "der Bürgerarbeitsgruppen"},
+    "committees": {"acc": "die Gremien", "dat": "den Gremien", "gen": "der Gremien"},
 }
 
 
@@ -457,6 +468,11 @@ class _German:
                 raise ValueError(f"kind form {spec!r}: allowed: def | indef")
             forms = _KIND_DE.get(self.value)
             return forms[spec == "indef"] if forms else self.value
+        if self.name == "committee":
+            if spec not in ("acc", "dat", "gen"):
+                raise ValueError(f"committee case {spec!r}: allowed: acc | dat | gen")
+            forms = _COMMITTEE_DE.get(self.value)
+            return forms[spec] if forms else f"»{self.value}«"
         if spec:
             raise ValueError(f"field {self.name!r} has no German form {spec!r}")
         if self.name == "mode":

@@ -28,6 +28,7 @@ from stadtteil_sim.model.population import ATTENDS, INFORMED, WORKING_GROUP
 from stadtteil_sim.model.processes.context import INITIATIVE, PROFESSIONAL_BODY
 from stadtteil_sim.model.processes.organisations import PILOT
 from stadtteil_sim.model.state import (
+    COMMITTEE_KEYS,
     MAIN_ASSOCIATION,
     MODERATION,
     NATIVE_ASSOCIATION,
@@ -568,7 +569,8 @@ def monitor_rows(model: StadtteilModel, lang: str) -> list[tuple[str, str, str]]
          f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
         ("native_participation_rate", label("native_participation_rate"), f"{ind['native_participation_rate']:.0%}"),
         ("communities_in_working_group", label("communities_in_working_group"), str(ind["communities_in_working_group"])),
-        ("link_stage", label("link_stage"), texts.link_stage(ind["link_stage"], lang)),
+        *((f"link_stage_{key}", label(f"link_stage_{key}"), texts.link_stage(ind[f"link_stage_{key}"], lang))
+          for key in COMMITTEE_KEYS),
         ("associations_founded", texts.tr("associations_founded", lang),
          f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
         ("self_organised_groups", label("self_organised_groups"), str(ind["self_organised_groups"])),

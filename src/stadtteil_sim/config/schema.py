@@ -288,21 +288,34 @@ class DistrictManagement(Strict):
     events_per_year: float = P(6, 0, 52, source="assumption", doc="festivals, clean-up actions, activating surveys (M5)", role="lever")
 
 
-class Committees(Strict):
-    """Stadtteilrunde and citizens' working groups."""
+class CitizensWorkingGroups(Strict):
+    """The citizens' working groups (Bürgerarbeitsgruppen): thematic groups of residents the
+    working group's proposals also go to (text), each linked step by step like the Stadtteilrunde."""
 
-    formality: float = P(0.7, 0, 1, source="text", doc="formalistic meetings (text: deter migrants)", role="lever")
+    formality: float = P(0.4, 0, 1, source="assumption", doc="how formal their meetings are: thematic groups open to every resident, less formal than the Stadtteilrunde", role="lever")
+    openness: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="their initial intercultural opening")
+    seats_per_stage: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full", json_schema_extra=meta(role="lever"))
+
+
+class Committees(Strict):
+    """The Stadtteilrunde (formality, openness and seats here) and, under
+    ``buergerarbeitsgruppen``, the citizens' working groups; translation and political will hold
+    for both. The working group's proposals go to both (text)."""
+
+    formality: float = P(0.7, 0, 1, source="text", doc="formalistic meetings of the Stadtteilrunde and the associations (text: deter migrants)", role="lever")
     translation: bool = P(
         False, doc="time for translation in meetings (text: missing)", role="lever",
         show=Control("Zeit für Übersetzungen in Sitzungen", "Time for translation in meetings"),
     )
-    openness: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="initial intercultural opening of the committees")
+    openness: float = P(0.4, 0, 1, source="assumption", role="uncertainty", doc="initial intercultural opening of the Stadtteilrunde")
     political_will: float = P(0.8, 0, 1, source="text", role="uncertainty", doc="political will to take responsibility for participation (M13)")
-    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats at link stages observers, voice, full", json_schema_extra=meta(role="lever"))
+    seats_per_stage: list[int] = Field(default_factory=lambda: [2, 3, 4], min_length=3, max_length=3, description="migrant seats in the Stadtteilrunde at link stages observers, voice, full", json_schema_extra=meta(role="lever"))
+    buergerarbeitsgruppen: CitizensWorkingGroups = Field(default_factory=CitizensWorkingGroups)
 
-    def each(self) -> tuple[Committees, ...]:
-        """The committees the working group links to, in the order of ``state.COMMITTEE_NAMES``."""
-        return (self,)
+    def each(self) -> tuple[Committees | CitizensWorkingGroups, ...]:
+        """The committees the working group links to, in the order of ``state.COMMITTEE_NAMES``:
+        each with its formality, openness and seats."""
+        return (self, self.buergerarbeitsgruppen)
 
 
 class Mechanisms(Strict):
@@ -444,7 +457,8 @@ class Linking(Strict):
     stage_capacity: list[float] = Field(default_factory=lambda: [0.0, 0.15, 0.3], min_length=3, max_length=3, description="capacity needed to reach stage 1, 2, 3 (calibrated: a voice after about three years, as in the text)", json_schema_extra=meta(source="calibrated", role="uncertainty"))
     overlap_gain: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly growth of agenda overlap per link stage")
     overlap_drift: float = P(0.05, 0, 1, source="assumption", role="uncertainty", doc="monthly drift of an unlinked group's agenda away from the committees")
-    committee_german: float = P(0.55, 0, 1, source="text", role="uncertainty", doc="German a delegate needs to follow formal meetings")
+    formality_uptake: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="share of the uptake of a delegate without committee experience that fully formal procedures cost (formality f costs f times as much)")
+    committee_german: float = P(0.8, 0, 1, source="assumption", role="uncertainty", doc="German a delegate needs to follow fully formal meetings; a committee of formality f needs f times as much (the Stadtteilrunde at 0.7: 0.56)")
     delegate_readiness_months: int = P(6, 0, 60, source="assumption", role="uncertainty", doc="months the group must have met before it can choose its own delegates")
     proposal_rate: float = P(0.5, 0, 1, source="calibrated", role="uncertainty", doc="monthly chance a delegate with a voice carries a proposal")
     delegate_dropout: float = P(0.08, 0, 1, source="assumption", role="uncertainty", doc="monthly chance a delegate whose proposals are ignored gives up")

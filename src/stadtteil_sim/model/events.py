@@ -87,17 +87,19 @@ COMMUNITY_LEAVES = Event(
     "community_leaves", "the {community} community leaves the working group",
     "{community:nom} verlässt die Arbeitsgruppe",
 )
+# A committee is named as state.COMMITTEE_NAMES has it; runs stored before there were two
+# committees logged "the committees" (read back as such).
 OBSERVERS_SENT = Event(
-    "observers_sent", "the working group sends observers to the Stadtteilrunde",
-    "Die Arbeitsgruppe schickt Beobachter/innen in die Stadtteilrunde",
+    "observers_sent", "the working group sends observers to the {committee}",
+    "Die Arbeitsgruppe schickt Beobachter/innen in {committee:acc}",
 )
 DELEGATES_WITH_VOICE = Event(
-    "delegates_with_voice", "the working group now has delegates with a voice in the committees",
-    "Die Arbeitsgruppe hat jetzt Delegierte mit Stimme in den Gremien",
+    "delegates_with_voice", "the working group now has delegates with a voice in the {committee}",
+    "Die Arbeitsgruppe hat jetzt Delegierte mit Stimme in {committee:dat}",
 )
 FULL_PART = Event(
-    "full_part", "the working group now has a full part of the committees",
-    "Die Arbeitsgruppe ist jetzt voller Teil der Gremien",
+    "full_part", "the working group now has a full part of the {committee}",
+    "Die Arbeitsgruppe ist jetzt voller Teil {committee:gen}",
 )
 LEADERSHIP_CHANGES = Event(
     "leadership_changes", "a new generation takes over the leadership of the {community} association",

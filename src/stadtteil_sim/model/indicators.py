@@ -23,6 +23,8 @@ from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import DELEGATE, LEVEL_NAMES, in_residents
 from stadtteil_sim.model.processes.linking import contact_to_groups
 from stadtteil_sim.model.state import (
+    COMMITTEE_KEYS,
+    COMMITTEE_NAMES,
     NATIVE_ASSOCIATION,
     OFFICE_MODE_NAMES,
     WOMENS_GROUP,
@@ -120,28 +122,54 @@ def _share(count: int, of: int) -> float:
     return count / of if of else 0.0
 
 
-def token_index(state: DistrictState, in_wg_community: np.ndarray) -> float:
+def token_index(state: DistrictState, in_wg_community: np.ndarray, committee: int | None = None) -> float:
     """Token ('Alibi') representation: migrants in the committees without contact to the
     migrant groups of the district (weight 0.7) and, once they have a voice, proposals not
-    taken up (weight 0.3). 0 when no migrant sits in the committees."""
+    taken up (weight 0.3). 0 when no migrant sits in the committees. Over all committees, or
+    of one (its delegates, its proposals)."""
     pop = state.pop
     delegates = pop.level == DELEGATE
+    committees = state.committees
+    if committee is not None:
+        delegates &= pop.seat == committee
+        committees = [committees[committee]]
     if not delegates.any():
         return 0.0
     no_contact = 1.0 - contact_to_groups(pop, state.ties, in_wg_community, np.flatnonzero(delegates)).mean()
-    no_influence = 1.0 - state.voiced_adopted_share() if state.link_stage >= 2 else 0.0
+    voiced = [c for c in committees if c.link_stage >= 2]
+    no_influence = 1.0 - adopted_share(voiced) if voiced else 0.0
     return float(0.7 * no_contact + 0.3 * no_influence)
 
 
-def detachment_index(state: DistrictState, bridging: np.ndarray) -> float:
-    """Detachment of the parallel structure: an agenda apart from the committees' and
-    representatives without bridging ties. 0 while no working group exists."""
+def detachment_index(state: DistrictState, bridging: np.ndarray, committee: int | None = None) -> float:
+    """Detachment of the parallel structure: an agenda apart from the committees' (their mean
+    overlap, or one committee's) and representatives without bridging ties. 0 while no working
+    group exists."""
     wg = state.wg
     if not wg.exists:
         return 0.0
     reps = state.pop.representative
     reps_bridging = float(bridging[reps].mean()) if reps.any() else 0.0
-    return float((1.0 - state.agenda_overlap) * (1.0 - reps_bridging))
+    overlap = state.agenda_overlap if committee is None else state.committees[committee].agenda_overlap
+    return float((1.0 - overlap) * (1.0 - reps_bridging))
+
+
+def per_committee() -> tuple[Indicator, ...]:
+    """The link indicators of each committee (state.COMMITTEE_NAMES), beside the combined ones:
+    ``link_stage_stadtteilrunde``, ``token_index_buergerarbeitsgruppen``, ..."""
+    declared = []
+    for i, (key, name) in enumerate(zip(COMMITTEE_KEYS, COMMITTEE_NAMES, strict=True)):
+        declared += [
+            Indicator(f"link_stage_{key}", "stage", f"link to the {name}", f"Vernetzung ({name})",
+                      lambda s, i=i: s.state.committees[i].link_stage),
+            Indicator(f"token_index_{key}", "index", f"token index ({name})", f"Alibi-Index ({name})",
+                      lambda s, i=i: token_index(s.state, s.in_wg, i)),
+            Indicator(f"detachment_index_{key}", "index", f"detachment index ({name})",
+                      f"Verselbständigungs-Index ({name})", lambda s, i=i: detachment_index(s.state, s.bridging, i)),
+            Indicator(f"proposals_adopted_share_{key}", "share", f"proposals taken up ({name})",
+                      f"Aufgegriffene Vorschläge ({name})", lambda s, i=i: s.state.committees[i].adopted_share),
+        ]
+    return tuple(declared)
 
 
 def self_organised_groups(state: DistrictState, core_size: int) -> int:
@@ -236,6 +264,7 @@ INDICATORS: dict[str, Indicator] = _registry(
               lambda s: s.wg.link_willingness if s.wg.exists else 0.0),
     Indicator("proposals_adopted_share", "share", "proposals taken up", "Aufgegriffene Vorschläge",
               lambda s: adopted_share(s.state.committees)),
+    *per_committee(),
     Indicator("native_recognition", "index", "native recognition", "Anerkennung durch Einheimische",
               lambda s: s.pop.native_acceptance(), main=True),
     Indicator("constituents_trust", "index", "constituents' trust", "Vertrauen der vertretenen Communities",

@@ -17,9 +17,11 @@ from stadtteil_sim.model.population import Population
 MAIN_ASSOCIATION, WOMENS_GROUP, YOUTH_GROUP, NATIVE_ASSOCIATION = range(4)
 GROUP_KIND_NAMES = ("main association", "women's group", "youth group", "native association")
 
-# The committees the working group links to (M4), in the order linking visits them.
-STADTTEILRUNDE = 0
-COMMITTEE_NAMES = ("Stadtteilrunde",)
+# The committees the working group links to (M4), in the order linking visits them: their names
+# (the log's) and keys (indicator columns).
+STADTTEILRUNDE, BUERGERARBEITSGRUPPEN = range(2)
+COMMITTEE_NAMES = ("Stadtteilrunde", "Bürgerarbeitsgruppen")
+COMMITTEE_KEYS = ("stadtteilrunde", "buergerarbeitsgruppen")
 
 # Office modes (M12).
 NOT_ACTIVE, MODERATION, SUPPORT, WITHDRAWN = range(4)

@@ -81,7 +81,7 @@ def _link(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.rand
         if (wg.link_decided_month is not None and ctx.switches.linking and wg.capacity >= lk.stage_capacity[0]
                 and willing):
             committee.link_stage, committee.months_at_stage, committee.link_month = 1, 0, state.month
-            state.log(OBSERVERS_SENT)
+            state.log(OBSERVERS_SENT, committee=committee.name)
         else:
             return False
     else:
@@ -102,19 +102,21 @@ def _advance_stage(ctx: MonthContext, committee: CommitteeState, draw: float) ->
             and draw < lk.stage_rate * committee.agenda_overlap * wg.link_willingness):
         committee.link_stage += 1
         committee.months_at_stage = 0
-        ctx.state.log(DELEGATES_WITH_VOICE if committee.link_stage == 2 else FULL_PART)
+        ctx.state.log(DELEGATES_WITH_VOICE if committee.link_stage == 2 else FULL_PART, committee=committee.name)
 
 
 def _fill_seats(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.random.Generator) -> None:
     pop, lk = ctx.state.pop, ctx.behaviour.linking
-    seats = ctx.scenario.committees.each()[index].seats_per_stage[committee.link_stage - 1]
+    cfg = ctx.scenario.committees.each()[index]
+    seats = cfg.seats_per_stage[committee.link_stage - 1]
     need = seats - int(((pop.level == DELEGATE) & (pop.seat == index)).sum())
     if need <= 0:
         return
     # The stream's last draws for this committee, only drawn when seats are filled, and only for
     # the rows up to the last migrant's: only migrants (representatives among them) are picked.
     draw = rng.random(kernels.last_migrant_row(pop.community, pop.representative) + 1)
-    able = pop.german >= lk.committee_german
+    # The more formal its meetings, the more German a delegate needs to follow them.
+    able = pop.german >= lk.committee_german * cfg.formality
     # Only a group that has met for a while, and meets regularly, can choose its own delegates.
     wg, threshold = ctx.state.wg, ctx.behaviour.working_group.stable_regularity
     ready = ctx.state.month - wg.formed_month >= lk.delegate_readiness_months and wg.regularity >= threshold
@@ -156,7 +158,11 @@ def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, draw: n
     receptive = 0.3 + 0.7 * (0.5 * committee.openness + 0.5 * native_recognition)
     # A group that lost its willingness to link is taken less seriously as a partner.
     partner = 1.0 - lk.detached_recognition * (1.0 - wg.link_willingness)
-    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus * partner
+    # Formal procedures favour those who master them: less is taken up from a delegate without
+    # committee experience, the more so the more formal the committee.
+    formality = ctx.scenario.committees.each()[index].formality
+    procedure = 1.0 - lk.formality_uptake * formality * (1.0 - pop.experience[delegates])
+    adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus * partner * procedure
     adopted = proposed & (draw[: delegates.size, 1] < adopt_p)
     committee.record(int(proposed.sum()), int(adopted.sum()))
     # Efficacy: delegates whose proposals are taken up stay engaged; a seat without influence wears.
