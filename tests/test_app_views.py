@@ -104,5 +104,5 @@ def test_monitors_and_ticker_in_both_languages():
     de, en = dict(views.monitors(model, "de")), dict(views.monitors(model, "en"))
     assert "Monat 4 · 2000" in de and "Month 4 · 2000" in en
     assert de["Interkulturelles Büro"] == "nur Unterstützung" and en["Integration office"] == "support only"
-    assert views.ticker(model, "de")[0].startswith("Monat 3: Das Interkulturelle Büro wechselt")
-    assert views.ticker(model, "en")[0] == "Month 3: The office switches to support"
+    assert any(line.startswith("Monat 3: Das Interkulturelle Büro wechselt") for line in views.ticker(model, "de"))
+    assert "Month 3: The office switches to support" in views.ticker(model, "en")

@@ -29,6 +29,14 @@ STORED = {
                              "the working group now has delegates with a voice in the committees"),
     "full_part": ({"committee": "Bürgerarbeitsgruppen"}, "the working group now has a full part of the Bürgerarbeitsgruppen"),
     "token_seats": ({"n": 2}, "2 migrant(s) without ties to the groups take committee seats"),
+    "festival_held": ({}, "district management holds a district festival, co-designed with native groups"),
+    "festival_without_natives": ({}, "district management holds a 'multicultural' festival in which native groups do not "
+                                     "find themselves as actors"),
+    "cleanup_held": ({}, "district management holds a clean-up action with the neighbours"),
+    "survey_held": ({}, "district management holds an activating survey at the residents' doors"),
+    "conflict_escalates": ({"cause": "over proposals in the committees", "community": "native", "other": "Former Yugoslav"},
+                           "a conflict over proposals in the committees between the native and the Former Yugoslav "
+                           "community escalates: no one with ties to both sides mediates"),
     "leadership_changes": ({"community": "Afghan"}, "a new generation takes over the leadership of the Afghan association"),
     "becomes_pilot": ({"community": "Afghan"}, "the Afghan association turns into an integration pilot"),
     "becomes_guardian": ({"community": "Turkish"}, "the Turkish association withdraws to guarding its group's identity"),
@@ -71,6 +79,13 @@ GERMAN = {
     "delegates_with_voice": "Die Arbeitsgruppe hat jetzt Delegierte mit Stimme in den Gremien",
     "full_part": "Die Arbeitsgruppe ist jetzt voller Teil der Bürgerarbeitsgruppen",
     "token_seats": "2 Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien",
+    "festival_held": "Die Stadtteilwerkstatt veranstaltet ein Stadtteilfest, von einheimischen Gruppen mitgestaltet",
+    "festival_without_natives": "Die Stadtteilwerkstatt veranstaltet ein »multikulturelles« Fest, in dem sich einheimische "
+                                "Gruppen nicht als Akteure wiederfinden",
+    "cleanup_held": "Die Stadtteilwerkstatt veranstaltet eine Reinigungsaktion mit den Nachbar/innen",
+    "survey_held": "Die Stadtteilwerkstatt führt eine aktivierende Befragung an den Haustüren durch",
+    "conflict_escalates": "Ein Konflikt um Vorschläge in den Gremien zwischen den Einheimischen und der ex-jugoslawischen "
+                          "Community eskaliert: niemand mit Kontakten zu beiden Seiten vermittelt",
     "leadership_changes": "Ein Generationswechsel an der Spitze des Vereins der afghanischen Community",
     "becomes_pilot": "Der Verein der afghanischen Community wird zum Integrationslotsen",
     "becomes_guardian": "Der Verein der türkischen Community zieht sich auf die Wahrung der Gruppenidentität zurück",

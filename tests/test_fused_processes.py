@@ -15,6 +15,7 @@ from stadtteil_sim.model.network import decay_ties, form_ties, share_of_ties
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER, UNREACHED
 from stadtteil_sim.model.processes import activation, contact, outreach, qualification, recognition
 from stadtteil_sim.model.processes.context import MonthContext
+from stadtteil_sim.model.processes.management import FESTIVAL, SURVEY, EventKind
 from stadtteil_sim.model.rng import Streams, skip
 
 KS = "scenarios/kranichstein_sued.yaml"
@@ -37,7 +38,7 @@ def model(request) -> StadtteilModel:
     return m
 
 
-def contexts(model: StadtteilModel, effort: float = 1.0, event: bool = True) -> tuple[MonthContext, MonthContext]:
+def contexts(model: StadtteilModel, effort: float = 1.0, event: EventKind | None = FESTIVAL) -> tuple[MonthContext, MonthContext]:
     """Two contexts of the same month over two copies of the district's state."""
     pair = []
     for _ in range(2):
@@ -45,7 +46,7 @@ def contexts(model: StadtteilModel, effort: float = 1.0, event: bool = True) -> 
         # effort 0: a support month (advice only); the carriers act in every month.
         ctx = MonthContext.begin(model.config, state, model.streams, model.communities, effort, effort >= 1.0,
                                  advice=1.0 if effort == 0.0 else 0.0)
-        ctx.event_this_month = event
+        ctx.event = event
         pair.append(ctx)
     return pair[0], pair[1]
 
@@ -89,7 +90,7 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     dm = ctx.scenario.district_management.capacity
     visible = 0.0
     if ctx.switches.visibility:
-        visible = float(ctx.event_this_month) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
+        visible = (ctx.event.seen(ctx) if ctx.event else 0.0) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
         if ctx.switches.organisation_kinds:
             o = ctx.behaviour.organisations
             rooms = ctx.scenario.district.rooms and ctx.switches.rooms
@@ -124,8 +125,9 @@ def activation_numpy(ctx: MonthContext) -> None:
 
 
 @pytest.mark.parametrize("effort", [1.0, 0.4, 0.0])
-def test_activation_as_numpy(model, effort):
-    ours, numpy_form = contexts(model, effort)
+@pytest.mark.parametrize("event", [FESTIVAL, SURVEY], ids=["festival", "survey"])
+def test_activation_as_numpy(model, effort, event):
+    ours, numpy_form = contexts(model, effort, event)
     assert barrier_numpy(ours).tobytes() == activation.barrier(ours).tobytes()
     assert pull_numpy(ours).tobytes() == activation.pull(ours).tobytes()
     activation.step(ours)
@@ -144,7 +146,7 @@ def contact_numpy(ctx: MonthContext) -> None:
         in_rooms = np.append(np.array(g.in_rooms, dtype=bool) & np.array(g.alive, dtype=bool), False)
         meets_in_rooms = in_rooms[np.where(pop.group >= 0, pop.group, -1)] | pop.representative
         mixing = np.where(meets_in_rooms, t.mixing_shared, mixing)
-    if ctx.event_this_month and ctx.switches.visibility:
+    if ctx.event and ctx.event.mixes:
         mixing = np.maximum(mixing, t.mixing_shared)
     if ctx.scenario.instruments.project_funds_detached:
         mixing = np.where(pop.migrant, 0.5 * mixing, mixing)
@@ -156,7 +158,7 @@ def contact_numpy(ctx: MonthContext) -> None:
     decay_ties(state.ties, pop.block, attending, t.decay)
 
 
-@pytest.mark.parametrize("event", [True, False])
+@pytest.mark.parametrize("event", [FESTIVAL, None], ids=["festival", "no event"])
 def test_contact_as_numpy(model, event):
     ours, numpy_form = contexts(model, event=event)
     contact.step(ours)
@@ -177,7 +179,6 @@ def test_skipping_draws_leaves_the_later_draws_as_they_were():
 # ---------------------------------------------------------------- recognition, as numpy did it
 def recognition_numpy(ctx: MonthContext) -> None:
     draw = ctx.keyed("recognition", 1).table(ctx.state.pop.size)[:, 0]
-    conflict_draw = ctx.rng("recognition").random(recognition.MAX_CONFLICTS + 1)
     state, pop, r = ctx.state, ctx.state.pop, ctx.behaviour.recognition
     instruments, switches = ctx.scenario.instruments, ctx.switches
     natives = pop.adult & ~pop.migrant
@@ -189,7 +190,7 @@ def recognition_numpy(ctx: MonthContext) -> None:
     gain = gain + r.training_gain * work * (pop.level >= ATTENDS)
     reach = instruments.agenda_transparency * (1.0 if informing > 0 else 0.3)
     loss = r.speculation_loss * (1.0 - reach) * float(state.wg.exists)
-    if ctx.event_this_month and switches.visibility and not instruments.festival_codesigned:
+    if ctx.event and ctx.event.backlash and not instruments.festival_codesigned:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
     if switches.token_cost and state.wg.exists:
@@ -200,7 +201,6 @@ def recognition_numpy(ctx: MonthContext) -> None:
     if switches.recognition:
         trained = (pop.level >= ATTENDS) & (draw < c.pool_training_rate * ctx.effort)
         pop.mediator_pool |= trained
-    recognition._conflicts(ctx, conflict_draw)
     recognition._open_committees(ctx)
 
 

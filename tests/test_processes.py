@@ -241,12 +241,12 @@ def test_district_managements_event_travels_in_the_context_to_activation(visibil
     sure = {"district_management.events_per_year": 52, "district_management.capacity": 1.0}
     model = small_model({**sure, "mechanisms.visibility": visibility})
     ctx = context(model)
-    assert ctx.event_this_month is False
+    assert ctx.event is None
     management.step(ctx)
-    assert ctx.event_this_month is visibility  # an event every month, none without M5
+    assert (ctx.event is not None) is visibility  # an event every month, none without M5
     with_event = activation.pull(ctx)
-    ctx.event_this_month = False
-    gain = model.config.behaviour.activation.weight_events if visibility else 0.0
+    gain = model.config.behaviour.activation.weight_events * ctx.event.seen(ctx) if visibility else 0.0
+    ctx.event = None
     assert with_event - activation.pull(ctx) == pytest.approx(np.full(model.state.pop.size, gain))
 
 

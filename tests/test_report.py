@@ -193,7 +193,7 @@ def test_the_german_report_opens_with_an_answer_an_official_can_act_on(german):
         assert f"{district}: Übergabe" in first
     assert "Für die Stadt" in first
     assert re.search(r"Übergabe im (Januar|Juli) 20\d\d \(Monat \d+\)", first), first
-    assert re.search(r"Vernetzung mit der Stadtteilrunde( ab \w+ 20\d\d|, sobald)", first), first
+    assert re.search(r"Vernetzung mit den Gremien( ab \w+ 20\d\d|, sobald)", first), first
     assert re.search(r"[\d.]+ Stunden von 2\.000 Budget", first), first  # staff hours against the budget
     assert "95-%-Konfidenzintervall" in first and " %" in first  # the paired interval; shares in percent
     assert "dokumentierten Zeitplan" in first

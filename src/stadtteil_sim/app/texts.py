@@ -155,6 +155,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Ring grün: Integrationslotse · Ring rot: Identitätswächter · ②: neue Generation an der Spitze",
         "en": "green ring: integration pilot · red ring: identity guardian · ②: a new generation leads",
     },
+    "network_legend_conflicts": {
+        "de": "rote Zickzacklinie: Konflikt eskaliert · grün gestrichelt: geschlichtet (letzte 6 Monate)",
+        "en": "red zigzag: conflict escalated · green dashes: settled (last 6 months)",
+    },
 }
 
 OFFICE_MODES = {
@@ -178,7 +182,7 @@ LINK_STAGES = {
     0: {"de": "keine", "en": "none"},
     1: {"de": "Beobachter/innen", "en": "observers"},
     2: {"de": "Delegierte mit Stimme", "en": "delegates with a voice"},
-    3: {"de": "voller Teil der Gremien", "en": "a full part of the committees"},
+    3: {"de": "voller Teil", "en": "a full part"},
 }
 
 CHOICES = {
@@ -221,8 +225,8 @@ MONITOR_NOTES = {
                              "en": "founded since the start; in brackets: women's"},
     "self_organised_groups": {"de": "Frauen- und Jugendgruppen, die ohne Moderation tragen",
                               "en": "women's and youth groups carrying on without moderation"},
-    "conflicts": {"de": "Streit zwischen Gruppen seit Beginn: vom Büro geschlichtet / offen ausgebrochen",
-                  "en": "disputes between groups so far: settled by the office / broken out"},
+    "conflicts": {"de": "Streit zwischen Gruppen seit Beginn: von Vermittler/innen mit Kontakten zu beiden Seiten geschlichtet / eskaliert",
+                  "en": "disputes between groups so far: settled by mediators with ties to both sides / escalated"},
     "staff_hours": {"de": "Arbeitsstunden des Büros seit Beginn", "en": "office working hours since the start"},
 }
 
@@ -246,6 +250,11 @@ EVENT_NOTES = {
     "delegates_with_voice": {"de": "zweite Stufe der Vernetzung", "en": "second stage of linking"},
     "full_part": {"de": "Vernetzung abgeschlossen", "en": "linking complete"},
     "token_seats": {"de": "Gefahr der Alibi-Vertretung", "en": "risk of token representation"},
+    "festival_held": {"de": "die Gruppen werden sichtbar, Communities begegnen sich", "en": "the groups are seen, communities meet"},
+    "festival_without_natives": {"de": "Einheimische lehnen es ab: die Anerkennung sinkt", "en": "natives reject it: recognition falls"},
+    "cleanup_held": {"de": "Nachbar/innen lernen sich über die Community hinaus kennen", "en": "neighbours get to know each other across communities"},
+    "survey_held": {"de": "Bewohner/innen werden gefragt und erfahren vom Angebot", "en": "residents are asked and learn of the offer"},
+    "conflict_escalates": {"de": "beide Seiten ziehen sich zurück, Kontakte leiden", "en": "both sides withdraw, ties suffer"},
 }
 
 # Plain-language explanations, in the words of the source text (Interkulturelles Büro
@@ -430,6 +439,8 @@ def _de_community(name: str, case: str) -> str:
     """'die afghanische Community' (nom) / 'der afghanischen Community' (dat)."""
     if case not in ("nom", "dat"):
         raise ValueError(f"community case {case!r}: allowed: nom | dat")
+    if name == "native":
+        return "die Einheimischen" if case == "nom" else "den Einheimischen"
     adj = COMMUNITY_ADJECTIVES.get(name)
     if adj is None:
         return f"{'die' if case == 'nom' else 'der'} Community »{name}«"
@@ -442,6 +453,13 @@ _KIND_DE = {
     "women's group": ("die Frauengruppe", "eine Frauengruppe"),
     "youth group": ("die Jugendgruppe", "eine Jugendgruppe"),
     "native association": ("der Nachbarschaftsverein", "ein Nachbarschaftsverein"),
+}
+
+# What a conflict between two groups is about (processes/conflicts.py).
+_CAUSE_DE = {
+    "over the rooms": "um die Räume",
+    "over proposals in the committees": "um Vorschläge in den Gremien",
+    "as neighbours": "unter Nachbarn",
 }
 
 # What the office switches to (state.OFFICE_MODE_NAMES).
@@ -461,8 +479,10 @@ class _German:
         self.name, self.value = name, value
 
     def __format__(self, spec: str) -> str:
-        if self.name == "community":
+        if self.name in ("community", "other"):
             return _de_community(self.value, spec)
+        if self.name == "cause":
+            return _CAUSE_DE.get(self.value, self.value)
         if self.name == "kind":
             if spec not in ("def", "indef"):
                 raise ValueError(f"kind form {spec!r}: allowed: def | indef")

@@ -54,6 +54,7 @@ GRID = (225, 225, 225)
 HANDOVER_COLOUR = (200, 30, 30)
 LINK_COLOUR = (30, 140, 60)
 PILOT_COLOUR, GUARDIAN_COLOUR = (40, 160, 70), (190, 60, 50)  # M15: an association's role as it stands
+ESCALATED_COLOUR, SETTLED_COLOUR = (200, 40, 40), (90, 170, 110)  # M9: the last year's conflicts between groups
 
 
 def community_colour(k: int) -> tuple[int, int, int]:
@@ -296,6 +297,19 @@ class DistrictView:
 NET_W, NET_H, SS = 560, 420, 2  # SS: drawn at twice the size, then reduced (smooth edges)
 
 
+def _zigzag(draw: ImageDraw.ImageDraw, a, b, fill, width, step=10) -> None:
+    """A zigzag line from a to b: a conflict that broke out."""
+    (x1, y1), (x2, y2) = a, b
+    length = math.hypot(x2 - x1, y2 - y1)
+    if length == 0:
+        return
+    n = max(2, int(length / step))
+    nx, ny = -(y2 - y1) / length * step * 0.4, (x2 - x1) / length * step * 0.4
+    points = [(x1 + (x2 - x1) * i / n + (nx if i % 2 else 0), y1 + (y2 - y1) * i / n + (ny if i % 2 else 0))
+              for i in range(n + 1)]
+    draw.line(points, fill=fill, width=width)
+
+
 def _dashed(draw: ImageDraw.ImageDraw, points, fill, width, dash=10, gap=8) -> None:
     """A dashed polyline (Pillow has none)."""
     on, left = True, dash
@@ -362,7 +376,13 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
         x = working[0] - 0.4 * W * grow * math.cos(a)
         y = working[1] + 0.5 * H * grow * math.sin(a)
         positions[i] = (min(max(x, 0.04 * W), 0.96 * W), min(max(y, 0.36 * H), 0.82 * H))
-    # Edges first, nodes on top.
+    # Edges first, nodes on top; under all, the last months' conflicts (M9).
+    for _, a, b, escalated in state.counters.recent_conflicts:  # M9: the last months' conflicts
+        if a in positions and b in positions:
+            if escalated:
+                _zigzag(draw, positions[a], positions[b], ESCALATED_COLOUR, 2 * SS, 9 * SS)
+            else:
+                _dashed(draw, [positions[a], positions[b]], SETTLED_COLOUR, SS, 4 * SS, 4 * SS)
     in_wg = set(wg.communities) if wg.exists else set()
     for i, (x, y) in positions.items():
         k = groups.community[i]
@@ -424,10 +444,12 @@ def network_image(model: StadtteilModel, lang: str, title: str = "") -> Image.Im
     office_label = f"{texts.tr('node_office', lang)}: {texts.office_mode(_mode_name(mode), lang)}"
     _box(draw, office, office_label, (253, 236, 236), HANDOVER_COLOUR, 1, dashed=mode not in (MODERATION,))
     _box(draw, management, texts.tr("node_management", lang), (236, 236, 252), (120, 120, 200), 1)
+    legend = ("network_legend_kinds", "network_legend", "network_legend_roles", "network_legend_conflicts")
+    top = 1 + 12 * len(legend)
     if title:
-        draw.text((8 * SS, H - 54 * SS), title, fill=INK, font=font(13 * SS))
-    for row, key in enumerate(("network_legend_kinds", "network_legend", "network_legend_roles")):
-        draw.text((8 * SS, H - (37 - 12 * row) * SS), texts.tr(key, lang), fill=(100, 100, 100), font=font(9 * SS))
+        draw.text((8 * SS, H - (top + 17) * SS), title, fill=INK, font=font(13 * SS))
+    for row, key in enumerate(legend):
+        draw.text((8 * SS, H - (top - 12 * row) * SS), texts.tr(key, lang), fill=(100, 100, 100), font=font(9 * SS))
     return image.reduce(SS)
 
 
@@ -569,8 +591,9 @@ def monitor_rows(model: StadtteilModel, lang: str) -> list[tuple[str, str, str]]
          f"{int((pop.level[adult_migrants] >= ATTENDS).sum())} ({ind['migrant_participation_rate']:.0%})"),
         ("native_participation_rate", label("native_participation_rate"), f"{ind['native_participation_rate']:.0%}"),
         ("communities_in_working_group", label("communities_in_working_group"), str(ind["communities_in_working_group"])),
-        *((f"link_stage_{key}", label(f"link_stage_{key}"), texts.link_stage(ind[f"link_stage_{key}"], lang))
-          for key in COMMITTEE_KEYS),
+        # One row per committee, labelled with its name alone (the note under it says what it is).
+        *((f"link_stage_{key}", texts.committee(c.name, lang), texts.link_stage(ind[f"link_stage_{key}"], lang))
+          for key, c in zip(COMMITTEE_KEYS, state.committees, strict=True)),
         ("associations_founded", texts.tr("associations_founded", lang),
          f"{ind['associations_founded']} ({ind['womens_associations_founded']})"),
         ("self_organised_groups", label("self_organised_groups"), str(ind["self_organised_groups"])),

@@ -286,6 +286,21 @@ class DistrictManagement(Strict):
         show=Control("Kapazität der Stadtteilwerkstatt", "District management capacity", compare=True),
     )
     events_per_year: float = P(6, 0, 52, source="assumption", doc="festivals, clean-up actions, activating surveys (M5)", role="lever")
+    # What kind each event is (text: "Stadtteilfeste", "Reinigungsaktionen", "aktivierende Befragungen").
+    # (No dashboard control: three shares that must add up to 1 are set together, in a scenario file.)
+    festival_share: float = P(0.5, 0, 1, source="assumption", doc="share of the events that are district festivals (M5)", role="lever")
+    cleanup_share: float = P(0.25, 0, 1, source="assumption", doc="share of the events that are clean-up actions (M5)", role="lever")
+    survey_share: float = P(0.25, 0, 1, source="assumption", doc="share of the events that are activating surveys (M5)", role="lever")
+
+    @model_validator(mode="after")
+    def _event_mix(self) -> DistrictManagement:
+        total = self.festival_share + self.cleanup_share + self.survey_share
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"festival_share + cleanup_share + survey_share must add up to 1 (they are {total:g}): "
+                "each event is one of the three kinds"
+            )
+        return self
 
 
 class CitizensWorkingGroups(Strict):
@@ -341,6 +356,8 @@ class Mechanisms(Strict):
     native_association_open: bool = P(True, doc="M2 migrants can join the native neighbourhood association, deterred by its formality and missing translation", role="mechanism", show=Control("M2 Nachbarschaftsverein offen für Migrant/innen", "M2 neighbourhood association open to migrants"))
     organisation_kinds: bool = P(True, doc="M15 kinds of organisations: a professional body lends contacts and experience to outreach and recruitment, a volunteer initiative brings its members into activities", role="mechanism", show=Control("M15 Arten von Migrantenorganisationen", "M15 kinds of migrant organisations"))
     role_moves: bool = P(True, doc="M15 pilot or guardian moves: recognition and inclusion open an organisation, being passed over and detached project funds close it, the administration's intercultural opening opens it", role="mechanism", show=Control("M15 Lotse oder Wächter: Rolle bewegt sich", "M15 pilot or guardian: the role moves"))
+    distinct_events: bool = P(True, doc="M5 festivals, clean-ups and activating surveys each have their own effect (off: every event is a festival)", role="mechanism", show=Control("M5 Feste, Reinigungsaktionen, Befragungen", "M5 festivals, clean-ups, surveys"))
+    conflicts_between_groups: bool = P(True, doc="M9 conflicts arise between specific groups and are settled by trained mediators with ties to both sides, escalating where there is none (off: anonymous counts, mediated as often as the pool is large)", role="mechanism", show=Control("M9 Konflikte zwischen Gruppen, Vermittlung über Kontakte", "M9 conflicts between groups, mediation through ties"))
     detachment_persists: bool = P(True, doc="M4 a detached parallel structure stays detached: a group whose agenda has drifted away is less willing to link and less recognised by the committees until deliberate work repairs it", role="mechanism", show=Control("Verselbständigung hält an", "detachment persists"))
 
 
@@ -481,9 +498,23 @@ class Recognition(Strict):
     initial: float = P(0.35, 0, 1, source="assumption", role="uncertainty", doc="initial acceptance of migrant participation among natives")
 
 
+class DistrictEvents(Strict):
+    """What each kind of district event does (M5; processes/management.py): a festival makes the
+    groups visible and mixes the communities (1 and the shared mixing, as the events before the
+    kinds), a clean-up brings neighbours together, an activating survey reaches the unreached."""
+
+    cleanup_visibility: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="visibility of the groups at a clean-up action, relative to a festival's")
+    cleanup_meet_rate: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="chance an adult taking part in activities meets a neighbour of the housing block (any community) at a clean-up action")
+    survey_visibility: float = P(0.3, 0, 1, source="assumption", role="uncertainty", doc="visibility of the groups at an activating survey, relative to a festival's")
+    survey_reach: float = P(0.15, 0, 1, source="assumption", role="uncertainty", doc="share of the unreached adults an activating survey asks, and so informs")
+
+
 class Conflicts(Strict):
     rate: float = P(1.0, 0, 50, source="assumption", role="uncertainty", doc="conflicts per month in a district at city-average strain")
-    mediation_half_pool: float = P(15, 0.1, 1000, source="assumption", role="uncertainty", doc="mediator pool at which half the conflicts are mediated")
+    mediation_half_pool: float = P(15, 0.1, 1000, source="assumption", role="uncertainty", doc="mediator pool at which half the conflicts are mediated (only with mechanisms.conflicts_between_groups off)")
+    mediator_success: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="chance that one trained mediator with ties to both sides settles a conflict between two groups")
+    escalation_identification: float = P(0.01, 0, 1, source="assumption", role="uncertainty", doc="share of their identification with the district the members of two groups lose when a conflict between them escalates")
+    escalation_ties: float = P(0.5, 0, 1, source="assumption", role="uncertainty", doc="share of their strength the ties between the two groups' members lose when a conflict between them escalates")
     pool_training_rate: float = P(0.004, 0, 1, source="text", role="uncertainty", doc="monthly chance an active resident joins the mediator pool through trainings")
 
 
@@ -515,6 +546,7 @@ class Behaviour(Strict):
     linking: Linking = Field(default_factory=Linking)
     organisations: Organisations = Field(default_factory=Organisations)
     recognition: Recognition = Field(default_factory=Recognition)
+    events: DistrictEvents = Field(default_factory=DistrictEvents)
     conflicts: Conflicts = Field(default_factory=Conflicts)
     dependency: Dependency = Field(default_factory=Dependency)
     context: Context = Field(default_factory=Context)

@@ -695,7 +695,7 @@ def glossary(analysis: Analysis, lang: str, year: int) -> pd.DataFrame:
              "active moderator's role to a support role of advice and occasional interventions'; 'when stable': once "
              "the working group meets stably and is linked."), say(lang, "Monat / Kalendermonat", "month / calendar month")),
         (say(lang, "Vernetzung", "linking"),
-         say(lang, "Die „organische Vernetzung“ der Migrantenarbeitsgruppe mit den Stadtteilgremien (Stadtteilrunde), "
+         say(lang, "Die „organische Vernetzung“ der Migrantenarbeitsgruppe mit den Stadtteilgremien (Stadtteilrunde und Bürgerarbeitsgruppen), "
                    "„weder zu früh (Gefahr der Entwicklung von Alibi-Vertretung) noch zu spät (Gefahr der "
                    "Verselbständigung der Parallelstruktur)“.",
              "The 'organic linking' of the migrant working group to the district committees, 'neither too early (risk "

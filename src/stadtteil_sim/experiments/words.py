@@ -159,9 +159,9 @@ def level_words(factor: str, level: str, lang: str, start_year: int, note: str |
                        "handover late in Kranichstein-Süd (month 60), elsewhere after month 36")
     if factor == "link_month" and re.fullmatch(r"\d+", level):
         if level == "0":
-            return say(lang, "Vernetzung mit der Stadtteilrunde, sobald sich die Arbeitsgruppe gebildet hat",
+            return say(lang, "Vernetzung mit den Gremien, sobald sich die Arbeitsgruppe gebildet hat",
                        "linking to the district committees as soon as the working group has formed")
-        return say(lang, "Vernetzung mit der Stadtteilrunde ab ", "linking to the district committees from ") + when(
+        return say(lang, "Vernetzung mit den Gremien ab ", "linking to the district committees from ") + when(
             int(level), start_year, lang)
     if factor == "plan":
         words = {"rollout": ("der dokumentierte Ausbau Stadtteil für Stadtteil", "the documented roll-out district by district"),

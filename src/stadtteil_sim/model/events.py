@@ -113,6 +113,30 @@ BECOMES_GUARDIAN = Event(
     "becomes_guardian", "the {community} association withdraws to guarding its group's identity",
     "Der Verein {community:dat} zieht sich auf die Wahrung der Gruppenidentität zurück",
 )
+# District management's events (M5; processes/management.py).
+FESTIVAL_HELD = Event(
+    "festival_held", "district management holds a district festival, co-designed with native groups",
+    "Die Stadtteilwerkstatt veranstaltet ein Stadtteilfest, von einheimischen Gruppen mitgestaltet",
+)
+FESTIVAL_WITHOUT_NATIVES = Event(
+    "festival_without_natives", "district management holds a 'multicultural' festival in which native groups do not find themselves as actors",
+    "Die Stadtteilwerkstatt veranstaltet ein »multikulturelles« Fest, in dem sich einheimische Gruppen nicht als Akteure wiederfinden",
+)
+CLEANUP_HELD = Event(
+    "cleanup_held", "district management holds a clean-up action with the neighbours",
+    "Die Stadtteilwerkstatt veranstaltet eine Reinigungsaktion mit den Nachbar/innen",
+)
+SURVEY_HELD = Event(
+    "survey_held", "district management holds an activating survey at the residents' doors",
+    "Die Stadtteilwerkstatt führt eine aktivierende Befragung an den Haustüren durch",
+)
+# A conflict between two groups that escalates (M9): what about (processes/conflicts.py), and the
+# two communities. Settled ones are counted and drawn, not logged: they would flood the ticker.
+CONFLICT_ESCALATES = Event(
+    "conflict_escalates",
+    "a conflict {cause} between the {community} and the {other} community escalates: no one with ties to both sides mediates",
+    "Ein Konflikt {cause} zwischen {community:dat} und {other:dat} eskaliert: niemand mit Kontakten zu beiden Seiten vermittelt",
+)
 TOKEN_SEATS = Event(
     "token_seats", "{n:d} migrant(s) without ties to the groups take committee seats",
     "{n} Migrant/in(nen) ohne Kontakt zu den Gruppen übernehmen Sitze in den Gremien",

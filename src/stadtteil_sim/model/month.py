@@ -4,7 +4,7 @@
 docstring is generated from it (each step's first docstring line) and tests check
 ``docs/ODD.md`` §3.1 against it. A later process sees the changes of earlier ones in place;
 what one hands to a later one that is not district state travels in the context
-(``ctx.event_this_month``, ``ctx.intervened``), never through an agent.
+(``ctx.event``, ``ctx.intervened``), never through an agent.
 
 The office's decision (``IntegrationOffice.step``) is a phase of its own before the sequence,
 not a part of it: it sets this month's mode, and the context is built with the effort of that
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from stadtteil_sim.model import office
 from stadtteil_sim.model.processes import (
     activation,
+    conflicts,
     contact,
     groups,
     linking,
@@ -48,6 +49,7 @@ MONTH: tuple[Process, ...] = (
     linking.step,
     contact.step,
     recognition.step,
+    conflicts.step,
     organisations.step,
     office.bookkeeping,
 )

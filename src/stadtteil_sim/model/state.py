@@ -180,6 +180,8 @@ class Counters:
     conflicts_mediated: int = 0
     conflicts_escalated: int = 0
     last_escalated: int = 0
+    # The last six months' conflicts between groups (M9): (month, group, other group, escalated).
+    recent_conflicts: list[tuple[int, int, int, bool]] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # plain-language log: "Month 27: ..."
 
 

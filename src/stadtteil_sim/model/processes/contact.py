@@ -1,8 +1,8 @@
 """M5 visibility and contact, M11 rooms as meeting places: ties form at shared activities.
 
 Attending residents meet co-attendees. Across communities they meet mostly at joint activities:
-in the rooms for civic use (meant for everyone), at festivals and clean-ups, and delegates meet
-natives in the committees. Ties without contact decay; neighbours in a block stay in contact.
+in the rooms for civic use (meant for everyone), at festivals, and delegates meet natives in the
+committees; at a clean-up action neighbours of a housing block meet, whatever their community. Ties without contact decay; neighbours in a block stay in contact.
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ def step(ctx: MonthContext) -> None:
     # committees with the organised natives: that is whom they meet there.
     attending, circle, mixing = kernels.meeting_circles(
         pop.level, pop.age_band, pop.community, pop.group, pop.representative, ctx.communities.closure, in_rooms,
-        t.mixing_base, t.mixing_shared, ctx.event_this_month and ctx.switches.visibility,
+        t.mixing_base, t.mixing_shared, bool(ctx.event and ctx.event.mixes),
         ctx.scenario.instruments.project_funds_detached,
     )
     form_ties(state.ties, attending, circle, mixing, t.meet_rate, draw)
+    if ctx.event and ctx.event.neighbours:
+        # A clean-up action: the adults taking part in activities meet neighbours of their block,
+        # whatever their community.
+        form_ties(state.ties, attending, pop.block, np.zeros(pop.size), ctx.behaviour.events.cleanup_meet_rate,
+                  ctx.keyed("cleanup", 4))
     # The ties' mix after contact is what recognition and the month's indicators read.
     ctx.tie_mix = decay_ties(state.ties, pop.block, attending, t.decay, pop.community)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import DistrictState
+
+if TYPE_CHECKING:  # management declares the kinds and imports this module
+    from stadtteil_sim.model.processes.management import EventKind
 
 # A community's main organisation (M15): none; a volunteer initiative in the district; a city-wide
 # association seated in the city centre; a professional body with national coordination.
@@ -96,7 +100,7 @@ class MonthContext:
     # Who invites, informs and recruits besides the office, from the state at the month's start.
     carriers: Carriers
     # Handed on within the month: set by one process, read by later ones.
-    event_this_month: bool = False  # district management's event (M5): activation, contact, recognition
+    event: EventKind | None = None  # district management's event this month (M5): activation, contact, recognition
     intervened: bool = False  # the office intervened at the working group's meeting: bookkeeping
     # Staff hours the city's pool has left this month for an intervention (unlimited on its own).
     intervention_hours: float = math.inf
