@@ -9,9 +9,9 @@ import pytest
 from run_cache import ES, KS, paired_ci, runs, series
 from stadtteil_sim import load_scenario
 from stadtteil_sim.config.errors import ScenarioError
+from stadtteil_sim.model.event_kinds import CLEAN_UP, FESTIVAL, SURVEY
 from stadtteil_sim.model.population import ATTENDS, INFORMED, UNREACHED
 from stadtteil_sim.model.processes import contact, management, recognition
-from stadtteil_sim.model.processes.management import CLEAN_UP, FESTIVAL, SURVEY
 from test_processes import context, small_model
 
 DISTRICTS = pytest.mark.parametrize("path", [KS, ES], ids=["Kranichstein-Süd", "Eberstadt-Süd"])

@@ -11,11 +11,11 @@ import pytest
 
 from stadtteil_sim import load_scenario
 from stadtteil_sim.model.district import StadtteilModel
+from stadtteil_sim.model.event_kinds import FESTIVAL, SURVEY, EventKind
 from stadtteil_sim.model.network import decay_ties, form_ties, share_of_ties
 from stadtteil_sim.model.population import ATTENDS, DELEGATE, INFORMED, MEMBER, UNREACHED
 from stadtteil_sim.model.processes import activation, contact, outreach, qualification, recognition
 from stadtteil_sim.model.processes.context import MonthContext
-from stadtteil_sim.model.processes.management import FESTIVAL, SURVEY, EventKind
 from stadtteil_sim.model.rng import Streams, skip
 
 KS = "scenarios/kranichstein_sued.yaml"
@@ -90,7 +90,7 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     dm = ctx.scenario.district_management.capacity
     visible = 0.0
     if ctx.switches.visibility:
-        visible = (ctx.event.seen(ctx) if ctx.event else 0.0) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
+        visible = (ctx.event.seen(ctx.behaviour.events) if ctx.event else 0.0) + 0.5 * (ctx.in_working_group * wg.regularity)[k]
         if ctx.switches.organisation_kinds:
             o = ctx.behaviour.organisations
             rooms = ctx.scenario.district.rooms and ctx.switches.rooms

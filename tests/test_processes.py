@@ -245,7 +245,7 @@ def test_district_managements_event_travels_in_the_context_to_activation(visibil
     management.step(ctx)
     assert (ctx.event is not None) is visibility  # an event every month, none without M5
     with_event = activation.pull(ctx)
-    gain = model.config.behaviour.activation.weight_events * ctx.event.seen(ctx) if visibility else 0.0
+    gain = model.config.behaviour.activation.weight_events * ctx.event.seen(ctx.behaviour.events) if visibility else 0.0
     ctx.event = None
     assert with_event - activation.pull(ctx) == pytest.approx(np.full(model.state.pop.size, gain))
 

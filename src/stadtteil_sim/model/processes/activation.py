@@ -54,7 +54,7 @@ def pull_args(ctx: MonthContext) -> tuple:
     visible = np.zeros(in_group.shape)
     if ctx.switches.visibility:
         # Festivals, clean-ups, surveys, each as visible as its kind; and the working group's groups active in the district.
-        visible = (ctx.event.seen(ctx) if ctx.event else 0.0) + 0.5 * in_group
+        visible = (ctx.event.seen(ctx.behaviour.events) if ctx.event else 0.0) + 0.5 * in_group
         if ctx.switches.organisation_kinds:  # M15: a volunteer initiative's own activities in the district
             visible = visible + initiative_activities(ctx) * ctx.initiatives_active()
     weights = (a.weight_social, a.weight_interest, a.weight_office, 0.3 * dm)

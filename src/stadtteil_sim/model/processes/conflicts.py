@@ -126,12 +126,14 @@ def _between_groups(ctx: MonthContext, count: int, draw: np.ndarray) -> int:
         names = ctx.communities.names
         state.log(CONFLICT_ESCALATES, cause=_cause(ctx, a, b), community=names[g.community[a]], other=names[g.community[b]])
         # The two sides' members identify less with the district; their ties across the divide weaken.
-        sides = (pop.group == a) | (pop.group == b)
+        sides = np.flatnonzero((pop.group == a) | (pop.group == b))
         pop.identification[sides] *= 1.0 - c.escalation_identification
-        ties = state.ties
-        partner_group = np.where(ties.partner >= 0, pop.group[ties.partner], -1)
-        across = ((pop.group == a)[:, None] & (partner_group == b)) | ((pop.group == b)[:, None] & (partner_group == a))
-        ties.strength[across] *= np.float32(1.0 - c.escalation_ties)
+        partners = state.ties.partner[sides]
+        partner_group = np.where(partners >= 0, pop.group[partners], -1)
+        other_side = np.where(pop.group[sides] == a, b, a)[:, None]
+        strength = state.ties.strength[sides]
+        state.ties.strength[sides] = np.where(partner_group == other_side, strength * np.float32(1.0 - c.escalation_ties),
+                                              strength)
     return escalated
 
 

@@ -7,20 +7,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from stadtteil_sim.config.schema import Scenario
 from stadtteil_sim.model import kernels
 from stadtteil_sim.model.carriers import Carriers
+from stadtteil_sim.model.event_kinds import EventKind
 from stadtteil_sim.model.network import TieMix
 from stadtteil_sim.model.population import in_residents, in_residents_drawn
 from stadtteil_sim.model.rng import Keyed, Streams
 from stadtteil_sim.model.state import DistrictState
-
-if TYPE_CHECKING:  # management declares the kinds and imports this module
-    from stadtteil_sim.model.processes.management import EventKind
 
 # A community's main organisation (M15): none; a volunteer initiative in the district; a city-wide
 # association seated in the city centre; a professional body with national coordination.

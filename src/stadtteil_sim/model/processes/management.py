@@ -2,7 +2,8 @@
 
 Stadtteilwerkstatt / Quartiersmanagement holds a few events a year, as many as its capacity
 allows, of the three kinds the text names ("Stadtteilfeste", "Reinigungsaktionen", "aktivierende
-Befragungen"), in the scenario's mix. What each does is declared once in :data:`EVENT_KINDS`:
+Befragungen"), in the scenario's mix. What each does is declared once in
+``model/event_kinds.py``:
 how visible it makes the groups (activation), whether it mixes the communities or brings
 neighbours together (contact), whether it asks the unreached (here) and whether natives who do
 not find themselves in it as actors reject it (recognition: a "multikulturelles" festival that is
@@ -11,42 +12,12 @@ not co-designed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from stadtteil_sim.model.events import (
-    CLEANUP_HELD,
-    FESTIVAL_HELD,
-    FESTIVAL_WITHOUT_NATIVES,
-    SURVEY_HELD,
-    Event,
-)
+from stadtteil_sim.model.event_kinds import EVENT_KINDS, FESTIVAL, EventKind
+from stadtteil_sim.model.events import FESTIVAL_WITHOUT_NATIVES
 from stadtteil_sim.model.population import INFORMED, NATIVE, UNREACHED
 from stadtteil_sim.model.processes.context import MonthContext
-
-
-@dataclass(frozen=True)
-class EventKind:
-    """One kind of district event and what it does (its sizes are `behaviour.events.*`)."""
-
-    name: str
-    logged: Event
-    visibility: str | None  # the behaviour.events parameter of its visibility; None: a festival's, 1
-    mixes: bool  # the communities meet across their circles (contact)
-    neighbours: bool  # the neighbours of a housing block meet (contact)
-    asks: bool  # asks the unreached, and so informs them (here)
-    backlash: bool  # natives who do not find themselves in it as actors reject it, unless co-designed
-
-    def seen(self, ctx: MonthContext) -> float:
-        """How visible it makes the groups, relative to a festival."""
-        return 1.0 if self.visibility is None else getattr(ctx.behaviour.events, self.visibility)
-
-
-FESTIVAL = EventKind("festival", FESTIVAL_HELD, None, mixes=True, neighbours=False, asks=False, backlash=True)
-CLEAN_UP = EventKind("clean-up", CLEANUP_HELD, "cleanup_visibility", mixes=False, neighbours=True, asks=False, backlash=False)
-SURVEY = EventKind("survey", SURVEY_HELD, "survey_visibility", mixes=False, neighbours=False, asks=True, backlash=False)
-EVENT_KINDS = (FESTIVAL, CLEAN_UP, SURVEY)  # in the order of district_management's *_share keys
 
 
 def step(ctx: MonthContext) -> None:
