@@ -104,7 +104,7 @@ def _between_groups(ctx: MonthContext, count: int, draw: np.ndarray) -> int:
     g, counters = state.groups, state.counters
     rows, weights = parties(ctx)
     community = np.array(g.community, dtype=np.int64)[rows] if rows.size else rows
-    pool = np.flatnonzero(pop.mediator_pool)
+    touches = _sides_touched(ctx, np.flatnonzero(pop.mediator_pool)) if count else None
     escalated = 0
     for j in range(count):
         a = _pick(rows, weights, draw[j, 0])
@@ -114,7 +114,7 @@ def _between_groups(ctx: MonthContext, count: int, draw: np.ndarray) -> int:
         b = _pick(rows[other], weights[other], draw[j, 1])
         if b < 0:
             break
-        mediators = int((_touches(ctx, pool, g.community[a]) & _touches(ctx, pool, g.community[b])).sum())
+        mediators = int((touches[:, g.community[a]] & touches[:, g.community[b]]).sum())
         settled = bool(draw[j, 2] < 1.0 - (1.0 - c.mediator_success) ** mediators)
         if state.month >= 0:
             counters.conflicts += 1
@@ -145,13 +145,17 @@ def _pick(rows: np.ndarray, weights: np.ndarray, u: float) -> int:
     return int(rows[min(rows.size - 1, int(np.searchsorted(cumulative, u * cumulative[-1], side="right")))])
 
 
-def _touches(ctx: MonthContext, rows: np.ndarray, community: int) -> np.ndarray:
-    """Per resident of ``rows``: has ties to a side, being one of its people (its community) or
-    tied to one of them."""
+def _sides_touched(ctx: MonthContext, rows: np.ndarray) -> np.ndarray:
+    """Per resident of ``rows`` (the mediator pool) and community: whether they have ties to that
+    side, being one of its people (its community) or tied to one of them."""
     pop, ties = ctx.state.pop, ctx.state.ties
+    touched = np.zeros((rows.size, len(ctx.communities.names)), dtype=bool)
+    touched[np.arange(rows.size), pop.community[rows]] = True
     partners = ties.partner[rows]
-    tied = ((partners >= 0) & (pop.community[partners] == community)).any(axis=1)
-    return (pop.community[rows] == community) | tied
+    alive = partners >= 0
+    who = np.broadcast_to(np.arange(rows.size)[:, None], partners.shape)
+    touched[who[alive], pop.community[partners[alive]]] = True
+    return touched
 
 
 def _cause(ctx: MonthContext, a: int, b: int) -> str:
