@@ -99,7 +99,7 @@ def pull_numpy(ctx: MonthContext) -> np.ndarray:
     reach = ctx.carriers.reach(ctx.effort * ctx.state.contact)  # the office's and the carriers'
     invitation = np.where(pop.migrant, reach[k], 0.3 * dm) * (0.5 + 0.5 * pop.trust)
     # Token seats speaking for the group weaken its pull (M4).
-    token = ctx.behaviour.linking.token_engagement * wg.token_share if ctx.switches.token_cost else 0.0
+    token = ctx.behaviour.linking.token_engagement * ctx.state.token_share if ctx.switches.token_cost else 0.0
     group = a.weight_group * (ctx.in_working_group * wg.regularity)[k] * (1.0 - token)
     return (
         a.weight_social * ctx.active_share
@@ -194,7 +194,7 @@ def recognition_numpy(ctx: MonthContext) -> None:
         loss += r.backlash_loss
     loss += r.conflict_loss * state.counters.last_escalated
     if switches.token_cost and state.wg.exists:
-        loss += ctx.behaviour.linking.token_recognition_loss * state.wg.token_share
+        loss += ctx.behaviour.linking.token_recognition_loss * state.token_share
     new = a + gain * (1.0 - a) - loss * a + r.drift * (r.initial - a)
     pop.acceptance = np.where(natives, np.clip(new, 0.0, 1.0), a)
     c = ctx.behaviour.conflicts

@@ -552,7 +552,7 @@ def test_the_less_formal_committee_needs_less_german_of_its_delegates():
     assert committees[STADTTEILRUNDE].token_share > 0.5 and committees[BUERGERARBEITSGRUPPEN].token_share == 0.0
     # The group's token share is over all its seats.
     seats = stadtteilrunde.size + buergerarbeitsgruppen.size
-    assert model.state.wg.token_share == pytest.approx(committees[STADTTEILRUNDE].token_share * stadtteilrunde.size / seats)
+    assert model.state.token_share == pytest.approx(committees[STADTTEILRUNDE].token_share * stadtteilrunde.size / seats)
 
 
 def test_no_linking_before_the_decision():
@@ -566,14 +566,14 @@ def test_no_linking_before_the_decision():
 @pytest.mark.parametrize("cost", [True, False])
 def test_token_seats_erode_the_constituents_trust(cost):
     model = linking_setup(ready=False, overrides={"mechanisms.token_cost": cost})
-    pop, wg = model.state.pop, model.state.wg
+    pop = model.state.pop
     constituents = pop.migrant & pop.adult & np.isin(pop.community, [1, 2])
     trust = pop.trust.copy()
     linking.step(context(model))
-    assert wg.token_share > 0.5  # seats filled by outsiders without contact to the groups
+    assert model.state.token_share > 0.5  # seats filled by outsiders without contact to the groups
     assert np.array_equal(pop.trust[~constituents], trust[~constituents])
     if cost:
-        loss = model.config.behaviour.linking.token_trust_loss * wg.token_share
+        loss = model.config.behaviour.linking.token_trust_loss * model.state.token_share
         assert np.allclose(pop.trust[constituents], trust[constituents] * (1 - loss))
         assert linking.token_engagement(context(model)) < 1.0
     else:
@@ -583,7 +583,7 @@ def test_token_seats_erode_the_constituents_trust(cost):
 def test_own_delegates_are_no_token_seats():
     model = linking_setup(ready=True)
     linking.step(context(model))
-    assert model.state.wg.token_share == 0.0
+    assert model.state.token_share == 0.0
 
 
 @pytest.mark.parametrize("persists", [True, False])

@@ -92,10 +92,7 @@ class WorkingGroupState:
     self_carried_months: int = 0
     drifted: int = 0  # representatives who drifted back last month: a drop in functioning (support's trigger)
     link_decided_month: int | None = None
-    # Seats held by delegates without contact to the groups they stand for, as a share of the
-    # seats filled in all committees (token representation, set by linking each month), and the
-    # group's willingness to link (1 = fully willing; a detached parallel structure loses it).
-    token_share: float = 0.0
+    # The group's willingness to link (1 = fully willing; a detached parallel structure loses it).
     link_willingness: float = 1.0
 
     @property
@@ -212,6 +209,12 @@ class DistrictState:
     def agenda_overlap(self) -> float:
         """Mean overlap of the working group's agenda with the committees'."""
         return sum(c.agenda_overlap for c in self.committees) / len(self.committees)
+
+    @property
+    def token_share(self) -> float:
+        """Share of the seats in all committees held by delegates without contact to the groups
+        they stand for (token representation, as linking last counted them)."""
+        return token_share(self.committees)
 
     def voiced_adopted_share(self) -> float:
         """Share of proposals taken up in the committees where the group's delegates have a voice

@@ -23,7 +23,7 @@ from stadtteil_sim.model import kernels
 from stadtteil_sim.model.events import DELEGATES_WITH_VOICE, FULL_PART, OBSERVERS_SENT, TOKEN_SEATS
 from stadtteil_sim.model.population import DELEGATE, INFORMED, MEMBER, WORKING_GROUP
 from stadtteil_sim.model.processes.context import MonthContext
-from stadtteil_sim.model.state import CommitteeState, token_share
+from stadtteil_sim.model.state import CommitteeState
 
 MAX_SEATS = 16  # fixed shape of the per-seat draws
 
@@ -44,7 +44,6 @@ def step(ctx: MonthContext) -> None:
     """Committees: link stages, seats, delegates' proposals, agenda overlap (M4)."""
     state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
     if not wg.exists:
-        wg.token_share = 0.0
         for committee in state.committees:
             committee.delegates, committee.token_seats = 0, 0.0
         return  # before any draw: nothing after draws from this month's linking stream
@@ -59,8 +58,10 @@ def step(ctx: MonthContext) -> None:
     if ctx.switches.detachment_persists and state.link_stage == 0:
         # A parallel structure going its own way, linked to no committee, grows less willing to link.
         wg.link_willingness -= lk.willingness_loss * (1.0 - state.agenda_overlap) * wg.link_willingness
-    linked = [_link(ctx, i, committee, rng, *draws[i], funds) for i, committee in enumerate(state.committees)]
-    wg.token_share = token_share(state.committees)
+    # What the committees read alike: natives' acceptance of the group (linking does not change it).
+    recognition = state.pop.native_acceptance()
+    linked = [_link(ctx, i, committee, cfg, rng, *draws[i], funds, recognition)
+              for i, (committee, cfg) in enumerate(zip(state.committees, ctx.scenario.committees.each(), strict=True))]
     if not any(linked):
         return
     _token_costs(ctx)
@@ -70,8 +71,8 @@ def step(ctx: MonthContext) -> None:
         wg.link_willingness += lk.willingness_repair * work * (1.0 - wg.link_willingness)
 
 
-def _link(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.random.Generator,
-          seat_draw: np.ndarray, stage_draw: float, funds: float) -> bool:
+def _link(ctx: MonthContext, index: int, committee: CommitteeState, cfg, rng: np.random.Generator,
+          seat_draw: np.ndarray, stage_draw: float, funds: float, recognition: float) -> bool:
     """One committee's month: observers sent once linking is decided, stages, seats, proposals
     and the agenda's overlap. False while the group is not linked to it."""
     state, wg, lk = ctx.state, ctx.state.wg, ctx.behaviour.linking
@@ -88,8 +89,8 @@ def _link(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.rand
         committee.months_at_stage += 1
         committee.agenda_overlap -= 0.5 * lk.overlap_drift * funds * committee.agenda_overlap
     _advance_stage(ctx, committee, stage_draw)
-    _fill_seats(ctx, index, committee, rng)
-    _proposals(ctx, index, committee, seat_draw)
+    _fill_seats(ctx, index, committee, cfg, rng)
+    _proposals(ctx, index, committee, cfg, seat_draw, recognition)
     return True
 
 
@@ -105,9 +106,8 @@ def _advance_stage(ctx: MonthContext, committee: CommitteeState, draw: float) ->
         ctx.state.log(DELEGATES_WITH_VOICE if committee.link_stage == 2 else FULL_PART, committee=committee.name)
 
 
-def _fill_seats(ctx: MonthContext, index: int, committee: CommitteeState, rng: np.random.Generator) -> None:
+def _fill_seats(ctx: MonthContext, index: int, committee: CommitteeState, cfg, rng: np.random.Generator) -> None:
     pop, lk = ctx.state.pop, ctx.behaviour.linking
-    cfg = ctx.scenario.committees.each()[index]
     seats = cfg.seats_per_stage[committee.link_stage - 1]
     need = seats - int(((pop.level == DELEGATE) & (pop.seat == index)).sum())
     if need <= 0:
@@ -143,9 +143,9 @@ def _fill_seats(ctx: MonthContext, index: int, committee: CommitteeState, rng: n
             ctx.state.log(TOKEN_SEATS, n=outsiders.size)
 
 
-def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, draw: np.ndarray) -> None:
+def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, cfg, draw: np.ndarray,
+               native_recognition: float) -> None:
     pop, lk, wg = ctx.state.pop, ctx.behaviour.linking, ctx.state.wg
-    native_recognition = pop.native_acceptance()
     delegates = np.flatnonzero((pop.level == DELEGATE) & (pop.seat == index))[:MAX_SEATS]
     ties = constituency_ties(ctx, delegates)
     own = pop.representative[delegates]
@@ -160,8 +160,7 @@ def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, draw: n
     partner = 1.0 - lk.detached_recognition * (1.0 - wg.link_willingness)
     # Formal procedures favour those who master them: less is taken up from a delegate without
     # committee experience, the more so the more formal the committee.
-    formality = ctx.scenario.committees.each()[index].formality
-    procedure = 1.0 - lk.formality_uptake * formality * (1.0 - pop.experience[delegates])
+    procedure = 1.0 - lk.formality_uptake * cfg.formality * (1.0 - pop.experience[delegates])
     adopt_p = receptive * (0.2 + 0.8 * ties) * stage_bonus * partner * procedure
     adopted = proposed & (draw[: delegates.size, 1] < adopt_p)
     committee.record(int(proposed.sum()), int(adopted.sum()))
@@ -186,11 +185,11 @@ def _proposals(ctx: MonthContext, index: int, committee: CommitteeState, draw: n
 def _token_costs(ctx: MonthContext) -> None:
     """Token seats carry proposals the constituents do not own: the trust of the adults of the
     working group's communities erodes with the share of token seats."""
-    wg, pop = ctx.state.wg, ctx.state.pop
-    if not ctx.switches.token_cost or wg.token_share <= 0.0:
+    state, pop = ctx.state, ctx.state.pop
+    if not ctx.switches.token_cost or state.token_share <= 0.0:
         return
     constituents = pop.migrant & pop.adult & ctx.in_working_group[pop.community]
-    pop.trust[constituents] -= ctx.behaviour.linking.token_trust_loss * wg.token_share * pop.trust[constituents]
+    pop.trust[constituents] -= ctx.behaviour.linking.token_trust_loss * state.token_share * pop.trust[constituents]
 
 
 def token_engagement(ctx: MonthContext) -> float:
@@ -198,4 +197,4 @@ def token_engagement(ctx: MonthContext) -> float:
     them (1 without token seats or with the mechanism off): read by activation."""
     if not ctx.switches.token_cost:
         return 1.0
-    return 1.0 - ctx.behaviour.linking.token_engagement * ctx.state.wg.token_share
+    return 1.0 - ctx.behaviour.linking.token_engagement * ctx.state.token_share

@@ -37,7 +37,7 @@ def step(ctx: MonthContext) -> None:
     loss += r.conflict_loss * state.counters.last_escalated
     if switches.token_cost and state.wg.exists:
         # Token seats: natives see delegates no group stands behind, not the group as an equal actor.
-        loss += ctx.behaviour.linking.token_recognition_loss * state.wg.token_share
+        loss += ctx.behaviour.linking.token_recognition_loss * state.token_share
     kernels.recognise(pop.acceptance, pop.age_band, pop.community, pop.level, ctx.tie_mix.to_migrant, r.contact_gain,
                       r.info_gain * instruments.agenda_transparency * informing, r.training_gain * work, loss, r.drift,
                       r.initial)
